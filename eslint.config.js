@@ -1,0 +1,52 @@
+// ESLint flat config. The import-boundary rules are the point: main/core and main/shared run in
+// plain Node (and main/shared in the renderer), so they may only `import type` from electron;
+// the renderer talks to the core through the IPC/HTTP contract in main/shared, never directly.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const electronOnlyTypes = {
+  name: 'electron',
+  allowTypeImports: true,
+  message: 'main/core and main/shared run in plain Node: use `import type` from electron, and put Electron glue in main/app.',
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'test/.tmp/**', 'release/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Enums are not erasable syntax; use a union of string literals.' }],
+    },
+  },
+  {
+    files: ['main/core/**/*.ts', 'main/shared/**/*.ts', 'main/cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [electronOnlyTypes], patterns: [{ group: ['**/main/app/**', '**/app/*'], message: 'core never depends on the Electron glue.' }] }],
+      'no-restricted-modules': ['error', { paths: ['electron'] }],
+    },
+  },
+  {
+    files: ['main/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [electronOnlyTypes],
+        patterns: [{ group: ['node:*', '**/core/**'], message: 'main/shared is pure (no I/O) and runs in the renderer too.' }],
+      }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', message: 'The renderer is sandboxed: use the preload API (window.portico).' }],
+        patterns: [{ group: ['**/main/core/**', '**/main/app/**', 'node:*'], message: 'The renderer reaches the core only through the contract in main/shared.' }],
+      }],
+    },
+  },
+);

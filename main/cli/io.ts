@@ -1,0 +1,17 @@
+/** What a command writes to; tests pass buffers, the real CLI passes process streams. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: CliIo = {
+  out: (l) => process.stdout.write(l + '\n'),
+  err: (l) => process.stderr.write(l + '\n'),
+  env: process.env,
+};
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad config. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
