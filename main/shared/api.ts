@@ -1,0 +1,134 @@
+/**
+ * The one contract between the UI and the service. The Electron preload exposes it over IPC
+ * (`ipcRenderer.invoke(channel, ...args)`), headless mode over HTTP (`POST /api/<channel>` with a
+ * JSON body `{"args": [...]}`); both return the same `Result` values. Channels are 'noun:verb'.
+ * Adding a channel here is the only way to add one: the preload, the IPC handlers, the HTTP
+ * router and the renderer's client are all derived from this map.
+ */
+import type { AppStatus } from './status.ts';
+import type { Result, AppError } from './result.ts';
+import type { CertificateStatus } from './status/certificates.ts';
+import type { Finding, RouterStatus } from './status/router.ts';
+import type { ChallengeType, ConfigProblem, DnsProviderConfig, RouterMode } from './config.ts';
+
+export type WizardStep = 'welcome' | 'plex' | 'domain' | 'router' | 'certificate' | 'plex-settings' | 'verify';
+export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify'];
+
+/** What the wizard remembers between visits, so leaving halfway loses nothing. */
+export interface WizardState {
+  step: WizardStep;
+  completed: WizardStep[];
+  finished: boolean;
+}
+
+/** A check with a plain-words result and, when it failed, what to do. `ok: null` = not run / unknown. */
+export interface Check {
+  id: string;
+  title: string;
+  ok: boolean | null;
+  detail: string;
+  fix?: string;
+}
+
+/** One PMS preference Portico would change (or changed), shown before/after in the wizard. */
+export interface PrefChange {
+  id: string;
+  label: string;
+  before: string;
+  after: string;
+}
+
+export interface PlexDiscovery {
+  url: string;
+  found: boolean;
+  machineIdentifier?: string;
+  version?: string;
+  /** Where the token came from, never the token itself. */
+  token: 'config' | 'local-store' | 'signed-in' | 'none';
+  /** The token works and belongs to the server's owner. */
+  tokenValid: boolean;
+  error?: AppError;
+}
+
+export interface PinSignIn {
+  authUrl: string;
+  code: string;
+  expiresAt: string;
+}
+
+/** The editable part of the config as the UI sees it. Secrets are never sent to the UI: only whether they are set. */
+export interface ConfigView {
+  domains: string[];
+  door: { httpsPorts: number[]; httpPort: number | null; publicHttpsPort: number };
+  acme: { directoryUrl: string; email: string | null; challenge: 'auto' | ChallengeType; staging: boolean };
+  dns: { provider: DnsProviderConfig['kind'] | null; providerConfigured: boolean; ddns: boolean };
+  router: { mode: RouterMode; mapPlexPort: boolean };
+  plex: { url: string };
+  /** This machine's LAN address, for the manual router rows. */
+  lanAddress: string | null;
+}
+
+export interface ConfigPatch {
+  domains?: string[];
+  acme?: { email?: string | null; challenge?: 'auto' | ChallengeType; directoryUrl?: string };
+  /** A provider with its secret fields; stored in the secret store, never echoed back. */
+  dns?: { provider?: DnsProviderConfig | null; ddns?: boolean };
+  router?: { mode?: RouterMode; mapPlexPort?: boolean };
+  door?: { publicHttpsPort?: number };
+}
+
+export interface EventRecord {
+  time: string;
+  kind: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface Diagnostics {
+  filename: string;
+  /** JSON text, secrets redacted. */
+  content: string;
+}
+
+export interface PorticoApi {
+  'status:get': () => AppStatus;
+  'events:list': () => EventRecord[];
+  'config:get': () => ConfigView;
+  'config:update': (patch: ConfigPatch) => Result<ConfigView, AppError & { problems?: ConfigProblem[] }>;
+  'wizard:get': () => WizardState;
+  'wizard:save': (state: WizardState) => WizardState;
+  'plex:discover': () => PlexDiscovery;
+  'plex:signin-start': () => Result<PinSignIn>;
+  'plex:signin-poll': () => Result<{ state: 'waiting' | 'signed-in' | 'expired' }>;
+  'plex:plan': (opts: { manualPort: boolean; customCertificate: boolean }) => Result<PrefChange[]>;
+  'plex:apply': (opts: { manualPort: boolean; customCertificate: boolean }) => Result<PrefChange[]>;
+  'plex:undo': () => Result<PrefChange[]>;
+  'dns:check': () => Result<Check[]>;
+  'router:map': () => Result<RouterStatus>;
+  'router:diagnose': () => Result<Finding[]>;
+  'cert:issue': (opts: { staging: boolean }) => Result<CertificateStatus>;
+  'cert:renew': (opts: { force: boolean }) => Result<CertificateStatus>;
+  'verify:run': () => Result<Check[]>;
+  'diagnostics:export': () => Result<Diagnostics>;
+}
+
+export type Channel = keyof PorticoApi;
+export type ArgsOf<C extends Channel> = Parameters<PorticoApi[C]>;
+export type ReturnOf<C extends Channel> = ReturnType<PorticoApi[C]>;
+
+/** The service side: every channel implemented, possibly async. */
+export type PorticoApiHandlers = { [C in Channel]: (...args: ArgsOf<C>) => ReturnOf<C> | Promise<ReturnOf<C>> };
+/** The UI side: every channel as an async call. */
+export type PorticoApiClient = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ReturnOf<C>> };
+
+/** Push events from service to UI: IPC `webContents.send`, headless Server-Sent Events on GET /api/events. */
+export interface PorticoEvents {
+  'status:changed': AppStatus;
+  'event:added': EventRecord;
+}
+
+export const CHANNELS: readonly Channel[] = [
+  'status:get', 'events:list', 'config:get', 'config:update', 'wizard:get', 'wizard:save',
+  'plex:discover', 'plex:signin-start', 'plex:signin-poll', 'plex:plan', 'plex:apply', 'plex:undo',
+  'dns:check', 'router:map', 'router:diagnose', 'cert:issue', 'cert:renew', 'verify:run', 'diagnostics:export',
+] as const;
