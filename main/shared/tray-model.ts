@@ -1,0 +1,53 @@
+/**
+ * What the tray shows, as a pure function of the status: the icon, a tooltip with the reason and
+ * the menu with each item's enabled state. main/app only turns this into Electron objects.
+ */
+import type { AppStatus, HealthState } from './status.ts';
+
+export type TrayItemId = 'status' | 'open-dashboard' | 'renew' | 'run-setup' | 'open-plex-url' | 'start-at-login' | 'quit';
+
+export type TrayMenuItem =
+  | { kind: 'item'; id: TrayItemId; label: string; enabled: boolean }
+  | { kind: 'checkbox'; id: TrayItemId; label: string; enabled: boolean; checked: boolean }
+  | { kind: 'separator' };
+
+export interface TrayModel {
+  icon: HealthState;
+  tooltip: string;
+  menu: TrayMenuItem[];
+  /** The URL "Open my Plex URL" opens, when there is one. */
+  plexUrl: string | null;
+}
+
+/** Windows truncates tray tooltips at 127 characters; cut ourselves so the cut is visible. */
+export const TOOLTIP_MAX = 127;
+
+const STATE_WORD: Record<HealthState, string> = { ok: 'Working', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
+
+export function trayModel(status: AppStatus, opts: { startAtLogin: boolean }): TrayModel {
+  const { health } = status;
+  const full = `Portico${status.demo ? ' (demo)' : ''}: ${health.reason}`;
+  const tooltip = full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full;
+  const domain = status.domains[0];
+  const hasRealCert = status.certificates.some((c) => (c.state === 'valid' || c.state === 'expiring') && !c.staging);
+  const renewing = status.certificates.some((c) => c.state === 'renewing');
+  // Status carries no config, so the URL assumes the router exposes 443 (the default).
+  const plexUrl = domain && hasRealCert ? `https://${domain}/web/` : null;
+  return {
+    icon: health.state,
+    tooltip,
+    plexUrl,
+    menu: [
+      { kind: 'item', id: 'status', label: `${STATE_WORD[health.state]}: ${health.reason}`, enabled: false },
+      { kind: 'separator' },
+      { kind: 'item', id: 'open-dashboard', label: 'Open dashboard', enabled: true },
+      { kind: 'item', id: 'renew', label: renewing ? 'Renewing certificate…' : 'Renew certificate now', enabled: status.domains.length > 0 && !renewing },
+      { kind: 'item', id: 'run-setup', label: 'Run setup again', enabled: true },
+      { kind: 'item', id: 'open-plex-url', label: 'Open my Plex URL', enabled: plexUrl !== null },
+      { kind: 'separator' },
+      { kind: 'checkbox', id: 'start-at-login', label: 'Start at login', enabled: true, checked: opts.startAtLogin },
+      { kind: 'item', id: 'quit', label: 'Quit Portico', enabled: true },
+    ],
+  };
+}
+

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { health } from '../../main/shared/health.ts';
+import { trayModel, TOOLTIP_MAX, type TrayMenuItem } from '../../main/shared/tray-model.ts';
+import type { AppStatus, HealthState } from '../../main/shared/status.ts';
+import { healthyStatus } from './app-status-fixture.ts';
+
+const withHealth = (s: AppStatus): AppStatus => ({ ...s, health: health(s) });
+const item = (menu: TrayMenuItem[], id: string) => {
+  const found = menu.find((m) => m.kind !== 'separator' && m.id === id);
+  assert.ok(found && found.kind !== 'separator', `menu has ${id}`);
+  return found;
+};
+
+const byState: Record<HealthState, (s: AppStatus) => void> = {
+  ok: () => {},
+  warning: (s) => { s.plex.applied = false; },
+  error: (s) => { s.certificates[0]!.state = 'expired'; },
+  working: (s) => { s.certificates[0]!.state = 'renewing'; },
+};
+
+for (const [state, edit] of Object.entries(byState) as [HealthState, (s: AppStatus) => void][]) {
+  test(`tray: ${state} status -> ${state} icon, reason in tooltip, full menu`, () => {
+    const s = healthyStatus();
+    edit(s);
+    const st = withHealth(s);
+    const m = trayModel(st, { startAtLogin: false });
+    assert.equal(m.icon, state);
+    assert.ok(m.tooltip.includes(st.health.reason), m.tooltip);
+    assert.deepEqual(
+      m.menu.flatMap((x) => (x.kind === 'separator' ? [] : [x.id])),
+      ['status', 'open-dashboard', 'renew', 'run-setup', 'open-plex-url', 'start-at-login', 'quit'],
+    );
+    assert.equal(item(m.menu, 'status').enabled, false);
+    assert.equal(item(m.menu, 'open-dashboard').enabled, true);
+    assert.equal(item(m.menu, 'quit').enabled, true);
+    assert.equal(item(m.menu, 'renew').enabled, state !== 'working', 'renew is disabled while renewing');
+    assert.equal(item(m.menu, 'open-plex-url').enabled, state !== 'error' && state !== 'working', 'no real certificate, no URL to open');
+  });
+}
+
+test('tray: Open my Plex URL points at the domain once a real certificate exists', () => {
+  const m = trayModel(withHealth(healthyStatus()), { startAtLogin: true });
+  assert.equal(m.plexUrl, 'https://plex.example.com/web/');
+  const login = item(m.menu, 'start-at-login');
+  assert.equal(login.kind, 'checkbox');
+  assert.equal(login.kind === 'checkbox' && login.checked, true);
+});
+
+test('tray: a staging certificate is not a usable URL; no domain disables renew', () => {
+  const s = healthyStatus();
+  s.certificates[0]!.staging = true;
+  assert.equal(trayModel(withHealth(s), { startAtLogin: false }).plexUrl, null);
+  s.domains = [];
+  const m = trayModel(withHealth(s), { startAtLogin: false });
+  assert.equal(item(m.menu, 'renew').enabled, false);
+  assert.equal(m.icon, 'warning');
+});
+
+test('tray: tooltip is cut to the Windows limit and marks demo mode', () => {
+  const s = withHealth(healthyStatus());
+  s.demo = true;
+  s.health = { state: 'warning', reason: 'x'.repeat(300) };
+  const m = trayModel(s, { startAtLogin: false });
+  assert.equal(m.tooltip.length, TOOLTIP_MAX);
+  assert.ok(m.tooltip.startsWith('Portico (demo): '));
+  assert.ok(m.tooltip.endsWith('…'));
+});
