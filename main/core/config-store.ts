@@ -1,0 +1,207 @@
+import { readFile } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import type { ConfigPatch, ConfigView } from '../shared/api.ts';
+import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../shared/config.ts';
+import { err, ok, type AppError, type Result } from '../shared/result.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import type { SecretStore } from './secret-store.ts';
+
+/** In the config file, a secret kept in the SecretStore is written as this prefix plus its name. */
+export const SECRET_REF = '@secret:';
+
+/** The secret fields of each DNS provider: these never stay in the config file once Portico writes it. */
+const PROVIDER_SECRETS: Record<DnsProviderConfig['kind'], string[]> = {
+  cloudflare: ['apiToken'],
+  duckdns: ['token'],
+  rfc2136: ['keySecret'],
+};
+
+export type LoadedConfigValue = Config & { dataDir: string };
+type Doc = Record<string, unknown>;
+export type ConfigUpdateError = AppError & { problems?: ConfigProblem[] };
+
+export interface ConfigStoreOptions {
+  /** The config JSON document (`portico serve --config FILE`). */
+  path: string;
+  /** Resolved data directory (the config may leave it null for the per-OS default). */
+  dataDir: string;
+  secrets: SecretStore;
+  /** This machine's LAN address for the manual router rows; defaults to the first private IPv4. */
+  lanAddress?: () => string | null;
+}
+
+/**
+ * The config document on disk, read and patched by the UI. The file keeps what the user wrote
+ * (no defaults filled in); every change is validated with the shared schema before anything is
+ * written, and written atomically. DNS provider secrets move into the SecretStore: the file holds
+ * a reference, and the UI only ever learns whether a provider is configured.
+ */
+export class ConfigStore {
+  private readonly opts: ConfigStoreOptions;
+  private doc: Doc;
+  private current: LoadedConfigValue;
+  private readonly listeners = new Set<(c: LoadedConfigValue) => void>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(opts: ConfigStoreOptions, doc: Doc, current: LoadedConfigValue) {
+    this.opts = opts;
+    this.doc = doc;
+    this.current = current;
+  }
+
+  /** Read and validate the file, resolving secret references. Problems are returned one per key. */
+  static async open(opts: ConfigStoreOptions): Promise<Result<ConfigStore, ConfigProblem[]>> {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await readFile(opts.path, 'utf8'));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return err([{ key: '(file)', message: `cannot read ${opts.path} (${code ?? (e as Error).message}); check the path and that it is valid JSON` }]);
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return err([{ key: '(root)', message: 'the config must be a JSON object like {"domains": ["plex.example.com"]}' }]);
+    const resolved = await resolveSecrets(doc as Doc, opts.secrets, new Map());
+    if (!resolved.ok) return resolved;
+    const parsed = parseConfig(resolved.value);
+    if (!parsed.ok) return parsed;
+    return ok(new ConfigStore(opts, doc as Doc, { ...parsed.value, dataDir: opts.dataDir }));
+  }
+
+  /** The validated config with secrets resolved (for the service, never for the UI). */
+  get(): LoadedConfigValue {
+    return structuredClone(this.current);
+  }
+
+  view(): ConfigView {
+    const c = this.current;
+    const lan = this.opts.lanAddress ?? defaultLanAddress;
+    return {
+      domains: [...c.domains],
+      door: { httpsPorts: [...c.door.httpsPorts], httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort },
+      acme: { directoryUrl: c.acme.directoryUrl, email: c.acme.email, challenge: c.acme.challenge, staging: isStagingDirectory(c.acme.directoryUrl) },
+      dns: { provider: c.dns.provider?.kind ?? null, providerConfigured: providerConfigured(c.dns.provider), ddns: c.dns.ddns },
+      router: { mode: c.router.mode, mapPlexPort: c.router.mapPlexPort },
+      plex: { url: c.plex.url },
+      lanAddress: lan(),
+    };
+  }
+
+  /** Apply a patch: validate, store secrets, write the file, tell listeners. Nothing is written if invalid. */
+  update(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>> {
+    const run = this.queue.then(() => this.applyPatch(patch));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  onDidChange(fn: (c: LoadedConfigValue) => void): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  private async applyPatch(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>> {
+    if (typeof patch !== 'object' || patch === null) return err({ code: 'config-invalid', message: 'The settings were not saved: the change must be an object.', fix: 'Reload the page and try again.' });
+    const doc = structuredClone(this.doc);
+    const pending = new Map<string, string>();
+    const section = (k: string): Doc => {
+      const v = doc[k];
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Doc;
+      return (doc[k] = {}) as Doc;
+    };
+    if (patch.domains !== undefined) doc.domains = patch.domains;
+    if (patch.acme) {
+      const a = section('acme');
+      for (const k of ['email', 'challenge', 'directoryUrl'] as const) if (patch.acme[k] !== undefined) a[k] = patch.acme[k];
+    }
+    if (patch.dns) {
+      const d = section('dns');
+      if (patch.dns.ddns !== undefined) d.ddns = patch.dns.ddns;
+      if (patch.dns.provider !== undefined) {
+        d.provider = patch.dns.provider === null ? null : this.providerToDoc(patch.dns.provider, pending);
+      }
+    }
+    if (patch.router) {
+      const r = section('router');
+      if (patch.router.mode !== undefined) r.mode = patch.router.mode;
+      if (patch.router.mapPlexPort !== undefined) r.mapPlexPort = patch.router.mapPlexPort;
+    }
+    if (patch.door?.publicHttpsPort !== undefined) section('door').publicHttpsPort = patch.door.publicHttpsPort;
+    // Also move secrets a person typed into the file by hand, now that we are rewriting it.
+    const dnsDoc = doc.dns as Doc | undefined;
+    if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);
+
+    const resolved = await resolveSecrets(doc, this.opts.secrets, pending);
+    const parsed = resolved.ok ? parseConfig(resolved.value) : resolved;
+    if (!parsed.ok) {
+      const first = parsed.error[0];
+      return err({
+        code: 'config-invalid',
+        message: `The settings were not saved: ${first ? `${first.key} ${first.message}` : 'the change is not valid'}.`,
+        fix: 'Correct the fields named here and save again; your previous settings are still in effect.',
+        problems: parsed.error,
+      });
+    }
+    for (const [name, value] of pending) await this.opts.secrets.set(name, value);
+    await writeFileAtomic(this.opts.path, JSON.stringify(doc, null, 2) + '\n', 0o600);
+    this.doc = doc;
+    this.current = { ...parsed.value, dataDir: this.opts.dataDir };
+    for (const fn of [...this.listeners]) {
+      try { fn(this.get()); } catch { /* a failing listener must not undo a saved change */ }
+    }
+    return ok(this.view());
+  }
+
+  /**
+   * Provider as written to the file: secret fields become references, their values go to `pending`.
+   * An empty secret for the same provider kind keeps the stored one (the UI never has it to resend).
+   */
+  private providerToDoc(p: DnsProviderConfig, pending: Map<string, string>): Doc {
+    const out: Doc = { ...p };
+    const fields = PROVIDER_SECRETS[p.kind] ?? [];
+    const sameKind = this.current.dns.provider?.kind === p.kind;
+    for (const f of fields) {
+      const name = `dns.${p.kind}.${f}`;
+      const v = out[f];
+      if (typeof v === 'string' && v !== '' && !v.startsWith(SECRET_REF)) {
+        pending.set(name, v);
+        out[f] = SECRET_REF + name;
+      } else if ((v === undefined || v === '') && sameKind) {
+        out[f] = SECRET_REF + name;
+      }
+    }
+    return out;
+  }
+}
+
+/** A copy of the document with every `@secret:` reference replaced by its value. */
+async function resolveSecrets(doc: Doc, store: SecretStore, pending: Map<string, string>): Promise<Result<Doc, ConfigProblem[]>> {
+  const copy = structuredClone(doc);
+  const dns = copy.dns as Doc | undefined;
+  const provider = dns && typeof dns.provider === 'object' && dns.provider !== null ? (dns.provider as Doc) : undefined;
+  if (!provider) return ok(copy);
+  const problems: ConfigProblem[] = [];
+  for (const [k, v] of Object.entries(provider)) {
+    if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
+    const name = v.slice(SECRET_REF.length);
+    const value = pending.get(name) ?? (await store.get(name));
+    if (value === undefined) problems.push({ key: `dns.provider.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again in the Domain step` });
+    else provider[k] = value;
+  }
+  return problems.length ? err(problems) : ok(copy);
+}
+
+function providerConfigured(p: DnsProviderConfig | null): boolean {
+  if (!p) return false;
+  return (PROVIDER_SECRETS[p.kind] ?? []).every((f) => typeof (p as unknown as Doc)[f] === 'string' && (p as unknown as Doc)[f] !== '');
+}
+
+export function isStagingDirectory(url: string): boolean {
+  return url === LETS_ENCRYPT_STAGING || /staging/i.test(new URL(url).hostname);
+}
+
+function defaultLanAddress(): string | null {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family === 'IPv4' && !a.internal && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a.address)) return a.address;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,300 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, resolve, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { CHANNELS, type Channel, type EventRecord, type PorticoApiHandlers, type PorticoEvents } from '../../shared/api.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import type { Logger } from '../logger.ts';
+import { UiToken } from './ui-token.ts';
+
+/** The renderer runs with nothing inline and nothing remote: everything from this origin. */
+export const UI_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  "connect-src 'self'", "manifest-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': UI_CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const MAX_BODY = 1024 * 1024;
+const HEARTBEAT_MS = 25_000;
+/** Status can change many times a second under traffic; clients get the latest at most this often. */
+const STATUS_COALESCE_MS = 100;
+const CHANNEL_SET = new Set<string>(CHANNELS);
+
+export interface UiServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Always loopback; the option exists so the type says so. */
+  host?: '127.0.0.1';
+  /** The built renderer (dist/renderer); null serves a page saying to build it. */
+  staticDir: string | null;
+  handlers: PorticoApiHandlers;
+  getStatus: () => AppStatus | Promise<AppStatus>;
+  onDidChangeStatus: (fn: (s: AppStatus) => void) => () => void;
+  onDidAddEvent?: (fn: (e: EventRecord) => void) => () => void;
+  token: string;
+  logger: Logger;
+  heartbeatMs?: number;
+}
+
+type Json = (status: number, body: unknown, extra?: Record<string, string>) => void;
+
+/**
+ * The headless dashboard: the renderer's static files and the PorticoApi over HTTP, on 127.0.0.1
+ * only. Defences, in order: loopback peers only; Host must be ours (DNS rebinding); a foreign
+ * Origin is refused (CSRF; no CORS headers are ever sent); every /api call needs the session token
+ * as a Bearer header, which a cross-site page cannot attach.
+ */
+export class UiServer {
+  private readonly opts: UiServerOptions;
+  private readonly log: Logger;
+  private server: Server | undefined;
+  private boundPort = 0;
+  private readonly streams = new Set<ServerResponse>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private pendingStatus: AppStatus | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(opts: UiServerOptions) {
+    this.opts = opts;
+    this.log = opts.logger.child('ui');
+    this.log.addSecret(opts.token);
+  }
+
+  get port(): number {
+    if (!this.server) throw new Error('UiServer.port read before start(); await start() first');
+    return this.boundPort;
+  }
+
+  /** The link to print once: the token travels in the fragment, which browsers never send to servers. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/#token=${this.opts.token}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((req, res) => { void this.handle(req, res); });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        reject(e.code === 'EADDRINUSE'
+          ? new Error(`The dashboard could not listen on 127.0.0.1:${this.opts.port}: the port is in use. Stop the other program or set "ui": {"port": ...} in the config.`, { cause: e })
+          : e);
+      });
+      server.listen(this.opts.port, '127.0.0.1', () => resolveListen());
+    });
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.unsubscribe.push(this.opts.onDidChangeStatus((s) => this.queueStatus(s)));
+    if (this.opts.onDidAddEvent) this.unsubscribe.push(this.opts.onDidAddEvent((e) => this.broadcast('event:added', e)));
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    clearInterval(this.heartbeat);
+    clearTimeout(this.statusTimer);
+    this.heartbeat = this.statusTimer = undefined;
+    for (const s of this.streams) s.end();
+    this.streams.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const json: Json = (status, body, extra = {}) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...extra });
+      res.end(text);
+    };
+    const refuse = (status: number, code: string, message: string) => json(status, { ok: false, error: { code, message } });
+    try {
+      if (!isLoopbackAddress(req.socket.remoteAddress)) {
+        return refuse(403, 'not-loopback', 'The Portico dashboard only answers this computer (127.0.0.1). Open it on the machine that runs Portico.');
+      }
+      const allowed = [`127.0.0.1:${this.boundPort}`, `localhost:${this.boundPort}`];
+      if (!allowed.includes((req.headers.host ?? '').toLowerCase())) {
+        return refuse(421, 'wrong-host', `This server only answers to http://127.0.0.1:${this.boundPort}/; open that address (another name pointing here is refused to stop DNS-rebinding attacks).`);
+      }
+      const origin = req.headers.origin;
+      if (origin !== undefined && !allowed.some((h) => origin.toLowerCase() === `http://${h}`)) {
+        return refuse(403, 'cross-origin', 'Requests from other web sites are refused. Open the dashboard at the link printed by `portico serve`.');
+      }
+      if (req.headers['sec-fetch-site'] === 'cross-site') {
+        return refuse(403, 'cross-origin', 'Requests from other web sites are refused. Open the dashboard at the link printed by `portico serve`.');
+      }
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/api' || path.startsWith('/api/')) return await this.api(req, res, path, json, refuse);
+      return await this.serveStatic(req, res, path);
+    } catch (e) {
+      this.log.error('dashboard request failed', { url: req.url, error: e });
+      if (!res.headersSent) refuse(500, 'internal-error', `The dashboard hit an unexpected error (${(e as Error).message}); try again, and if it repeats export a diagnostics bundle and report it.`);
+      else res.destroy();
+    }
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse, path: string, json: Json, refuse: (s: number, c: string, m: string) => void): Promise<void> {
+    const auth = req.headers.authorization;
+    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    if (!UiToken.matches(this.opts.token, presented)) {
+      return json(401, {
+        ok: false,
+        error: {
+          code: 'unauthorized',
+          message: 'This request has no valid session token. Open the link printed by `portico serve` (http://127.0.0.1:<port>/#token=...); the token changes every time the service starts.',
+        },
+      }, { 'WWW-Authenticate': 'Bearer realm="portico"' });
+    }
+    if (path === '/api/status') {
+      if (req.method !== 'GET') return json(405, { ok: false, error: { code: 'method-not-allowed', message: 'Use GET /api/status.' } }, { Allow: 'GET' });
+      return json(200, await this.opts.getStatus());
+    }
+    if (path === '/api/events') {
+      if (req.method !== 'GET') return json(405, { ok: false, error: { code: 'method-not-allowed', message: 'Use GET /api/events.' } }, { Allow: 'GET' });
+      return this.openStream(req, res);
+    }
+    const channel = decodeURIComponent(path.slice('/api/'.length));
+    if (!CHANNEL_SET.has(channel)) return refuse(404, 'unknown-channel', `There is no API call named "${channel.slice(0, 64)}"; the dashboard and the service may be different versions — reload the page.`);
+    if (req.method !== 'POST') return json(405, { ok: false, error: { code: 'method-not-allowed', message: `Use POST /api/${channel} with {"args": [...]}.` } }, { Allow: 'POST' });
+    // JSON only: an HTML form cannot send it without a CORS preflight, which we never answer.
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(415, 'unsupported-media-type', 'Send the request body as application/json: {"args": [...]}.');
+    const body = await readBody(req);
+    if (body === undefined) return refuse(413, 'body-too-large', 'The request body is larger than 1 MiB; send only the call arguments.');
+    let args: unknown;
+    try {
+      const parsed: unknown = body.length ? JSON.parse(body) : { args: [] };
+      args = (parsed as { args?: unknown }).args ?? [];
+    } catch {
+      return refuse(400, 'bad-json', 'The request body is not valid JSON; send {"args": [...]}.');
+    }
+    if (!Array.isArray(args)) return refuse(400, 'bad-args', 'The request body must be {"args": [...]} with a list of arguments.');
+    const handler = this.opts.handlers[channel as Channel] as (...a: unknown[]) => unknown;
+    let value: unknown;
+    try {
+      value = await handler(...args);
+    } catch (e) {
+      this.log.error('api call failed', { channel, error: e });
+      return refuse(500, 'internal-error', `${channel} failed unexpectedly (${(e as Error).message}); try again, and if it repeats export a diagnostics bundle and report it.`);
+    }
+    json(200, value ?? null);
+  }
+
+  private async openStream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.write('retry: 3000\n\n');
+    this.streams.add(res);
+    req.socket.setKeepAlive(true);
+    const drop = () => {
+      this.streams.delete(res);
+      if (this.streams.size === 0) { clearInterval(this.heartbeat); this.heartbeat = undefined; }
+    };
+    res.on('close', drop);
+    // A heartbeat only while someone listens, so an idle service with no dashboard open costs nothing.
+    if (!this.heartbeat) {
+      this.heartbeat = setInterval(() => { for (const s of this.streams) s.write(': heartbeat\n\n'); }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
+      this.heartbeat.unref();
+    }
+    // Send the current state straight away so a client never starts stale.
+    send(res, 'status:changed', await this.opts.getStatus());
+  }
+
+  private queueStatus(s: AppStatus): void {
+    this.pendingStatus = s;
+    if (this.statusTimer || this.streams.size === 0) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      const latest = this.pendingStatus;
+      this.pendingStatus = undefined;
+      if (latest) this.broadcast('status:changed', latest);
+    }, STATUS_COALESCE_MS);
+    this.statusTimer.unref();
+  }
+
+  private broadcast<K extends keyof PorticoEvents>(event: K, data: PorticoEvents[K]): void {
+    for (const s of this.streams) send(s, event, data);
+  }
+
+  private async serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const plain = (status: number, text: string, extra: Record<string, string> = {}) => {
+      res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(405, 'Only GET is allowed here.', { Allow: 'GET, HEAD' });
+    const root = this.opts.staticDir;
+    if (!root) return plain(503, 'The dashboard files are not built. Run `npm run build`, then restart `portico serve`.');
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path);
+    } catch {
+      return plain(400, 'Bad URL encoding.');
+    }
+    if (rel.includes('\0') || rel.split('/').some((seg) => seg.startsWith('.'))) return plain(404, 'Not found.');
+    const base = resolve(root);
+    const file = resolve(base, '.' + (rel.endsWith('/') ? rel + 'index.html' : rel));
+    if (file !== base && !file.startsWith(base + sep)) return plain(404, 'Not found.');
+    let info;
+    try {
+      info = await stat(file);
+    } catch {
+      return plain(404, 'Not found.');
+    }
+    if (!info.isFile()) return plain(404, 'Not found.');
+    const data = await readFile(file);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': data.length,
+      'Cache-Control': 'no-cache',
+    });
+    res.end(req.method === 'HEAD' ? undefined : data);
+  }
+}
+
+function send(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolveBody(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopbackAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  const a = addr.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}

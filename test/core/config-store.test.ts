@@ -1,0 +1,91 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigStore } from '../../main/core/config-store.ts';
+import { MemorySecretStore } from '../../main/core/secret-store.ts';
+import { LETS_ENCRYPT_STAGING } from '../../main/shared/config.ts';
+import { tmpDir } from '../helpers/tmp-dir.ts';
+
+async function open(t: TestContext, doc: unknown) {
+  const dir = await tmpDir(t);
+  const path = join(dir, 'portico.json');
+  await writeFile(path, JSON.stringify(doc));
+  const secrets = new MemorySecretStore();
+  const r = await ConfigStore.open({ path, dataDir: dir, secrets, lanAddress: () => '192.168.1.20' });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+  return { store: r.value, path, secrets, dir };
+}
+
+test('view shows the editable settings and no secrets', async (t) => {
+  const { store } = await open(t, { domains: ['plex.example.com'], plex: { token: 'plex-token-123456' }, acme: { directoryUrl: LETS_ENCRYPT_STAGING } });
+  const v = store.view();
+  assert.deepEqual(v.domains, ['plex.example.com']);
+  assert.equal(v.acme.staging, true);
+  assert.equal(v.lanAddress, '192.168.1.20');
+  assert.deepEqual(v.dns, { provider: null, providerConfigured: false, ddns: false });
+  assert.ok(!JSON.stringify(v).includes('plex-token-123456'));
+});
+
+test('a patch is validated, written atomically, and announced; the file keeps only what the user set', async (t) => {
+  const { store, path } = await open(t, { domains: ['plex.example.com'], ui: { port: 9000 } });
+  const changes: string[][] = [];
+  store.onDidChange((c) => changes.push(c.domains));
+  const r = await store.update({ domains: ['media.example.org'], router: { mode: 'manual' }, acme: { email: 'me@example.org' }, door: { publicHttpsPort: 8443 } });
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.domains, ['media.example.org']);
+  const onDisk = JSON.parse(await readFile(path, 'utf8'));
+  assert.deepEqual(onDisk, { domains: ['media.example.org'], ui: { port: 9000 }, router: { mode: 'manual' }, acme: { email: 'me@example.org' }, door: { publicHttpsPort: 8443 } });
+  assert.equal((await stat(path)).mode & 0o777, 0o600);
+  assert.deepEqual(changes, [['media.example.org']]);
+  assert.equal(store.get().router.mode, 'manual');
+});
+
+test('an invalid patch changes nothing and names every problem', async (t) => {
+  const { store, path } = await open(t, { domains: ['plex.example.com'] });
+  const before = await readFile(path, 'utf8');
+  const r = await store.update({ domains: ['not a domain'], acme: { email: 'nope' } });
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'config-invalid');
+  assert.deepEqual(r.error.problems?.map((p) => p.key).sort(), ['acme.email', 'domains[0]']);
+  assert.match(r.error.fix ?? '', /previous settings are still in effect/);
+  assert.equal(await readFile(path, 'utf8'), before);
+  assert.deepEqual(store.get().domains, ['plex.example.com']);
+});
+
+test('DNS provider secrets go to the secret store, never to the file or the UI, and survive a reopen', async (t) => {
+  const { store, path, secrets, dir } = await open(t, { domains: ['plex.example.com'] });
+  const r = await store.update({ dns: { provider: { kind: 'cloudflare', apiToken: 'cf-SECRET-token-value', zoneId: 'zone1' }, ddns: true } });
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.dns, { provider: 'cloudflare', providerConfigured: true, ddns: true });
+  const text = await readFile(path, 'utf8');
+  assert.ok(!text.includes('cf-SECRET-token-value'));
+  assert.equal(await secrets.get('dns.cloudflare.apiToken'), 'cf-SECRET-token-value');
+  assert.ok(!JSON.stringify(r.value).includes('cf-SECRET'));
+  assert.equal((store.get().dns.provider as { apiToken: string }).apiToken, 'cf-SECRET-token-value', 'the service gets the real token');
+
+  // Changing another field without resending the secret keeps it.
+  const r2 = await store.update({ dns: { provider: { kind: 'cloudflare', apiToken: '', zoneId: 'zone2' } } });
+  assert.ok(r2.ok);
+  assert.equal((store.get().dns.provider as { apiToken: string; zoneId: string }).apiToken, 'cf-SECRET-token-value');
+
+  const again = await ConfigStore.open({ path, dataDir: dir, secrets });
+  assert.ok(again.ok);
+  assert.equal((again.value.get().dns.provider as { zoneId: string }).zoneId, 'zone2');
+
+  // Switching provider without its secret is refused.
+  const r3 = await store.update({ dns: { provider: { kind: 'duckdns', token: '' } } });
+  assert.ok(!r3.ok);
+  assert.equal(r3.error.problems?.[0]?.key, 'dns.provider.token');
+
+  const empty = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore() });
+  assert.ok(!empty.ok);
+  assert.match(empty.error[0]!.message, /missing from the secret store/);
+});
+
+test('secrets a user typed into the file move to the secret store on the next save', async (t) => {
+  const { store, path, secrets } = await open(t, { domains: ['plex.example.com'], dns: { provider: { kind: 'duckdns', token: 'duck-SECRET-1234' } } });
+  assert.ok((await store.update({ domains: ['plex.duckdns.org'] })).ok);
+  assert.ok(!(await readFile(path, 'utf8')).includes('duck-SECRET-1234'));
+  assert.equal(await secrets.get('dns.duckdns.token'), 'duck-SECRET-1234');
+});
