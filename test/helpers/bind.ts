@@ -73,7 +73,7 @@ zone "${zone}" {
     await waitFor('named to serve the zone', () => query(`app.${zone}`, 'A').includes('127.0.0.1'), 10_000, 100);
   } catch (e) {
     named.kill('SIGKILL');
-    throw new Error(`named did not start: ${(e as Error).message}\n${log}`);
+    throw new Error(`named did not start: ${(e as Error).message}\n${log}`, { cause: e });
   }
   return {
     host: '127.0.0.1', port, address: `127.0.0.1:${port}`, zone, keyName, keyAlgorithm, keySecret,

@@ -121,7 +121,7 @@ export async function startPebble(opts: PebbleOptions = {}): Promise<Pebble> {
     try {
       await waitFor('pebble directory', async () => (await getHttps(`https://127.0.0.1:${acmePort}/dir`, ca)).status === 200, 10_000);
     } catch (e) {
-      throw new Error(`pebble did not start: ${(e as Error).message}\n${log}`);
+      throw new Error(`pebble did not start: ${(e as Error).message}\n${log}`, { cause: e });
     }
   };
   await startCa();

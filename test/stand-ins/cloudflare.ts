@@ -5,7 +5,7 @@
  * {success, errors:[{code,message}], messages, result} and its error responses
  * (403 + code 9109 "Invalid access token", 429 + code 971, 400 + 81058 identical record).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
 export interface CfStandInRecord { id: string; type: string; name: string; content: string; ttl: number; proxied?: boolean }
@@ -27,7 +27,7 @@ export async function startCloudflare(zoneName = 'example.test'): Promise<Cloudf
   const records: CfStandInRecord[] = [];
   const requests: { method: string; path: string }[] = [];
   let fail = 0;
-  const send = (res: import('node:http').ServerResponse, status: number, body: object) => {
+  const send = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
