@@ -24,4 +24,34 @@ export interface RouterStatus {
   publicAddress?: string;
   mappings: PortMappingStatus[];
   findings: Finding[];
+  /** This machine's LAN address (the forwards point here). */
+  lanAddress?: string;
+  /** The router's admin page, from the UPnP device description's presentationURL. */
+  adminUrl?: string;
+  /** Which mapping protocols answered (absent = not probed). */
+  protocols?: { upnp?: boolean; natpmp?: boolean; pcp?: boolean };
+  /** The rows to forward by hand (mode manual, or when automatic mapping failed). */
+  manual?: ManualForwardRow[];
+  /** Why automatic mapping failed as a whole, and what to do. */
+  error?: string;
+  ddns?: DdnsStatus;
+}
+
+/** One row to type into the router's port-forwarding page when Portico cannot map it itself. */
+export interface ManualForwardRow {
+  /** What the forward is for, e.g. "HTTPS (Portico door)". */
+  name: string;
+  externalPort: number;
+  internalClient: string;
+  internalPort: number;
+  transport: 'TCP' | 'UDP';
+}
+
+/** Dynamic DNS: keeps the domain's A/AAAA record on the public address. */
+export interface DdnsStatus {
+  state: 'off' | 'idle' | 'updating' | 'updated' | 'error';
+  /** The address last written to DNS. */
+  address?: string;
+  lastUpdate?: string;
+  error?: string;
 }

@@ -1,0 +1,350 @@
+/**
+ * Keeps the router forwarding WAN 443 → HTTPS door, WAN 80 → HTTP door and optionally
+ * WAN 32400 → second HTTPS door, over UPnP IGD, PCP or NAT-PMP (mode auto tries them in that
+ * order). Renews leases at half-life on the injected clock. Remembers what it made in
+ * `<dataDir>/router-mappings.json`, so stop/disable (even after a restart) removes only its own
+ * mappings. A port held by another host is left alone and reported, with what to do. When
+ * nothing can be automated, the status carries the exact rows to type into the router.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Clock, Timer } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { writeFileAtomic } from '../atomic-file.ts';
+import type { RouterMode } from '../../shared/config.ts';
+import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
+import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';
+import { UpnpClient } from './upnp-client.ts';
+import { NatPmpClient } from './nat-pmp-client.ts';
+import { PcpClient } from './pcp-client.ts';
+import { ssdpSearch } from './ssdp-search.ts';
+import { discoverGateway, localAddressToward } from './discover-gateway.ts';
+
+export interface DoorPorts {
+  https: number;
+  http: number | null;
+  /** Second HTTPS door for clients hard-wired to WAN 32400; null/absent = not mapped. */
+  plexHttps?: number | null;
+}
+
+export interface RouterManagerOptions {
+  mode: RouterMode;
+  dataDir: string;
+  doors: DoorPorts;
+  clock: Clock;
+  logger: Logger;
+  /** The router's LAN address; null = discover the default gateway. */
+  gateway?: string | null;
+  /** This machine's LAN address; null = the source address toward the gateway. */
+  lanAddress?: string | null;
+  /** Lease asked for (seconds). [3600] */
+  leaseSeconds?: number;
+  /** Skip SSDP when the device description URL is known. */
+  upnpDescriptionUrl?: string | null;
+  ssdpTimeoutMs?: number;
+  /** Resend schedule for NAT-PMP/PCP requests. */
+  udpWaitsMs?: number[];
+  /** Wait before retrying a failed renewal. [60 s] */
+  retryMs?: number;
+}
+
+interface Wanted { name: string; externalPort: number; internalPort: number }
+
+/** What Portico made on the router, persisted so a restart still knows. */
+interface OwnedMapping {
+  protocol: MappingProtocol;
+  gateway: string;
+  descriptionUrl?: string;
+  externalPort: number;
+  internalPort: number;
+  internalClient: string;
+  transport: 'TCP' | 'UDP';
+  description: string;
+  nonce?: string;
+}
+
+const STORE_FILE = 'router-mappings.json';
+const DESCRIPTION = 'Portico';
+
+export class RouterManager {
+  private readonly o: RouterManagerOptions;
+  private readonly log: Logger;
+  private status: RouterStatus;
+  private readonly listeners = new Set<(s: RouterStatus) => void>();
+  private readonly timers = new Map<number, Timer>();
+  private mapper: PortMapper | null = null;
+  private owned: OwnedMapping[] = [];
+  private running = false;
+  /** Serializes start/stop/renew so the router never sees interleaved requests from us. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: RouterManagerOptions) {
+    this.o = opts;
+    this.log = opts.logger.child('router');
+    this.status = { mode: opts.mode, state: 'off', mappings: [], findings: [] };
+  }
+
+  getStatus(): RouterStatus {
+    return structuredClone(this.status);
+  }
+
+  onDidChange(fn: (s: RouterStatus) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(patch: Partial<RouterStatus>): void {
+    this.status = { ...this.status, ...patch };
+    const s = this.getStatus();
+    for (const fn of this.listeners) fn(s);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => {});
+    return p;
+  }
+
+  private wanted(): Wanted[] {
+    const d = this.o.doors;
+    const w: Wanted[] = [{ name: 'HTTPS (Portico door)', externalPort: 443, internalPort: d.https }];
+    if (d.http !== null) w.push({ name: 'HTTP (certificate checks, redirect to HTTPS)', externalPort: 80, internalPort: d.http });
+    if (d.plexHttps) w.push({ name: 'Plex port for apps that insist on 32400', externalPort: 32400, internalPort: d.plexHttps });
+    return w;
+  }
+
+  /** The forwards to enter by hand: this machine's LAN address, ports, protocol. */
+  manualRows(lanAddress: string): ManualForwardRow[] {
+    return this.wanted().map((w) => ({ name: w.name, externalPort: w.externalPort, internalClient: lanAddress, internalPort: w.internalPort, transport: 'TCP' }));
+  }
+
+  /** Discover the router and map every wanted port. Safe to call again (acts as "retry"). */
+  start(): Promise<RouterStatus> {
+    return this.serial(() => this.doStart());
+  }
+
+  /** Remove Portico's own mappings (never anyone else's) and stop renewing. */
+  stop(opts: { removeMappings?: boolean } = {}): Promise<RouterStatus> {
+    return this.serial(() => this.doStop(opts.removeMappings ?? true));
+  }
+
+  private async loadOwned(): Promise<void> {
+    try {
+      const j = JSON.parse(await readFile(join(this.o.dataDir, STORE_FILE), 'utf8')) as { mappings?: OwnedMapping[] };
+      this.owned = Array.isArray(j.mappings) ? j.mappings : [];
+    } catch {
+      this.owned = [];
+    }
+  }
+
+  private async saveOwned(): Promise<void> {
+    await writeFileAtomic(join(this.o.dataDir, STORE_FILE), JSON.stringify({ mappings: this.owned }, null, 2) + '\n', 0o600);
+  }
+
+  private async doStart(): Promise<RouterStatus> {
+    this.running = true;
+    this.cancelTimers();
+    await this.loadOwned();
+    const mode = this.o.mode;
+    if (mode === 'off') {
+      this.set({ mode, state: 'off', mappings: [], manual: undefined, error: undefined });
+      return this.getStatus();
+    }
+    this.set({ mode, state: 'discovering', error: undefined });
+    const gateway = this.o.gateway ?? (await discoverGateway());
+    if (!gateway) {
+      this.set({ state: 'error', error: 'no default gateway found: this machine does not seem to be on a network with a router. Check the network connection, or set router.gateway in the config.' });
+      return this.getStatus();
+    }
+    const lan = this.o.lanAddress ?? (await localAddressToward(gateway)) ?? '';
+    this.set({ gateway, lanAddress: lan || undefined });
+    if (mode === 'manual') {
+      this.set({ state: 'manual', mappings: [], manual: this.manualRows(lan), error: undefined });
+      return this.getStatus();
+    }
+
+    const found = await this.findMapper(gateway, mode);
+    if (!found.mapper) {
+      const tried = mode === 'auto' ? 'UPnP, NAT-PMP or PCP' : mode === 'upnp' ? 'UPnP' : mode === 'natpmp' ? 'NAT-PMP' : 'PCP';
+      this.set({
+        state: 'manual', mappings: [], manual: this.manualRows(lan), protocols: found.protocols,
+        error: `the router at ${gateway} does not answer ${tried}, so Portico cannot open the ports itself. Either turn on UPnP (or NAT-PMP/PCP) in the router's settings and press Retry, or forward the ports listed below by hand.`,
+      });
+      return this.getStatus();
+    }
+    this.mapper = found.mapper;
+    const adminUrl = found.mapper instanceof UpnpClient ? found.mapper.presentationUrl : undefined;
+    this.set({ protocols: found.protocols, adminUrl: adminUrl ?? this.status.adminUrl ?? `http://${gateway}/` });
+
+    // Mappings we made earlier that are no longer wanted (ports changed, other protocol): remove.
+    const keep = new Set(this.wanted().map((w) => w.externalPort));
+    for (const m of [...this.owned]) {
+      if (!keep.has(m.externalPort) || m.protocol !== found.mapper.protocol || m.gateway !== gateway || m.internalClient !== lan) await this.removeOwned(m);
+    }
+
+    try {
+      this.set({ externalAddress: await found.mapper.externalAddress() });
+    } catch (e) {
+      this.log.warn('could not read the router\'s external address', { error: (e as Error).message });
+    }
+    const rows: PortMappingStatus[] = [];
+    for (const w of this.wanted()) rows.push(await this.mapOne(found.mapper, gateway, lan, w));
+    const mapped = rows.filter((r) => r.state === 'mapped').length;
+    const state = mapped === rows.length ? 'mapped' : mapped > 0 ? 'partial' : 'error';
+    this.set({
+      state, mappings: rows,
+      manual: state === 'mapped' ? undefined : this.manualRows(lan).filter((r) => rows.find((x) => x.externalPort === r.externalPort)?.state !== 'mapped'),
+      error: state === 'mapped' ? undefined : rows.find((r) => r.state !== 'mapped')?.error,
+    });
+    return this.getStatus();
+  }
+
+  private async findMapper(gateway: string, mode: RouterMode): Promise<{ mapper: PortMapper | null; protocols: RouterStatus['protocols'] }> {
+    const protocols: NonNullable<RouterStatus['protocols']> = {};
+    const waits = this.o.udpWaitsMs;
+    if (mode === 'auto' || mode === 'upnp') {
+      const u = await this.findUpnp(gateway);
+      protocols.upnp = !!u;
+      if (u) return { mapper: u, protocols };
+    }
+    if (mode === 'auto' || mode === 'pcp') {
+      const p = new PcpClient(gateway, { waitsMs: waits });
+      const okPcp = await p.announce().then(() => true, () => false);
+      protocols.pcp = okPcp;
+      if (okPcp) return { mapper: p, protocols };
+    }
+    if (mode === 'auto' || mode === 'natpmp') {
+      const n = new NatPmpClient(gateway, { waitsMs: waits });
+      const okPmp = await n.externalAddress().then(() => true, () => false);
+      protocols.natpmp = okPmp;
+      if (okPmp) return { mapper: n, protocols };
+    }
+    return { mapper: null, protocols };
+  }
+
+  private async findUpnp(gateway: string): Promise<UpnpClient | null> {
+    const urls = this.o.upnpDescriptionUrl ? [this.o.upnpDescriptionUrl] : (await ssdpSearch({ timeoutMs: this.o.ssdpTimeoutMs ?? 1500 }))
+      // Prefer the answer from our own gateway (another UPnP box on the LAN is not our router).
+      .sort((a, b) => Number(b.from === gateway) - Number(a.from === gateway)).map((a) => a.location);
+    for (const url of urls) {
+      try {
+        return await UpnpClient.fromDescription(url);
+      } catch (e) {
+        this.log.debug('UPnP device skipped', { url, error: (e as Error).message });
+      }
+    }
+    return null;
+  }
+
+  private request(m: Pick<OwnedMapping, 'externalPort' | 'internalPort' | 'internalClient' | 'transport' | 'description' | 'nonce'>): MapRequest {
+    return { ...m, lifetimeSeconds: this.o.leaseSeconds ?? 3600 };
+  }
+
+  private async mapOne(mapper: PortMapper, gateway: string, lan: string, w: Wanted): Promise<PortMappingStatus> {
+    const base: PortMappingStatus = { protocol: mapper.protocol, externalPort: w.externalPort, internalPort: w.internalPort, internalClient: lan, transport: 'TCP', state: 'failed' };
+    const prev = this.owned.find((m) => m.externalPort === w.externalPort && m.transport === 'TCP');
+    const own: OwnedMapping = prev ?? {
+      protocol: mapper.protocol, gateway, externalPort: w.externalPort, internalPort: w.internalPort, internalClient: lan, transport: 'TCP',
+      description: `${DESCRIPTION} ${w.externalPort}`,
+      ...(mapper instanceof UpnpClient ? { descriptionUrl: mapper.descriptionUrl } : {}),
+    };
+    if (!prev) {
+      // Remember before asking, so a crash between the two still lets stop() clean up.
+      this.owned.push(own);
+      await this.saveOwned();
+    }
+    try {
+      const r = await mapper.map(this.request(own));
+      if (r.nonce && r.nonce !== own.nonce) { own.nonce = r.nonce; await this.saveOwned(); }
+      this.scheduleRenewal(w.externalPort, r.lifetimeSeconds);
+      this.log.info('port mapped', { protocol: mapper.protocol, externalPort: w.externalPort, internal: `${lan}:${w.internalPort}`, lifetime: r.lifetimeSeconds });
+      return { ...base, state: 'mapped', ...(r.lifetimeSeconds > 0 ? { expiresAt: new Date(this.o.clock.now() + r.lifetimeSeconds * 1000).toISOString() } : {}) };
+    } catch (e) {
+      this.owned = this.owned.filter((m) => m !== own);
+      await this.saveOwned();
+      if (e instanceof MappingConflictError) {
+        this.log.warn('port taken by another device; left alone', { externalPort: w.externalPort, owner: e.owner });
+        return { ...base, state: 'conflict', error: `${e.message}. Portico left it alone. Remove that forward in the router's settings (or stop the program on that device that asked for it), then press Retry — or set door.publicHttpsPort to a free port.` };
+      }
+      return { ...base, state: 'failed', error: `mapping WAN port ${w.externalPort} to ${lan}:${w.internalPort} over ${mapper.protocol} failed: ${(e as Error).message}. Press Retry, or forward the port by hand (see the rows below).` };
+    }
+  }
+
+  private scheduleRenewal(externalPort: number, lifetimeSeconds: number, overrideMs?: number): void {
+    this.timers.get(externalPort)?.cancel();
+    if (lifetimeSeconds <= 0 && overrideMs === undefined) return; // permanent lease
+    const ms = overrideMs ?? Math.max(30_000, (lifetimeSeconds * 1000) / 2);
+    this.timers.set(externalPort, this.o.clock.setTimer(() => { void this.serial(() => this.renew(externalPort)); }, ms));
+  }
+
+  private async renew(externalPort: number): Promise<void> {
+    const own = this.owned.find((m) => m.externalPort === externalPort);
+    if (!this.running || !this.mapper || !own) return;
+    const idx = this.status.mappings.findIndex((m) => m.externalPort === externalPort);
+    let row: PortMappingStatus;
+    try {
+      const r = await this.mapper.map(this.request(own));
+      this.scheduleRenewal(externalPort, r.lifetimeSeconds);
+      row = { ...this.status.mappings[idx]!, state: 'mapped', error: undefined, ...(r.lifetimeSeconds > 0 ? { expiresAt: new Date(this.o.clock.now() + r.lifetimeSeconds * 1000).toISOString() } : {}) };
+      this.log.debug('lease renewed', { externalPort, lifetime: r.lifetimeSeconds });
+    } catch (e) {
+      if (e instanceof MappingConflictError) {
+        this.owned = this.owned.filter((m) => m !== own);
+        await this.saveOwned();
+        row = { ...this.status.mappings[idx]!, state: 'conflict', error: `${e.message}. Another device took the port while Portico's lease was running; remove that forward in the router, then press Retry.` };
+      } else {
+        this.scheduleRenewal(externalPort, 0, this.o.retryMs ?? 60_000);
+        row = { ...this.status.mappings[idx]!, state: 'failed', error: `renewing WAN port ${externalPort} failed: ${(e as Error).message}; retrying in ${Math.round((this.o.retryMs ?? 60_000) / 1000)} s` };
+      }
+    }
+    const mappings = [...this.status.mappings];
+    if (idx >= 0) mappings[idx] = row; else mappings.push(row);
+    const mapped = mappings.filter((m) => m.state === 'mapped').length;
+    this.set({ mappings, state: mapped === mappings.length ? 'mapped' : mapped ? 'partial' : 'error' });
+  }
+
+  private async mapperFor(m: OwnedMapping): Promise<PortMapper> {
+    if (this.mapper && this.mapper.protocol === m.protocol && (!(this.mapper instanceof UpnpClient) || this.mapper.descriptionUrl === m.descriptionUrl)) return this.mapper;
+    if (m.protocol === 'upnp') {
+      if (!m.descriptionUrl) throw new Error('the UPnP device address was not recorded');
+      return UpnpClient.fromDescription(m.descriptionUrl);
+    }
+    return m.protocol === 'pcp' ? new PcpClient(m.gateway, { waitsMs: this.o.udpWaitsMs }) : new NatPmpClient(m.gateway, { waitsMs: this.o.udpWaitsMs });
+  }
+
+  private async removeOwned(m: OwnedMapping): Promise<string | null> {
+    let error: string | null = null;
+    try {
+      await (await this.mapperFor(m)).unmap(this.request(m));
+      this.log.info('port mapping removed', { protocol: m.protocol, externalPort: m.externalPort });
+    } catch (e) {
+      error = `could not remove WAN port ${m.externalPort} (${m.protocol}) from the router: ${(e as Error).message}`;
+      this.log.warn(error);
+    }
+    // Forget it either way: leases end by themselves, and retrying forever helps nobody.
+    this.owned = this.owned.filter((x) => x !== m);
+    await this.saveOwned();
+    return error;
+  }
+
+  private cancelTimers(): void {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+
+  private async doStop(removeMappings: boolean): Promise<RouterStatus> {
+    this.running = false;
+    this.cancelTimers();
+    const errors: string[] = [];
+    if (removeMappings) {
+      await this.loadOwned();
+      for (const m of [...this.owned]) {
+        const e = await this.removeOwned(m);
+        if (e) errors.push(e);
+      }
+    }
+    this.mapper = null;
+    this.set({ state: 'off', mappings: [], manual: undefined, error: errors.length ? `${errors.join('; ')}. Remove them in the router's settings if they are still listed.` : undefined });
+    return this.getStatus();
+  }
+}

@@ -1,0 +1,36 @@
+import { createSocket } from 'node:dgram';
+
+const SSDP_ADDR = '239.255.255.250';
+const SSDP_PORT = 1900;
+const TARGETS = ['urn:schemas-upnp-org:device:InternetGatewayDevice:2', 'urn:schemas-upnp-org:device:InternetGatewayDevice:1'];
+
+export interface SsdpAnswer { location: string; st: string; from: string }
+
+/**
+ * SSDP M-SEARCH for Internet gateway devices (IGD v2 and v1). Resolves with every answer seen
+ * within `timeoutMs` (deduplicated by LOCATION); an empty list means no UPnP router answered.
+ */
+export function ssdpSearch(opts: { timeoutMs?: number; localAddress?: string } = {}): Promise<SsdpAnswer[]> {
+  const timeoutMs = opts.timeoutMs ?? 1500;
+  return new Promise((resolve) => {
+    const s = createSocket({ type: 'udp4', reuseAddr: true });
+    const found = new Map<string, SsdpAnswer>();
+    const done = () => { try { s.close(); } catch { /* already closed */ } resolve([...found.values()]); };
+    s.on('error', done);
+    s.on('message', (msg, rinfo) => {
+      const text = msg.toString('latin1');
+      if (!/^HTTP\/1\.1 200/i.test(text)) return;
+      const h = (name: string) => new RegExp(`^${name}:\\s*(.*?)\\s*$`, 'im').exec(text)?.[1];
+      const location = h('LOCATION');
+      if (location && !found.has(location)) found.set(location, { location, st: h('ST') ?? '', from: rinfo.address });
+    });
+    s.bind({ address: opts.localAddress ?? '0.0.0.0', port: 0 }, () => {
+      const mx = Math.max(1, Math.min(5, Math.floor(timeoutMs / 1000)));
+      for (const st of TARGETS) {
+        const m = Buffer.from(`M-SEARCH * HTTP/1.1\r\nHOST: ${SSDP_ADDR}:${SSDP_PORT}\r\nMAN: "ssdp:discover"\r\nMX: ${mx}\r\nST: ${st}\r\n\r\n`);
+        s.send(m, SSDP_PORT, SSDP_ADDR, () => {});
+      }
+      setTimeout(done, timeoutMs);
+    });
+  });
+}

@@ -1,0 +1,240 @@
+/**
+ * UPnP IGD client (v1 and v2; WANIPConnection and WANPPPConnection) speaking SOAP over node:http.
+ * Hand-written: the npm clients tested against miniupnpd delete the wrong port on unmap
+ * (shared/reference/test-peers.md), and ours must tell "taken by another host" apart.
+ */
+import { request } from 'node:http';
+import { MappingConflictError, type MapRequest, type MapResult, type MappingEntry, type PortMapper, type Transport } from './port-mapper.ts';
+
+export interface UpnpService {
+  serviceType: string;
+  kind: 'WANIPConnection' | 'WANPPPConnection';
+  version: number;
+  controlUrl: string;
+}
+
+export interface UpnpClientOptions {
+  /** Source address for SOAP calls (a multi-homed host; tests use it to play another LAN host). */
+  localAddress?: string;
+  timeoutMs?: number;
+}
+
+/** UPnP error codes the manager acts on (UPnP-arch-DeviceArchitecture, WANIPConnection:2 §2.5). */
+export const UPNP_ERRORS: Record<number, string> = {
+  401: 'Invalid Action',
+  402: 'Invalid Args',
+  501: 'Action Failed',
+  606: 'Action not authorized',
+  713: 'SpecifiedArrayIndexInvalid',
+  714: 'NoSuchEntryInArray',
+  715: 'WildCardNotPermittedInSrcIP',
+  716: 'WildCardNotPermittedInExtPort',
+  718: 'ConflictInMappingEntry',
+  724: 'SamePortValuesRequired',
+  725: 'OnlyPermanentLeasesSupported',
+  726: 'RemoteHostOnlySupportsWildcard',
+  727: 'ExternalPortOnlySupportsWildcard',
+  728: 'NoPortMapsAvailable',
+  729: 'ConflictWithOtherMechanisms',
+};
+
+export class UpnpError extends Error {
+  readonly code: number;
+  readonly action: string;
+  constructor(action: string, code: number, description: string) {
+    super(`UPnP ${action} failed: ${code} ${description || UPNP_ERRORS[code] || 'unknown error'}`);
+    this.name = 'UpnpError';
+    this.code = code;
+    this.action = action;
+  }
+}
+
+function tag(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<(?:[\\w-]+:)?${name}\\b[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'i').exec(xml);
+  return m ? unescapeXml(m[1]!.trim()) : undefined;
+}
+
+function unescapeXml(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function httpText(url: string, opts: UpnpClientOptions, body?: { soapAction: string; xml: string }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request({
+      host: u.hostname,
+      port: u.port || 80,
+      path: u.pathname + u.search,
+      method: body ? 'POST' : 'GET',
+      localAddress: opts.localAddress,
+      timeout: opts.timeoutMs ?? 5000,
+      headers: body ? { 'Content-Type': 'text/xml; charset="utf-8"', SOAPAction: `"${body.soapAction}"`, 'Content-Length': Buffer.byteLength(body.xml) } : {},
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${u.host} within ${opts.timeoutMs ?? 5000} ms`)));
+    req.on('error', (e) => reject(new Error(`HTTP to ${u.host} failed: ${e.message}`)));
+    req.end(body?.xml);
+  });
+}
+
+/** Pick the WAN connection service: IP over PPP, newest version first. */
+export function parseDescription(xml: string, base: string): { service: UpnpService | null; presentationUrl?: string; friendlyName?: string } {
+  const urlBase = tag(xml, 'URLBase') || base;
+  const services: UpnpService[] = [];
+  for (const m of xml.matchAll(/<service>([\s\S]*?)<\/service>/gi)) {
+    const type = tag(m[1]!, 'serviceType') ?? '';
+    const sm = /^urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)$/.exec(type);
+    const ctl = tag(m[1]!, 'controlURL');
+    if (sm && ctl) services.push({ serviceType: type, kind: sm[1] as UpnpService['kind'], version: Number(sm[2]), controlUrl: new URL(ctl, urlBase).toString() });
+  }
+  services.sort((a, b) => (a.kind === b.kind ? b.version - a.version : a.kind === 'WANIPConnection' ? -1 : 1));
+  const pres = tag(xml, 'presentationURL');
+  return { service: services[0] ?? null, presentationUrl: pres ? new URL(pres, urlBase).toString() : undefined, friendlyName: tag(xml, 'friendlyName') };
+}
+
+export class UpnpClient implements PortMapper {
+  readonly protocol = 'upnp' as const;
+  readonly descriptionUrl: string;
+  readonly service: UpnpService;
+  readonly presentationUrl?: string;
+  readonly friendlyName?: string;
+  private readonly opts: UpnpClientOptions;
+
+  private constructor(descriptionUrl: string, service: UpnpService, opts: UpnpClientOptions, presentationUrl?: string, friendlyName?: string) {
+    this.descriptionUrl = descriptionUrl;
+    this.service = service;
+    this.opts = opts;
+    this.presentationUrl = presentationUrl;
+    this.friendlyName = friendlyName;
+  }
+
+  /** Read the device description (the LOCATION an SSDP answer gave) and find the WAN connection service. */
+  static async fromDescription(url: string, opts: UpnpClientOptions = {}): Promise<UpnpClient> {
+    const r = await httpText(url, opts);
+    if (r.status !== 200) throw new Error(`UPnP device description ${url} answered HTTP ${r.status}`);
+    const d = parseDescription(r.text, url);
+    if (!d.service) throw new Error(`UPnP device at ${url} offers no WANIPConnection or WANPPPConnection service (not an Internet gateway)`);
+    return new UpnpClient(url, d.service, opts, d.presentationUrl, d.friendlyName);
+  }
+
+  /** One SOAP action; returns the response body, or throws UpnpError with the UPnP error code. */
+  async call(action: string, args: [string, string | number][] = []): Promise<string> {
+    const st = this.service.serviceType;
+    const xml = `<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action} xmlns:u="${st}">${args.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')}</u:${action}></s:Body></s:Envelope>\r\n`;
+    const r = await httpText(this.service.controlUrl, this.opts, { soapAction: `${st}#${action}`, xml });
+    if (r.status === 200) return r.text;
+    const code = Number(tag(r.text, 'errorCode'));
+    if (Number.isInteger(code) && code > 0) throw new UpnpError(action, code, tag(r.text, 'errorDescription') ?? '');
+    throw new Error(`UPnP ${action} failed: HTTP ${r.status} from ${this.service.controlUrl}`);
+  }
+
+  async externalAddress(): Promise<string> {
+    const ip = tag(await this.call('GetExternalIPAddress'), 'NewExternalIPAddress');
+    if (!ip) throw new Error('the router answered GetExternalIPAddress without an address (it may not be connected to the internet yet)');
+    return ip;
+  }
+
+  async addPortMapping(req: MapRequest, lease: number): Promise<void> {
+    await this.call('AddPortMapping', [
+      ['NewRemoteHost', ''], ['NewExternalPort', req.externalPort], ['NewProtocol', req.transport],
+      ['NewInternalPort', req.internalPort], ['NewInternalClient', req.internalClient], ['NewEnabled', 1],
+      ['NewPortMappingDescription', req.description], ['NewLeaseDuration', lease],
+    ]);
+  }
+
+  /** IGDv2 only: the router may pick another external port; returns the one it reserved. */
+  async addAnyPortMapping(req: MapRequest, lease: number): Promise<number> {
+    const r = await this.call('AddAnyPortMapping', [
+      ['NewRemoteHost', ''], ['NewExternalPort', req.externalPort], ['NewProtocol', req.transport],
+      ['NewInternalPort', req.internalPort], ['NewInternalClient', req.internalClient], ['NewEnabled', 1],
+      ['NewPortMappingDescription', req.description], ['NewLeaseDuration', lease],
+    ]);
+    return Number(tag(r, 'NewReservedPort'));
+  }
+
+  async deletePortMapping(externalPort: number, transport: Transport): Promise<void> {
+    await this.call('DeletePortMapping', [['NewRemoteHost', ''], ['NewExternalPort', externalPort], ['NewProtocol', transport]]);
+  }
+
+  async lookup(externalPort: number, transport: Transport): Promise<MappingEntry | null> {
+    try {
+      const r = await this.call('GetSpecificPortMappingEntry', [['NewRemoteHost', ''], ['NewExternalPort', externalPort], ['NewProtocol', transport]]);
+      return {
+        externalPort, transport,
+        internalClient: tag(r, 'NewInternalClient') ?? '',
+        internalPort: Number(tag(r, 'NewInternalPort')),
+        description: tag(r, 'NewPortMappingDescription') ?? '',
+        leaseSeconds: Number(tag(r, 'NewLeaseDuration') ?? 0),
+        enabled: tag(r, 'NewEnabled') !== '0',
+      };
+    } catch (e) {
+      if (e instanceof UpnpError && (e.code === 714 || e.code === 402)) return null;
+      throw e;
+    }
+  }
+
+  async list(): Promise<MappingEntry[]> {
+    const out: MappingEntry[] = [];
+    for (let i = 0; i < 1024; i++) {
+      let r: string;
+      try {
+        r = await this.call('GetGenericPortMappingEntry', [['NewPortMappingIndex', i]]);
+      } catch (e) {
+        if (e instanceof UpnpError && (e.code === 713 || e.code === 714 || e.code === 402)) break;
+        throw e;
+      }
+      out.push({
+        externalPort: Number(tag(r, 'NewExternalPort')),
+        transport: (tag(r, 'NewProtocol') ?? 'TCP').toUpperCase() === 'UDP' ? 'UDP' : 'TCP',
+        internalClient: tag(r, 'NewInternalClient') ?? '',
+        internalPort: Number(tag(r, 'NewInternalPort')),
+        description: tag(r, 'NewPortMappingDescription') ?? '',
+        leaseSeconds: Number(tag(r, 'NewLeaseDuration') ?? 0),
+        enabled: tag(r, 'NewEnabled') !== '0',
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Create or renew. A port held by another host is never overwritten: checked first, and the
+   * router's 718 (ConflictInMappingEntry) is turned into a MappingConflictError naming the owner.
+   * A router that takes only permanent leases (725) gets lease 0.
+   */
+  async map(req: MapRequest): Promise<MapResult> {
+    const existing = await this.lookup(req.externalPort, req.transport);
+    if (existing && existing.internalClient !== req.internalClient) throw this.conflict(req, existing);
+    let lease = req.lifetimeSeconds;
+    try {
+      await this.addPortMapping(req, lease);
+    } catch (e) {
+      if (e instanceof UpnpError && e.code === 725 && lease !== 0) {
+        lease = 0;
+        await this.addPortMapping(req, 0);
+      } else if (e instanceof UpnpError && (e.code === 718 || e.code === 729)) {
+        throw this.conflict(req, await this.lookup(req.externalPort, req.transport).catch(() => null));
+      } else throw e;
+    }
+    return { externalPort: req.externalPort, lifetimeSeconds: lease };
+  }
+
+  private conflict(req: MapRequest, owner: MappingEntry | null): MappingConflictError {
+    const who = owner ? `${owner.internalClient}:${owner.internalPort}${owner.description ? ` ("${owner.description}")` : ''}` : 'another device';
+    return new MappingConflictError(req.externalPort, owner?.internalClient ?? null, `WAN port ${req.externalPort}/${req.transport} is already forwarded to ${who}`);
+  }
+
+  /** Delete only if the mapping is still ours (same client and internal port). */
+  async unmap(req: MapRequest): Promise<void> {
+    const existing = await this.lookup(req.externalPort, req.transport);
+    if (!existing || existing.internalClient !== req.internalClient || existing.internalPort !== req.internalPort) return;
+    await this.deletePortMapping(req.externalPort, req.transport);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * RouterManager against a real miniupnpd (UPnP IGD + NAT-PMP + PCP) in network namespaces built
+ * per test (test/helpers/router-netns.ts). The manager runs in the LAN namespace through a worker.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RouterNetns } from '../../helpers/router-netns.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+import type { RouterStatus } from '../../../main/shared/status/router.ts';
+
+const WORKER = new URL('./fixtures/lan-worker.ts', import.meta.url).pathname;
+const DOORS = { https: 8443, http: 8080, plexHttps: 32443 };
+
+async function setup(t: Parameters<typeof tmpDir>[0] & { after: (fn: () => unknown) => void }, opts: { extraLanHosts?: number; daemon?: boolean } = {}) {
+  const h = await RouterNetns.create(t, opts);
+  const dataDir = await tmpDir(t);
+  const w = await h.worker(h.lan, WORKER);
+  return { h, w, dataDir };
+}
+
+for (const mode of ['upnp', 'natpmp', 'pcp'] as const) {
+  test(`${mode}: map, list, renew, unmap (and a restarted process still removes its own)`, async (t) => {
+    const { h, w, dataDir } = await setup(t);
+    const opts = { mode, dataDir, doors: DOORS, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null, leaseSeconds: 600 };
+    const s = await w.call<RouterStatus>('startManager', opts);
+    assert.equal(s.state, 'mapped', JSON.stringify(s));
+    assert.equal(s.gateway, h.gatewayIp);
+    assert.equal(s.lanAddress, h.lanIp);
+    assert.equal(s.externalAddress, h.extIp);
+    assert.deepEqual(s.mappings.map((m) => [m.protocol, m.externalPort, m.internalClient, m.internalPort, m.state]),
+      [[mode, 443, h.lanIp, 8443, 'mapped'], [mode, 80, h.lanIp, 8080, 'mapped'], [mode, 32400, h.lanIp, 32443, 'mapped']]);
+    if (mode === 'upnp') assert.equal(s.adminUrl, `http://${h.gatewayIp}/admin`);
+
+    // list: what the router itself has
+    const table = await h.routerTable();
+    assert.deepEqual(table.map((r) => [r.externalPort, r.client, r.internalPort]).sort(), [[32400, h.lanIp, 32443], [443, h.lanIp, 8443], [80, h.lanIp, 8080]]);
+    const stored = JSON.parse(await readFile(join(dataDir, 'router-mappings.json'), 'utf8')) as { mappings: { externalPort: number; nonce?: string }[] };
+    assert.equal(stored.mappings.length, 3);
+    if (mode === 'pcp') assert.ok(stored.mappings.every((m) => /^[0-9a-f]{24}$/.test(m.nonce ?? '')), 'PCP nonces are kept for renew/delete');
+
+    // renew: at half the granted lifetime each lease is asked for again
+    const before = s.mappings.map((m) => Date.parse(m.expiresAt!));
+    const granted = before[0]! - Date.UTC(2026, 5, 1);
+    const r = await w.call<RouterStatus>('advance', granted / 2 + 1, 3);
+    const after = r.mappings.map((m) => Date.parse(m.expiresAt!));
+    assert.equal(r.state, 'mapped');
+    after.forEach((a, i) => assert.equal(a - before[i]!, granted / 2 + 1, 'expiry moved forward by the time that passed'));
+    assert.equal((await h.routerTable()).length, 3, 'still mapped after renewal');
+
+    // a restarted process (fresh manager, same dataDir) removes exactly what it made
+    const stopped = await w.call<RouterStatus>('restartAndStop', opts);
+    assert.equal(stopped.state, 'off');
+    assert.equal(stopped.error, undefined);
+    assert.deepEqual(await h.routerTable(), []);
+    assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'router-mappings.json'), 'utf8')).mappings, []);
+  });
+
+  test(`${mode}: a port owned by another host is left alone and reported`, async (t) => {
+    const { h, w, dataDir } = await setup(t, { extraLanHosts: 1 });
+    const other = h.otherLanIps[0]!;
+    await w.call('upnpMapAs', h.rootDescUrl, other, 443, 9443);
+    const s = await w.call<RouterStatus>('startManager', { mode, dataDir, doors: { https: 8443, http: 8080 }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null });
+    assert.equal(s.state, 'partial');
+    const m443 = s.mappings.find((m) => m.externalPort === 443)!;
+    assert.equal(m443.state, 'conflict');
+    assert.match(m443.error!, /443/);
+    if (mode === 'upnp') assert.match(m443.error!, new RegExp(`${other.replace(/\./g, '\\.')}:9443`), 'UPnP names the owner');
+    assert.match(m443.error!, /left it alone.*Retry/);
+    assert.deepEqual(s.manual?.map((r) => [r.externalPort, r.internalClient, r.internalPort]), [[443, h.lanIp, 8443]]);
+    assert.equal(s.mappings.find((m) => m.externalPort === 80)!.state, 'mapped');
+    let table = await h.routerTable();
+    assert.deepEqual(table.map((r) => [r.externalPort, r.client]).sort(), [[443, other], [80, h.lanIp]], 'nothing else was created (no stray alternate port)');
+
+    await w.call('stopManager');
+    table = await h.routerTable();
+    assert.deepEqual(table.map((r) => [r.externalPort, r.client, r.internalPort]), [[443, other, 9443]], 'the other host\'s mapping survives our stop');
+  });
+}
+
+test('router without UPnP/NAT-PMP/PCP (daemon stopped) -> manual instructions with the real numbers', async (t) => {
+  const { h, w, dataDir } = await setup(t, { daemon: false });
+  const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir, doors: DOORS });
+  assert.equal(s.state, 'manual');
+  assert.deepEqual(s.protocols, { upnp: false, pcp: false, natpmp: false });
+  assert.match(s.error!, new RegExp(`router at ${h.gatewayIp.replace(/\./g, '\\.')} does not answer UPnP, NAT-PMP or PCP`));
+  assert.deepEqual(s.manual, [
+    { name: 'HTTPS (Portico door)', externalPort: 443, internalClient: h.lanIp, internalPort: 8443, transport: 'TCP' },
+    { name: 'HTTP (certificate checks, redirect to HTTPS)', externalPort: 80, internalClient: h.lanIp, internalPort: 8080, transport: 'TCP' },
+    { name: 'Plex port for apps that insist on 32400', externalPort: 32400, internalClient: h.lanIp, internalPort: 32443, transport: 'TCP' },
+  ]);
+});
+
+test('discovery inside the LAN: default gateway from /proc/net/route, local address, SSDP finds the IGD', async (t) => {
+  const { h, w } = await setup(t);
+  const d = await w.call<{ gateway: string; lan: string; ssdp: { location: string; from: string }[] }>('discovery');
+  assert.equal(d.gateway, h.gatewayIp);
+  assert.equal(d.lan, h.lanIp);
+  assert.ok(d.ssdp.some((a) => a.location === h.rootDescUrl && a.from === h.gatewayIp), JSON.stringify(d.ssdp));
+  const info = await w.call<{ service: { kind: string; version: number }; external: string; list: unknown[] }>('upnpInfo', h.rootDescUrl);
+  assert.deepEqual([info.service.kind, info.service.version, info.external, info.list], ['WANIPConnection', 2, h.extIp, []]);
+});
