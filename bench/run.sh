@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# bench/run.sh — `npm run bench`: Portico's door against HAProxy and the bare backend, in one run,
+# on one backend, loopback only. A benchmark, not a test: it prints numbers, ratios and the
+# targets of issue 2, and writes bench/results/<timestamp>/{results.csv,summary.txt,...}.
+#
+# Method (see docs/bench.md): the proxy under test is pinned to CPU1; the backend (nginx) and the
+# load tools are pinned to CPU0. Subjects are interleaved within each round, with their order
+# rotated between rounds. Every client offers only TLS_AES_128_GCM_SHA256 and trusts a test root
+# (root -> intermediate -> ECDSA P-256 leaf), so every subject does identical crypto.
+#
+# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=10 HS_DUR=8 QUICK=1 (~2 min smoke run)
+#   SUBJECTS="direct haproxy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
+#   TESTS="bulk small hs pass"       DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
+#   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
+# Only processes this script started (their PIDs are kept in bench/work/run/) are ever signalled.
+set -u -o pipefail
+
+B=$(cd "$(dirname "$0")" && pwd); ROOT=$(dirname "$B"); W=$B/work
+NODE=$ROOT/node_modules/.bin/node; [ -x "$NODE" ] || NODE=node   # the project's Node 24 (type stripping)
+
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}
+else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-10}; HS_DUR=${HS_DUR:-8}; fi
+SUBJECTS=${SUBJECTS:-"direct haproxy door"}
+TESTS=${TESTS:-"bulk small hs pass"}
+DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
+DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
+PROFILE=${PROFILE:-0}
+PORT_BASE=${PORT_BASE:-28080}
+HOST=plex.example.test            # the door's configured domain (terminated route)
+OHOST=origin.bench.test           # a name the door does not know: its passthrough route
+BIG=$W/www/big.bin; BIGSZ=1073741824
+
+declare -A PORT=([direct]=$PORT_BASE [origin]=$((PORT_BASE+1)) [haproxy]=$((PORT_BASE+2)) [door]=$((PORT_BASE+3)) [node-pipe]=$((PORT_BASE+4)))
+
+if [ "$(nproc)" -ge 2 ]; then PX="taskset -c 1"; CL="taskset -c 0"; PINNING="proxy on CPU1; backend + load tools on CPU0"
+else PX=""; CL=""; PINNING="not pinned (fewer than 2 CPUs)"; fi
+
+log() { echo "[$(date -u +%T)] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for tool in nginx haproxy wrk ab curl openssl taskset unshare ss awk; do
+  command -v $tool >/dev/null || die "$tool not found; install the system packages with: sudo bash scripts/install-system-deps.sh"
+done
+
+mkdir -p "$W"/{certs,www,conf,run,logs,tmp}
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# ---------------------------------------------------------------- files
+mkcerts() {  # root -> intermediate -> leaves (like Let's Encrypt), ECDSA P-256 throughout
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  ( cd "$W/certs" || exit 1
+    openssl req -x509 "${ec[@]}" -keyout root.key -out root.crt -days 3650 -subj "/CN=Portico Bench Root" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -new "${ec[@]}" -keyout int.key -out int.csr -subj "/CN=Portico Bench Intermediate" 2>/dev/null
+    printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > int.ext
+    openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial -days 3650 -extfile int.ext -out int.crt 2>/dev/null
+    local n
+    for n in plex:$HOST origin:$OHOST; do
+      openssl req -new "${ec[@]}" -keyout ${n%%:*}.key -out leaf.csr -subj "/CN=${n#*:}" 2>/dev/null
+      printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' "${n#*:}" > leaf.ext
+      openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial -days 365 -extfile leaf.ext -out leaf.crt 2>/dev/null
+      cat leaf.crt int.crt > ${n%%:*}.crt                 # fullchain, as served in production
+      cat ${n%%:*}.crt ${n%%:*}.key > ${n%%:*}.pem        # HAProxy wants chain + key in one file
+    done
+    mkdir -p cadir && cp root.crt cadir/ && openssl rehash cadir 2>/dev/null
+    rm -f ./*.csr ./*.ext ./*.srl leaf.crt )
+  [ -s "$W/certs/plex.pem" ] || die "could not create test certificates in $W/certs (openssl failed)"
+}
+
+setup_files() {
+  [ -s "$W/certs/plex.pem" ] && [ -s "$W/certs/origin.pem" ] || mkcerts
+  [ "$(stat -c %s "$BIG" 2>/dev/null)" = $BIGSZ ] || { log "creating the 1 GiB test file"; head -c $BIGSZ /dev/urandom > "$BIG"; }
+  [ -s "$W/www/tiny" ] || { head -c 150 /dev/urandom | base64 -w0 | head -c 199; echo; } > "$W/www/tiny"   # 200 B
+  chmod 755 "$W" "$W/www"; chmod 644 "$W"/www/*
+  cat "$BIG" > /dev/null      # warm the page cache so the first subject is not penalised
+  echo "127.0.0.1 $HOST $OHOST localhost" > "$W/conf/hosts"
+  # clients: trust only our root (their verify path then never scans /etc/ssl/certs) and offer only
+  # TLS_AES_128_GCM_SHA256 (browsers' first choice), so every subject does the same bulk crypto
+  cat > "$W/conf/client-openssl.cnf" <<EOF
+openssl_conf = bench_init
+[bench_init]
+ssl_conf = bench_ssl
+[bench_ssl]
+system_default = bench_client
+[bench_client]
+MinProtocol = TLSv1.2
+Ciphersuites = TLS_AES_128_GCM_SHA256
+CipherString = ECDHE-ECDSA-AES128-GCM-SHA256
+EOF
+}
+
+gen_conf() {
+  local tmp="client_body_temp_path $W/tmp/body; proxy_temp_path $W/tmp/proxy; fastcgi_temp_path $W/tmp/fcgi; uwsgi_temp_path $W/tmp/uwsgi; scgi_temp_path $W/tmp/scgi;"
+  cat > "$W/conf/nginx.conf" <<EOF
+worker_processes 1;
+pid $W/run/nginx.own.pid;
+error_log $W/logs/nginx.err;
+events { worker_connections 16384; }
+http {
+  access_log off; $tmp
+  sendfile on; tcp_nopush on; keepalive_requests 1000000; keepalive_timeout 120s;
+  default_type application/octet-stream;
+  server { listen 127.0.0.1:${PORT[direct]} backlog=4096; root $W/www; }
+  # TLS origin for the passthrough comparison (stands where PMS's own TLS port is)
+  server {
+    listen 127.0.0.1:${PORT[origin]} ssl backlog=4096; root $W/www;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate $W/certs/origin.crt; ssl_certificate_key $W/certs/origin.key;
+  }
+}
+EOF
+  cat > "$W/conf/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  option http-keep-alive
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 60s
+  maxconn 8000
+frontend fe
+  bind 127.0.0.1:${PORT[haproxy]} ssl crt $W/certs/plex.pem alpn http/1.1 ssl-min-ver TLSv1.2
+  default_backend be
+backend be
+  server s1 127.0.0.1:${PORT[direct]}
+EOF
+}
+
+# ---------------------------------------------------------------- processes
+wait_port() { local i; for i in $(seq 150); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.1; done; return 1; }
+port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+
+started() {  # name pid: remember a PID we started
+  echo "$2" > "$W/run/$1.pid"
+}
+pid_of() { cat "$W/run/$1.pid" 2>/dev/null; }
+alive() { local p; p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+
+start_backend() {
+  port_free ${PORT[direct]} && port_free ${PORT[origin]} || die "port ${PORT[direct]} or ${PORT[origin]} is in use; pick others with PORT_BASE=<n>"
+  $CL nginx -e "$W/logs/nginx.err" -c "$W/conf/nginx.conf" -g 'daemon off;' >"$W/logs/nginx.out" 2>&1 & started backend $!
+  wait_port ${PORT[direct]} && wait_port ${PORT[origin]} || die "nginx did not start; see $W/logs/nginx.err"
+}
+
+start_subject() {  # name -> 0 if listening
+  local n=$1 p=${PORT[$1]}
+  [ "$n" = direct ] && return 0
+  port_free "$p" || { log "port $p for $n is in use; pick others with PORT_BASE=<n>"; return 1; }
+  case $n in
+    haproxy) $PX haproxy -db -f "$W/conf/haproxy.cfg" >"$W/logs/haproxy.out" 2>&1 & started haproxy $! ;;
+    door)
+      [ -f "$DOOR_SERVER" ] || { log "door: $DOOR_SERVER does not exist"; return 1; }
+      # shellcheck disable=SC2086  # DOOR_NODE_ARGS is a list of flags
+      $PX "$NODE" $DOOR_NODE_ARGS "$DOOR_SERVER" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
+        >"$W/logs/door.out" 2>&1 & started door $! ;;
+    node-pipe)
+      $PX "$NODE" "$B/pipe-server.ts" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
+        >"$W/logs/node-pipe.out" 2>&1 & started node-pipe $! ;;
+    *) log "unknown subject $n"; return 1 ;;
+  esac
+  wait_port "$p" && alive "$n" || { log "$n did not start listening on $p; its output:"; tail -20 "$W/logs/$n.out" >&2; return 1; }
+}
+
+stop_one() {  # name: TERM, wait up to 5 s, then KILL — only the PID we recorded, only if still ours
+  local n=$1 p i
+  p=$(pid_of "$n") || return 0
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+    kill -TERM "$p" 2>/dev/null
+    for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  fi
+  rm -f "$W/run/$n.pid"
+}
+cleanup() {
+  local f
+  for f in "$W"/run/*.pid; do
+    [ -e "$f" ] || continue
+    case $f in *.own.pid) continue ;; esac      # nginx's own pid file; we signal the PID we started
+    stop_one "$(basename "$f" .pid)"
+  done
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---------------------------------------------------------------- measuring
+pids_of() { local p; p=$(pid_of "$([ "$1" = direct ] || [ "$1" = origin ] && echo backend || echo "$1")"); echo "$p" $(pgrep -P "$p" 2>/dev/null); }
+cpu_ticks() { local s=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/stat ] && s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
+rss_kb()    { local s=0 p r; for p in $(pids_of "$1"); do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null); s=$((s + ${r:-0})); done; echo $s; }
+now()       { date +%s.%N; }
+stat_cpu()  { awk '/^cpu[01] /{b=$2+$3+$4+$7+$8; t=b+$5+$6; printf "%s %s ", b, t}' /proc/stat; }
+
+# measure SUBJECT CMD...: runs CMD while sampling the subject's peak RSS; sets M_CPU (subject's % of one
+# core) M_RSS (MB) M_WALL (s) and M_C0 M_C1 (busy % of CPU0 = load side, CPU1 = proxy side)
+measure() {
+  local tgt=$1; shift
+  local rf sp t0 c0 t1 c1 s0 s1
+  rf=$(mktemp "$W/tmp/rss.XXXXXX")
+  ( m=0; while :; do r=$(rss_kb "$tgt"); [ "$r" -gt $m ] && m=$r && echo $m > "$rf"; sleep 0.2; done ) & sp=$!
+  s0=$(stat_cpu); c0=$(cpu_ticks "$tgt"); t0=$(now)
+  "$@"
+  t1=$(now); c1=$(cpu_ticks "$tgt"); s1=$(stat_cpu)
+  kill $sp 2>/dev/null; wait $sp 2>/dev/null
+  M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')
+  M_CPU=$(awk -v a="$c0" -v b="$c1" -v w="$M_WALL" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (b-a)/hz/w*100}')
+  M_RSS=$(awk -v k="$(cat "$rf" 2>/dev/null || echo 0)" 'BEGIN{printf "%.0f", k/1024}'); rm -f "$rf"
+  read -r M_C0 M_C1 <<<"$(echo "$s0 $s1" | awk '{d0=$6-$2; d1=$8-$4; if (!d0) d0=1; if (!d1) d1=1; printf "%.0f %.0f", ($5-$1)*100/d0, ($7-$3)*100/d1}')"
+}
+
+# client side: pinned to CPU0, in a private mount namespace whose /etc/hosts maps our test names to
+# 127.0.0.1 (so wrk/ab/curl send the right SNI without touching the system's /etc/hosts)
+client() {
+  # shellcheck disable=SC2016  # $0 and $@ expand in the inner shell
+  $CL unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$W/conf/hosts" \
+    env OPENSSL_CONF="$W/conf/client-openssl.cnf" SSL_CERT_FILE="$W/certs/root.crt" SSL_CERT_DIR="$W/certs/cadir" "$@"
+}
+CURL=(curl -s --http1.1 --cacert "$W/certs/root.crt" --tls13-ciphers TLS_AES_128_GCM_SHA256)
+
+url() {
+  case $1 in
+    direct) echo "http://$HOST:${PORT[direct]}" ;;
+    origin) echo "https://$OHOST:${PORT[origin]}" ;;
+    door-pass) echo "https://$OHOST:${PORT[door]}" ;;
+    *) echo "https://$HOST:${PORT[$1]}" ;;
+  esac
+}
+proc_of() { case $1 in door-pass) echo door ;; *) echo "$1" ;; esac; }
+
+row() {  # subject test value p50 p99 note
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$ROUND" "$1" "$2" "$3" "$4" "$5" "${M_CPU:-}" "${M_RSS:-}" "${M_C0:-}" "${M_C1:-}" "$6" >> "$CSV"
+}
+
+t_bulk() {  # subject [test-label]: one connection, 1 GiB, BULK_REPS times
+  local t=$1 lbl=${2:-bulk} u out sp code sz i mbs
+  u=$(url "$t")
+  for i in $(seq "$BULK_REPS"); do
+    measure "$(proc_of "$t")" eval 'out=$(client timeout 120 "${CURL[@]}" -o /dev/null -w "%{speed_download} %{http_code} %{size_download}" "$u/big.bin")'
+    read -r sp code sz <<<"$out"
+    mbs=$(awk -v s="${sp:-0}" 'BEGIN{printf "%.1f", s/1e6}')
+    [ "$code" = 200 ] && [ "$sz" = $BIGSZ ] || { log "  $t $lbl: bad transfer (code=$code size=$sz); not counted"; mbs=0; }
+    row "$t" "$lbl" "$mbs" "" "" "code=$code;size=$sz"
+    log "  $t $lbl #$i: $mbs MB/s  cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}%"
+  done
+}
+
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}'; }
+t_small() {  # subject: 50 keep-alive connections on the 200 B response
+  local t=$1 f=$W/tmp/wrk.out rps p50 p99 err
+  measure "$t" eval 'client timeout $((WRK_DUR+20)) wrk -t2 -c50 -d"${WRK_DUR}"s --latency "$(url "$t")/tiny" > "$f" 2>&1'
+  rps=$(awk '/^Requests\/sec/{print $2}' "$f")
+  p50=$(awk '$1=="50%"{print $2}' "$f" | to_ms); p99=$(awk '$1=="99%"{print $2}' "$f" | to_ms)
+  err=$(awk '/Socket errors/{gsub(",","");s=$4+$6+$8+$10} /Non-2xx/{n=$5} END{print s+0 "+" n+0}' "$f")
+  cp "$f" "$OUTD/wrk-$t-r$ROUND.txt"
+  row "$t" small "${rps:-0}" "${p50:-}" "${p99:-}" "errors=$err"
+  log "  $t small: ${rps:-0} req/s p50=${p50}ms p99=${p99}ms errors=$err cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}%"
+}
+
+# ab opens a new TCP+TLS connection per request with a fresh SSL object and never resumes a session,
+# so this counts full ECDHE + ECDSA P-256 handshakes (plus one tiny request each)
+t_hs() {
+  local t=$1 f=$W/tmp/ab.out n rps bad p99
+  measure "$t" eval 'client timeout $((HS_DUR+20)) ab -q -t "$HS_DUR" -n 10000000 -c 50 "$(url "$t")/tiny" > "$f" 2>&1'
+  n=$(awk '/^Complete requests/{print $3}' "$f"); rps=$(awk '/^Requests per second/{print $4}' "$f")
+  bad=$(awk '/^Failed requests/{f=$3} /^Non-2xx/{x=$3} END{print f+0 "+" x+0}' "$f"); p99=$(awk '$1=="99%"{print $2}' "$f")
+  cp "$f" "$OUTD/ab-$t-r$ROUND.txt"
+  row "$t" hs "${rps:-0}" "" "${p99:-}" "n=${n:-0};failed=$bad"
+  log "  $t hs: ${rps:-0} handshakes/s n=${n:-0} failed=$bad cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}%"
+}
+
+check() {  # each subject serves the right bytes (tiny + a Range in the middle of big.bin) with the agreed cipher
+  local t u exp tiny rng cip cn ok all=0
+  exp=$(dd if="$BIG" bs=1000 skip=123456 count=1 2>/dev/null | md5sum | cut -c1-32)
+  for t in "$@"; do
+    u=$(url "$t")
+    tiny=$(client "${CURL[@]}" "$u/tiny" | md5sum | cut -c1-32)
+    rng=$(client "${CURL[@]}" -r 123456000-123456999 "$u/big.bin" | md5sum | cut -c1-32)
+    ok=ok; [ "$tiny" = "$(md5sum < "$W/www/tiny" | cut -c1-32)" ] && [ "$rng" = "$exp" ] || { ok=FAIL; all=1; }
+    cip=n/a; cn=n/a
+    if [ "$t" != direct ]; then
+      local p=${PORT[$(proc_of "$t")]} sni=$HOST; [ "$t" = origin ] || [ "$t" = door-pass ] && sni=$OHOST
+      read -r cip cn <<<"$(echo | client openssl s_client -connect 127.0.0.1:"$p" -servername $sni -verify_return_error 2>/dev/null \
+        | awk '/^New,/{c=$2 $NF; sub(/,/, "/", c)} /^subject=/{s=$0; sub(/.*CN ?= ?/,"",s)} END{print c, s}')"
+    fi
+    echo "$t: bytes=$ok tls=$cip cert=$cn"
+  done
+  return $all
+}
+
+versions() {
+  echo "date $(date -u +%FT%TZ); kernel $(uname -r); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x$(nproc); $(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo); Debian $(cat /etc/debian_version 2>/dev/null)"
+  echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}')"
+  echo "pinning: $PINNING"
+  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
+}
+
+rotate() {  # rotate list $2.. by $1 so no subject always goes first
+  local r=$1; shift
+  echo "$@" | awk -v r="$r" '{for(i=0;i<NF;i++) printf "%s ", $((i+r-1)%NF+1)}'
+}
+
+rss_idle() {  # subject label
+  local r; r=$(rss_kb "$1"); M_CPU=""; M_RSS=""; M_C0=""; M_C1=""
+  row "$1" "$2" "$(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}')" "" "" ""
+  log "  $1 $2: $(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}') MB"
+}
+
+profile_door() {  # a second door run under --cpu-prof: wrk small, then one bulk download
+  local pd=$OUTD/profile
+  mkdir -p "$pd"
+  stop_one door
+  DOOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=$pd/small" start_subject door || return 1
+  ROUND=prof; t_small door; stop_one door
+  DOOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=$pd/bulk" start_subject door || return 1
+  local BULK_REPS=1; t_bulk door; stop_one door
+  for k in small bulk; do
+    local f; f=$(ls "$pd/$k"/*.cpuprofile 2>/dev/null | head -1)
+    [ -n "$f" ] && { echo "== door CPU profile under $k load (self time) =="; "$NODE" "$B/profile-top.ts" "$f" 25; } >> "$OUTD/profile.txt"
+  done
+  log "door CPU profiles: $pd (top functions in $OUTD/profile.txt)"
+}
+
+# ---------------------------------------------------------------- main
+main() {
+  local stamp; stamp=$(date -u +%Y%m%d-%H%M%S)
+  OUTD=$B/results/$stamp; mkdir -p "$OUTD"; CSV=$OUTD/results.csv
+  echo "round,subject,test,value,p50_ms,p99_ms,cpu_pct,rss_mb,cpu0_pct,cpu1_pct,note" > "$CSV"
+  setup_files; gen_conf
+  versions | tee "$OUTD/versions.txt" >&2
+  start_backend
+  local have=() s
+  for s in $SUBJECTS; do
+    if start_subject "$s"; then have+=("$s"); else log "$s: not measured (did not start)"; fi
+  done
+  local passs=()
+  if [[ " $TESTS " == *" pass "* ]]; then passs=(origin); [[ " ${have[*]} " == *" door "* ]] && passs+=(door-pass); fi
+  sleep 1
+  ROUND=0
+  for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_start; done
+  check "${have[@]}" "${passs[@]}" | tee "$OUTD/check.txt" >&2 || log "warning: a functional check failed (see check.txt); numbers for that subject are suspect"
+  local test order
+  for ROUND in $(seq "$ROUNDS"); do
+    order=$(rotate "$ROUND" "${have[@]}")
+    for test in $TESTS; do
+      log "round $ROUND/$ROUNDS: $test"
+      case $test in
+        bulk)  for s in $order; do t_bulk "$s"; done ;;
+        small) for s in $order; do t_small "$s"; done ;;
+        hs)    for s in $order; do [ "$s" = direct ] || t_hs "$s"; done ;;
+        pass)  for s in $(rotate "$ROUND" "${passs[@]}"); do t_bulk "$s" pass; done ;;
+      esac
+    done
+  done
+  sleep 2
+  ROUND=end
+  for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_end; done
+  [ "$PROFILE" = 1 ] && [[ " ${have[*]} " == *" door "* ]] && profile_door
+  cp "$W/logs/door.out" "$OUTD/door.log" 2>/dev/null
+  cleanup
+  "$NODE" "$B/summarize.ts" "$OUTD" | tee "$OUTD/summary.txt"
+  log "results: $OUTD"
+}
+
+main "$@"

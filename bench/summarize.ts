@@ -1,0 +1,97 @@
+/**
+ * Turns bench/results/<run>/results.csv (written by bench/run.sh) into the summary table: medians
+ * per subject, ratios to HAProxy (passthrough: to direct TLS), and issue 2's targets with PASS/FAIL.
+ *
+ * usage: node bench/summarize.ts <results-dir>
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Row { round: string; subject: string; test: string; value: number; p99: number; cpu: number; rss: number; cpu0: number }
+
+const dir = process.argv[2];
+if (!dir || !existsSync(join(dir, 'results.csv'))) {
+  console.error(`summarize: no results.csv in ${dir ?? '(no directory given)'}; pass the run directory, e.g. bench/results/20261129-050000`);
+  process.exit(2);
+}
+
+const num = (s: string | undefined): number => (s === undefined || s === '' ? NaN : Number(s));
+const rows: Row[] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').slice(1).map((line) => {
+  const [round = '', subject = '', test = '', value, , p99, cpu, rss, cpu0] = line.split(',');
+  return { round, subject, test, value: num(value), p99: num(p99), cpu: num(cpu), rss: num(rss), cpu0: num(cpu0) };
+});
+// rounds are numbered; 'prof' rows come from the profiling pass and '0'/'end' hold idle RSS
+const measured = rows.filter((r) => /^[1-9]\d*$/.test(r.round));
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+const pick = (subject: string, test: string, f: (r: Row) => number): number =>
+  median(measured.filter((r) => r.subject === subject && r.test === test).map(f));
+const value = (s: string, t: string): number => pick(s, t, (r) => r.value);
+const p99 = (s: string, t: string): number => pick(s, t, (r) => r.p99);
+const cpu = (s: string, t: string): number => pick(s, t, (r) => r.cpu);
+const peakRss = (s: string): number => {
+  const xs = measured.filter((r) => r.subject === s || (s === 'door' && r.subject === 'door-pass')).map((r) => r.rss).filter(Number.isFinite);
+  return xs.length ? Math.max(...xs) : NaN;
+};
+const idleRss = (s: string, label: string): number => rows.find((r) => r.subject === s && r.test === label)?.value ?? NaN;
+
+const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const ratio = (a: number, b: number): number => a / b;
+
+function table(head: string[], body: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...body.map(line)].join('\n');
+}
+
+const LABEL: Record<string, string> = {
+  direct: 'direct backend (nginx, no TLS)',
+  haproxy: 'HAProxy TLS→HTTP',
+  door: 'Portico door TLS→HTTP',
+  'node-pipe': 'Node raw TLS→TCP pipe (ceiling)',
+  origin: 'direct TLS to the origin (nginx)',
+  'door-pass': 'through the door\'s passthrough',
+};
+const subjects = ['direct', 'haproxy', 'door', 'node-pipe'].filter((s) => measured.some((r) => r.subject === s));
+
+const out: string[] = [];
+const versions = existsSync(join(dir, 'versions.txt')) ? readFileSync(join(dir, 'versions.txt'), 'utf8').trim() : '';
+out.push(`Portico bench, ${dir.split('/').pop()}`, versions, '');
+out.push(table(
+  ['subject', 'bulk MB/s', 'small req/s', 'small p99 ms', 'handshakes/s', 'CPU% bulk/small/hs', 'RSS MB idle→peak→idle'],
+  subjects.map((s) => [
+    LABEL[s] ?? s,
+    fmt(value(s, 'bulk')), fmt(value(s, 'small')), fmt(p99(s, 'small'), 2),
+    s === 'direct' ? '—' : fmt(value(s, 'hs')),
+    `${fmt(cpu(s, 'bulk'))}/${fmt(cpu(s, 'small'))}/${s === 'direct' ? '—' : fmt(cpu(s, 'hs'))}`,
+    s === 'direct' ? '—' : `${fmt(idleRss(s, 'rss_idle_start'), 1)}→${fmt(peakRss(s))}→${fmt(idleRss(s, 'rss_idle_end'), 1)}`,
+  ]),
+));
+const passSubjects = ['origin', 'door-pass'].filter((s) => measured.some((r) => r.subject === s && r.test === 'pass'));
+if (passSubjects.length) {
+  out.push('', table(['passthrough (nginx terminates TLS)', 'bulk MB/s', 'proxy CPU%'],
+    passSubjects.map((s) => [LABEL[s] ?? s, fmt(value(s, 'pass')), s === 'door-pass' ? fmt(cpu(s, 'pass')) : '—'])));
+}
+
+type Target = { what: string; door: number; base: number; baseName: string; want: string; ok: (r: number) => boolean; digits?: number };
+const targets: Target[] = [
+  { what: 'bulk MB/s', door: value('door', 'bulk'), base: value('haproxy', 'bulk'), baseName: 'HAProxy', want: '≥ 0.8×', ok: (r) => r >= 0.8 },
+  { what: 'small req/s', door: value('door', 'small'), base: value('haproxy', 'small'), baseName: 'HAProxy', want: '≥ 0.5×', ok: (r) => r >= 0.5 },
+  { what: 'small p99 ms', door: p99('door', 'small'), base: p99('haproxy', 'small'), baseName: 'HAProxy', want: '≤ 3×', ok: (r) => r <= 3, digits: 2 },
+  { what: 'handshakes/s', door: value('door', 'hs'), base: value('haproxy', 'hs'), baseName: 'HAProxy', want: '≥ 0.7×', ok: (r) => r >= 0.7 },
+  { what: 'passthrough MB/s', door: value('door-pass', 'pass'), base: value('origin', 'pass'), baseName: 'direct TLS', want: '≥ 0.9×', ok: (r) => r >= 0.9 },
+];
+let failed = 0;
+out.push('', table(['target (issue 2)', 'door', 'baseline', 'ratio', 'want', 'result'], targets.map((t) => {
+  const r = ratio(t.door, t.base);
+  const res = Number.isFinite(r) ? (t.ok(r) ? 'PASS' : 'FAIL') : 'NO DATA';
+  if (res !== 'PASS') failed++;
+  return [t.what, fmt(t.door, t.digits ?? 0), `${fmt(t.base, t.digits ?? 0)} (${t.baseName})`, Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a', t.want, res];
+})));
+out.push('', `door RSS: idle ${fmt(idleRss('door', 'rss_idle_start'), 1)} MB at start, peak ${fmt(peakRss('door'))} MB under load, ${fmt(idleRss('door', 'rss_idle_end'), 1)} MB idle after the run`);
+out.push(failed ? `${failed} of ${targets.length} targets not met` : `all ${targets.length} targets met`);
+console.log(out.join('\n'));
