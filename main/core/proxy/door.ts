@@ -1,0 +1,361 @@
+import { createServer as createNetServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import type { ChallengeStore } from '../challenge-store.ts';
+import type { Logger } from '../logger.ts';
+import type { DoorStatus, DoorListenerStatus } from '../../shared/status/door.ts';
+import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './client-hello.ts';
+import { HttpProxyConnection, type RouteCounters } from './http-proxy-connection.ts';
+
+export interface DoorRoute { host: string; upstream: string }
+
+export interface DoorTimeouts {
+  /** From accept to a finished TLS handshake (ClientHello peek included). */
+  handshakeMs: number;
+  /** For a request head, once its first byte arrived (slowloris). */
+  headMs: number;
+  /** A connection with no traffic either way (streams pause; keep it long). */
+  idleMs: number;
+  upstreamConnectMs: number;
+  /** From a complete request to the first response byte (504 after). */
+  upstreamResponseMs: number;
+}
+
+export interface DoorOptions {
+  bind: string;
+  httpsPorts: number[];
+  httpPort: number | null;
+  publicHttpsPort: number;
+  hsts?: boolean;
+  routes: DoorRoute[];
+  passthrough: { host: string; port: number };
+  challenges: ChallengeStore;
+  logger: Logger;
+  timeouts?: Partial<DoorTimeouts>;
+}
+
+export const DEFAULT_DOOR_TIMEOUTS: DoorTimeouts = {
+  handshakeMs: 10_000,
+  headMs: 20_000,
+  idleMs: 30 * 60_000,
+  upstreamConnectMs: 5_000,
+  upstreamResponseMs: 120_000,
+};
+
+/** Mozilla "intermediate" (v5.7) for TLS 1.2, ECDHE only; TLS 1.3 suites are OpenSSL's defaults (all three). */
+export const INTERMEDIATE_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+export const ECDH_CURVES = 'X25519:P-256:P-384';
+
+/** Why start() failed, in words a person can act on. */
+export class DoorStartError extends Error {
+  readonly code: 'port-in-use' | 'port-denied' | 'listen-failed';
+  readonly fix: string;
+  readonly port: number;
+  constructor(code: DoorStartError['code'], port: number, message: string, fix: string) {
+    super(message);
+    this.name = 'DoorStartError';
+    this.code = code;
+    this.port = port;
+    this.fix = fix;
+  }
+}
+
+interface RouteState { route: DoorRoute; upstream: { host: string; port: number }; counters: RouteCounters }
+interface CertEntry { context: SecureContext; kind: 'placeholder' | 'real' }
+interface Listener { kind: 'https' | 'http'; port: number; server: Server | HttpServer; bound: number | null; error?: string }
+
+const looksLikeHttp = (b: Buffer) => /^[A-Z]{3,10} [\x21-\x7e]/.test(b.toString('latin1', 0, Math.min(b.length, 16)));
+
+/**
+ * The door: owns the HTTPS and HTTP ports. On each TLS connection it peeks the ClientHello (no
+ * decryption) and routes: our domains are terminated and reverse-proxied, ALPN `acme-tls/1`
+ * answers a TLS-ALPN-01 challenge, everything else (plex.direct, unknown names, no SNI) is piped
+ * byte for byte to PMS's own TLS port.
+ */
+export class Door {
+  private readonly o: DoorOptions;
+  private readonly t: DoorTimeouts;
+  private readonly log: Logger;
+  private readonly certs = new Map<string, CertEntry>();
+  private routes = new Map<string, RouteState>();
+  private listeners: Listener[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly errors: Record<string, number> = {};
+  private readonly passthroughStats = { openConnections: 0, total: 0, bytesIn: 0, bytesOut: 0 };
+  private state: DoorStatus['state'] = 'stopped';
+  private startError: DoorStatus['error'];
+
+  constructor(opts: DoorOptions) {
+    this.o = opts;
+    this.t = { ...DEFAULT_DOOR_TIMEOUTS, ...opts.timeouts };
+    this.log = opts.logger.child('door');
+    this.setRoutes(opts.routes);
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') return;
+    this.state = 'starting';
+    this.startError = undefined;
+    this.listeners = [
+      ...this.o.httpsPorts.map((port): Listener => ({ kind: 'https', port, server: this.makeTlsServer(), bound: null })),
+      ...(this.o.httpPort === null ? [] : [{ kind: 'http' as const, port: this.o.httpPort, server: this.makeHttpServer(), bound: null }]),
+    ];
+    try {
+      for (const l of this.listeners) await this.listen(l);
+    } catch (e) {
+      const de = e as DoorStartError;
+      this.state = 'error';
+      this.startError = { code: de.code, message: de.message, fix: de.fix };
+      await Promise.all(this.listeners.filter((l) => l.bound !== null).map((l) => new Promise((r) => l.server.close(r))));
+      for (const l of this.listeners) l.bound = null;
+      throw e;
+    }
+    this.state = 'running';
+    this.log.info('door listening', { bind: this.o.bind, https: this.ports().https, http: this.ports().http });
+  }
+
+  private listen(l: Listener): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => {
+        l.error = e.code ?? e.message;
+        const what = l.kind === 'https' ? 'HTTPS door' : 'HTTP door';
+        const key = l.kind === 'https' ? 'door.httpsPorts' : 'door.httpPort';
+        if (e.code === 'EADDRINUSE') {
+          reject(new DoorStartError('port-in-use', l.port, `${what}: port ${l.port} on ${this.o.bind} is already in use by another program`,
+            `stop the program using port ${l.port} (e.g. another proxy or a second Portico) or set another port in ${key}`));
+        } else if (e.code === 'EACCES' || e.code === 'EPERM') {
+          reject(new DoorStartError('port-denied', l.port, `${what}: not allowed to listen on port ${l.port} on ${this.o.bind}`,
+            `ports below 1024 need administrator rights; use a high port in ${key} (e.g. 8443) and let the router map 443 to it`));
+        } else {
+          reject(new DoorStartError('listen-failed', l.port, `${what}: cannot listen on ${this.o.bind}:${l.port} (${e.code ?? e.message})`,
+            `check that door.bind (${this.o.bind}) is an address of this machine`));
+        }
+      };
+      l.server.once('error', onError);
+      l.server.listen({ port: l.port, host: this.o.bind, backlog: 4096 }, () => {
+        l.server.off('error', onError);
+        l.server.on('error', (e) => this.log.warn('listener error', { port: l.port, error: e.message }));
+        l.bound = (l.server.address() as { port: number }).port;
+        l.error = undefined;
+        resolve();
+      });
+    });
+  }
+
+  /** Stop accepting, let open connections finish for up to graceMs, then cut what is left. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.state === 'stopped') return;
+    const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => (l.bound === null ? r() : l.server.close(() => r())))));
+    for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeIdleConnections();
+    const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([closed, deadline]);
+    for (const s of this.sockets) s.destroy();
+    for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeAllConnections();
+    await closed;
+    for (const l of this.listeners) l.bound = null;
+    this.state = 'stopped';
+    this.log.info('door stopped');
+  }
+
+  /** Install a certificate for hosts; new handshakes use it at once, open connections keep theirs. */
+  setCertificate(hosts: string[], pem: { key: string; cert: string }, kind: 'placeholder' | 'real' = 'real'): void {
+    // One context per certificate, built here and never per handshake.
+    const context = createSecureContext({
+      key: pem.key,
+      cert: pem.cert,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      ciphers: INTERMEDIATE_CIPHERS,
+      ecdhCurve: ECDH_CURVES,
+      honorCipherOrder: false,
+      sessionTimeout: 7200,
+    });
+    for (const h of hosts) this.certs.set(h.toLowerCase(), { context, kind });
+    this.log.info('certificate installed', { hosts, kind });
+  }
+
+  setRoutes(routes: DoorRoute[]): void {
+    const next = new Map<string, RouteState>();
+    for (const r of routes) {
+      const host = r.host.toLowerCase();
+      const u = new URL(r.upstream);
+      const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      const old = this.routes.get(host);
+      next.set(host, { route: { host, upstream: r.upstream }, upstream: { host: u.hostname.replace(/^\[|\]$/g, ''), port }, counters: old?.counters ?? { openConnections: 0, requests: 0, bytesIn: 0, bytesOut: 0 } });
+    }
+    this.routes = next;
+  }
+
+  ports(): { https: number[]; http: number | null } {
+    return {
+      https: this.listeners.filter((l) => l.kind === 'https' && l.bound !== null).map((l) => l.bound!),
+      http: this.listeners.find((l) => l.kind === 'http')?.bound ?? null,
+    };
+  }
+
+  getStatus(): DoorStatus {
+    const listeners: DoorListenerStatus[] = this.listeners.length
+      ? this.listeners.map((l) => ({ kind: l.kind, port: l.bound ?? l.port, listening: l.bound !== null, ...(l.error ? { error: l.error } : {}) }))
+      : [...this.o.httpsPorts.map((port) => ({ kind: 'https' as const, port, listening: false })), ...(this.o.httpPort === null ? [] : [{ kind: 'http' as const, port: this.o.httpPort, listening: false }])];
+    return {
+      state: this.state,
+      listeners,
+      routes: [...this.routes.values()].map((r) => ({
+        host: r.route.host,
+        upstream: r.route.upstream,
+        certificate: this.certFor(r.route.host)?.kind ?? 'none',
+        ...r.counters,
+      })),
+      passthrough: { ...this.passthroughStats },
+      errors: { ...this.errors },
+      ...(this.startError ? { error: this.startError } : {}),
+    };
+  }
+
+  private countError(kind: string): void {
+    this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+  }
+
+  private certFor(host: string): CertEntry | undefined {
+    const exact = this.certs.get(host);
+    if (exact) return exact;
+    const dot = host.indexOf('.');
+    return dot > 0 ? this.certs.get(`*${host.slice(dot)}`) : undefined;
+  }
+
+  private makeTlsServer(): Server {
+    return createNetServer({ noDelay: true, allowHalfOpen: true }, (s) => this.onConnection(s));
+  }
+
+  private onConnection(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('error', () => socket.destroy());
+    let buf: Buffer | null = null;
+    const timer = setTimeout(() => { this.countError('handshake-timeout'); socket.destroy(); }, this.t.handshakeMs);
+    socket.once('close', () => { clearTimeout(timer); this.sockets.delete(socket); });
+    const onData = (chunk: Buffer) => {
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      const r = parseClientHello(buf);
+      if (r.kind === 'need-more' && buf.length < MAX_CLIENT_HELLO_BYTES) return;
+      socket.off('data', onData);
+      socket.pause();
+      if (r.kind !== 'hello') {
+        clearTimeout(timer);
+        if (looksLikeHttp(buf)) {
+          this.countError('plain-http');
+          socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis is the HTTPS port; use https:// in the address.\n');
+          setTimeout(() => socket.destroy(), 1000).unref();
+        } else {
+          this.countError('bad-client-hello');
+          socket.destroy();
+        }
+        return;
+      }
+      const sni = r.sni;
+      const acme = sni !== undefined && r.alpn.includes('acme-tls/1') ? this.o.challenges.getAlpn(sni) : undefined;
+      if (acme) return this.answerAlpnChallenge(socket, buf, acme, timer);
+      const route = sni !== undefined ? this.routes.get(sni) : undefined;
+      const cert = route ? this.certFor(route.route.host) : undefined;
+      if (route && cert) return this.terminate(socket, buf, route, cert.context, timer);
+      clearTimeout(timer);
+      this.passthrough(socket, buf);
+    };
+    socket.on('data', onData);
+  }
+
+  /** TLS-ALPN-01 (RFC 8737): finish the handshake with the challenge certificate, then close. */
+  private answerAlpnChallenge(socket: Socket, buf: Buffer, context: SecureContext, timer: NodeJS.Timeout): void {
+    socket.unshift(buf);
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['acme-tls/1'] });
+    tls.on('error', () => tls.destroy());
+    tls.once('secure', () => {
+      clearTimeout(timer);
+      this.countError('acme-tls-alpn-answered');
+      tls.end();
+    });
+  }
+
+  private terminate(socket: Socket, buf: Buffer, route: RouteState, context: SecureContext, timer: NodeJS.Timeout): void {
+    socket.unshift(buf);
+    const tls = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    const onHandshakeError = (e: Error) => {
+      clearTimeout(timer);
+      this.countError('tls-handshake');
+      this.log.debug('TLS handshake failed', { host: route.route.host, error: e.message });
+      tls.destroy();
+    };
+    tls.once('error', onHandshakeError);
+    tls.once('secure', () => {
+      clearTimeout(timer);
+      tls.off('error', onHandshakeError);
+      tls.on('error', () => tls.destroy());
+      new HttpProxyConnection({
+        client: tls,
+        upstream: route.upstream,
+        counters: route.counters,
+        countError: (k) => this.countError(k),
+        timeouts: this.t,
+        hsts: this.o.hsts ?? false,
+      });
+    });
+  }
+
+  /** Bytes untouched to PMS's own TLS port, so the client sees PMS's certificate. */
+  private passthrough(socket: Socket, buf: Buffer): void {
+    const st = this.passthroughStats;
+    st.openConnections++;
+    st.total++;
+    const up = connect({ host: this.o.passthrough.host, port: this.o.passthrough.port, noDelay: true, allowHalfOpen: true });
+    up.write(buf);
+    socket.setTimeout(this.t.idleMs, () => { this.countError('idle-timeout'); socket.destroy(); });
+    // pipe() carries backpressure and half-closes; errors and closes are wired by hand so either
+    // side failing tears down both, while a clean end still lets the other side flush.
+    socket.pipe(up);
+    up.pipe(socket);
+    up.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNREFUSED') this.countError('passthrough-refused');
+      socket.destroy();
+    });
+    up.on('close', () => { if (!socket.writableEnded) socket.destroy(); });
+    socket.once('close', () => {
+      st.openConnections--;
+      st.bytesIn += socket.bytesRead;
+      st.bytesOut += socket.bytesWritten;
+      if (!up.writableEnded || socket.errored) up.destroy();
+    });
+    socket.resume();
+  }
+
+  /** The HTTP door: ACME http-01 answers; everything else goes to https. Nothing is proxied. */
+  private makeHttpServer(): HttpServer {
+    const srv = createHttpServer({ headersTimeout: this.t.headMs, requestTimeout: this.t.headMs * 2, keepAliveTimeout: 5_000 }, (req, res) => this.onHttpRequest(req, res));
+    srv.on('connection', (s: Socket) => { this.sockets.add(s); s.once('close', () => this.sockets.delete(s)); });
+    return srv;
+  }
+
+  private onHttpRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const m = /^\/\.well-known\/acme-challenge\/([A-Za-z0-9_-]+)$/.exec(url.split('?')[0]!);
+    if (m) {
+      const answer = this.o.challenges.getHttp(m[1]!);
+      if (answer !== undefined) {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(answer), 'Cache-Control': 'no-store' }).end(answer);
+      } else {
+        this.countError('acme-http-unknown-token');
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('No such ACME challenge token here.\n');
+      }
+      return;
+    }
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (!/^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/.test(host)) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', Connection: 'close' }).end('This HTTP port only redirects to https://; send a Host header.\n');
+      return;
+    }
+    const port = this.o.publicHttpsPort === 443 ? '' : `:${this.o.publicHttpsPort}`;
+    res.writeHead(301, { Location: `https://${host}${port}${url.startsWith('/') ? url : '/'}`, 'Content-Length': 0 }).end();
+  }
+}

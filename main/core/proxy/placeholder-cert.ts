@@ -1,0 +1,58 @@
+import { webcrypto, randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { writeFileAtomic } from '../atomic-file.ts';
+
+export interface PlaceholderCert { key: string; cert: string; hosts: string[] }
+
+const DIR = 'placeholder';
+const VALID_DAYS = 3650;
+
+/**
+ * The self-signed certificate the door serves for our domains until a real one exists, so the
+ * HTTPS door works (with a browser warning) from the first start. ECDSA P-256, made once and kept
+ * in dataDir so it stays the same across restarts; made again only if the domain list changes.
+ */
+export async function placeholderCert(dataDir: string, hosts: string[], now: Date = new Date()): Promise<PlaceholderCert> {
+  const dir = join(dataDir, DIR);
+  const want = [...new Set(hosts.map((h) => h.toLowerCase()))].sort();
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'hosts.json'), 'utf8')) as unknown;
+    if (Array.isArray(meta) && meta.join(',') === want.join(',')) {
+      const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem'), 'utf8'), readFile(join(dir, 'cert.pem'), 'utf8')]);
+      return { key, cert, hosts: want };
+    }
+  } catch {
+    // missing or unreadable: make a new one below
+  }
+  const made = await generate(want, now);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, 'key.pem'), made.key, 0o600);
+  await writeFileAtomic(join(dir, 'cert.pem'), made.cert, 0o644);
+  await writeFileAtomic(join(dir, 'hosts.json'), JSON.stringify(want), 0o644);
+  return made;
+}
+
+async function generate(hosts: string[], now: Date): Promise<PlaceholderCert> {
+  const crypto = webcrypto as unknown as typeof globalThis.crypto;
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(12).toString('hex').replace(/^[89a-f]/, '1'),
+    name: `CN=${hosts[0] ?? 'portico.invalid'}, O=Portico placeholder (not trusted)`,
+    notBefore: new Date(now.getTime() - 3600_000),
+    notAfter: new Date(now.getTime() + VALID_DAYS * 86400_000),
+    signingAlgorithm: alg,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(hosts.map((h) => ({ type: 'dns' as const, value: h }))),
+    ],
+  }, crypto);
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  return { key, cert: cert.toString('pem') + '\n', hosts };
+}
