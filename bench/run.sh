@@ -295,6 +295,14 @@ versions() {
   echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
 }
 
+bg_sample() {  # label: CPU busy % on each core over 1 s while our subjects sit idle = other people's load
+  local s0 s1
+  s0=$(stat_cpu); sleep 1; s1=$(stat_cpu); M_CPU=""; M_RSS=""
+  read -r M_C0 M_C1 <<<"$(echo "$s0 $s1" | awk '{d0=$6-$2; d1=$8-$4; if (!d0) d0=1; if (!d1) d1=1; printf "%.0f %.0f", ($5-$1)*100/d0, ($7-$3)*100/d1}')"
+  row background "$1" 0 "" "" "loadavg=$(cut -d' ' -f1 /proc/loadavg)"
+  log "background load ($1): cpu0=${M_C0}% cpu1=${M_C1}% loadavg=$(cut -d' ' -f1 /proc/loadavg)"
+}
+
 rotate() {  # rotate list $2.. by $1 so no subject always goes first
   local r=$1; shift
   echo "$@" | awk -v r="$r" '{for(i=0;i<NF;i++) printf "%s ", $((i+r-1)%NF+1)}'
@@ -342,6 +350,7 @@ main() {
   local test order
   for ROUND in $(seq "$ROUNDS"); do
     order=$(rotate "$ROUND" "${have[@]}")
+    bg_sample "round$ROUND"
     for test in $TESTS; do
       log "round $ROUND/$ROUNDS: $test"
       case $test in
@@ -352,7 +361,8 @@ main() {
       esac
     done
   done
-  sleep 2
+  sleep 1
+  bg_sample end
   ROUND=end
   for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_end; done
   [ "$PROFILE" = 1 ] && [[ " ${have[*]} " == *" door "* ]] && profile_door

@@ -7,7 +7,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Row { round: string; subject: string; test: string; value: number; p99: number; cpu: number; rss: number; cpu0: number }
+interface Row { round: string; subject: string; test: string; value: number; p99: number; cpu: number; rss: number; cpu0: number; cpu1: number }
 
 const dir = process.argv[2];
 if (!dir || !existsSync(join(dir, 'results.csv'))) {
@@ -17,8 +17,8 @@ if (!dir || !existsSync(join(dir, 'results.csv'))) {
 
 const num = (s: string | undefined): number => (s === undefined || s === '' ? NaN : Number(s));
 const rows: Row[] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').slice(1).map((line) => {
-  const [round = '', subject = '', test = '', value, , p99, cpu, rss, cpu0] = line.split(',');
-  return { round, subject, test, value: num(value), p99: num(p99), cpu: num(cpu), rss: num(rss), cpu0: num(cpu0) };
+  const [round = '', subject = '', test = '', value, , p99, cpu, rss, cpu0, cpu1] = line.split(',');
+  return { round, subject, test, value: num(value), p99: num(p99), cpu: num(cpu), rss: num(rss), cpu0: num(cpu0), cpu1: num(cpu1) };
 });
 // rounds are numbered; 'prof' rows come from the profiling pass and '0'/'end' hold idle RSS
 const measured = rows.filter((r) => /^[1-9]\d*$/.test(r.round));
@@ -38,6 +38,9 @@ const peakRss = (s: string): number => {
   const xs = measured.filter((r) => r.subject === s || (s === 'door' && r.subject === 'door-pass')).map((r) => r.rss).filter(Number.isFinite);
   return xs.length ? Math.max(...xs) : NaN;
 };
+// the proxy's own CPU time per new connection: comparable even when the load side, not the proxy, saturates
+const cpuPerHandshake = (s: string): number =>
+  median(measured.filter((r) => r.subject === s && r.test === 'hs').map((r) => (r.cpu / 100) * 1e6 / r.value));
 const idleRss = (s: string, label: string): number => rows.find((r) => r.subject === s && r.test === label)?.value ?? NaN;
 
 const fmt = (x: number, digits = 0): string => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -62,11 +65,12 @@ const out: string[] = [];
 const versions = existsSync(join(dir, 'versions.txt')) ? readFileSync(join(dir, 'versions.txt'), 'utf8').trim() : '';
 out.push(`Portico bench, ${dir.split('/').pop()}`, versions, '');
 out.push(table(
-  ['subject', 'bulk MB/s', 'small req/s', 'small p99 ms', 'handshakes/s', 'CPU% bulk/small/hs', 'RSS MB idle→peak→idle'],
+  ['subject', 'bulk MB/s', 'small req/s', 'small p99 ms', 'handshakes/s', 'CPU µs/handshake', 'CPU% bulk/small/hs', 'RSS MB idle→peak→idle'],
   subjects.map((s) => [
     LABEL[s] ?? s,
     fmt(value(s, 'bulk')), fmt(value(s, 'small')), fmt(p99(s, 'small'), 2),
     s === 'direct' ? '—' : fmt(value(s, 'hs')),
+    s === 'direct' ? '—' : fmt(cpuPerHandshake(s)),
     `${fmt(cpu(s, 'bulk'))}/${fmt(cpu(s, 'small'))}/${s === 'direct' ? '—' : fmt(cpu(s, 'hs'))}`,
     s === 'direct' ? '—' : `${fmt(idleRss(s, 'rss_idle_start'), 1)}→${fmt(peakRss(s))}→${fmt(idleRss(s, 'rss_idle_end'), 1)}`,
   ]),
@@ -93,5 +97,8 @@ out.push('', table(['target (issue 2)', 'door', 'baseline', 'ratio', 'want', 're
   return [t.what, fmt(t.door, t.digits ?? 0), `${fmt(t.base, t.digits ?? 0)} (${t.baseName})`, Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a', t.want, res];
 })));
 out.push('', `door RSS: idle ${fmt(idleRss('door', 'rss_idle_start'), 1)} MB at start, peak ${fmt(peakRss('door'))} MB under load, ${fmt(idleRss('door', 'rss_idle_end'), 1)} MB idle after the run`);
+const bg = rows.filter((r) => r.subject === 'background');
+const bgMax = Math.max(0, ...bg.flatMap((r) => [r.cpu0, r.cpu1]).filter(Number.isFinite));
+out.push(`background CPU busy (other processes, sampled between rounds): up to ${fmt(bgMax)}%${bgMax > 10 ? ' — the machine was not quiet; treat the numbers as noisy and rerun' : ''}`);
 out.push(failed ? `${failed} of ${targets.length} targets not met` : `all ${targets.length} targets met`);
 console.log(out.join('\n'));
