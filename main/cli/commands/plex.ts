@@ -1,6 +1,169 @@
-import { EXIT_FAILED, type CliIo } from '../io.ts';
+/**
+ * `portico plex status|signin|apply|verify|undo [--json] [--config FILE]`: Plex Media Server
+ * settings from the command line, using the same PlexManager as the app. The token lives in
+ * <dataDir>/secrets.json (0600) and is never printed.
+ */
+import { join } from 'node:path';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
+import { loadConfig } from '../load-config.ts';
+import { systemClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/logger.ts';
+import { FileSecretStore } from '../../core/secret-store.ts';
+import { localTokenSources } from '../../core/plex/local-token.ts';
+import { PlexManager, UNDO_FILE, type ApplyOptions } from '../../core/plex/plex-manager.ts';
+import type { Check, PrefChange } from '../../shared/api.ts';
+import type { AppError, Result } from '../../shared/result.ts';
 
-export async function plex(_args: string[], io: CliIo): Promise<number> {
-  io.err('portico plex: not built yet');
+const USAGE = [
+  'usage: portico plex <status|signin|apply|verify|undo> [--json] [--config FILE]',
+  '  status                 what Portico finds: the server, the token, the settings it would change',
+  '  signin                 sign in to plex.tv in your browser (only needed when no token is found)',
+  '  apply [--manual-port] [--custom-certificate --p12 FILE]',
+  '                         change the settings (the p12 passphrase comes from PORTICO_P12_PASSPHRASE)',
+  '  verify [--door-url URL] prove it works: settings, remote access, plex.tv, the door',
+  '  undo                   put back exactly the values Portico replaced',
+];
+
+interface Args { sub: string; json: boolean; config?: string; manualPort: boolean; customCertificate: boolean; p12?: string; doorUrl?: string }
+
+function parseArgs(args: string[]): Args | string {
+  const a: Args = { sub: '', json: false, manualPort: false, customCertificate: false };
+  for (let i = 0; i < args.length; i++) {
+    const x = args[i]!;
+    const value = () => { const v = args[++i]; if (v === undefined || v.startsWith('--')) throw new Error(`${x} needs a value`); return v; };
+    try {
+      if (x === '--json') a.json = true;
+      else if (x === '--config') a.config = value();
+      else if (x.startsWith('--config=')) a.config = x.slice(9);
+      else if (x === '--manual-port') a.manualPort = true;
+      else if (x === '--custom-certificate') a.customCertificate = true;
+      else if (x === '--p12') a.p12 = value();
+      else if (x === '--door-url') a.doorUrl = value();
+      else if (!x.startsWith('-') && !a.sub) a.sub = x;
+      else return `unknown option "${x}"`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  if (!['status', 'signin', 'apply', 'verify', 'undo'].includes(a.sub)) return a.sub ? `unknown subcommand "${a.sub}"` : 'missing subcommand';
+  if (a.customCertificate && a.sub !== 'apply') return '--custom-certificate only goes with apply';
+  return a;
+}
+
+function printError(io: CliIo, json: boolean, what: string, e: AppError): number {
+  if (json) io.out(JSON.stringify({ ok: false, error: e }, null, 2));
+  else {
+    io.err(`portico plex ${what}: ${e.message}`);
+    if (e.fix) io.err(`  what to do: ${e.fix}`);
+  }
   return EXIT_FAILED;
+}
+
+function changeLines(changes: PrefChange[]): string[] {
+  return changes.map((c) => `  ${c.label} (${c.id}): ${c.before} -> ${c.after}`);
+}
+
+function checkLines(checks: Check[]): string[] {
+  const out: string[] = [];
+  for (const c of checks) {
+    out.push(`${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : '--  '} ${c.title}: ${c.detail}`);
+    if (c.fix && c.ok !== true) out.push(`     what to do: ${c.fix}`);
+  }
+  return out;
+}
+
+export async function plex(args: string[], io: CliIo): Promise<number> {
+  const a = parseArgs(args);
+  if (typeof a === 'string') {
+    io.err(`portico plex: ${a}`);
+    for (const l of USAGE) io.err(l);
+    return EXIT_USAGE;
+  }
+  const loaded = await loadConfig(a.config, io);
+  if (!loaded) return EXIT_USAGE;
+  const { config } = loaded;
+  const logger = createLogger({ level: io.env.PORTICO_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
+  const m = new PlexManager({
+    plex: config.plex,
+    domains: config.domains,
+    publicHttpsPort: config.door.publicHttpsPort,
+    dataDir: config.dataDir,
+    secrets: new FileSecretStore(join(config.dataDir, 'secrets.json')),
+    logger,
+    clock: systemClock,
+    tokenSources: localTokenSources({ env: io.env }),
+    // Test hook: point plex.tv at a stand-in (never needed by users).
+    ...(io.env.PORTICO_PLEX_TV_URL ? { plexTvBaseUrl: io.env.PORTICO_PLEX_TV_URL } : {}),
+  });
+
+  if (a.sub === 'status') {
+    const d = await m.discover();
+    const plan = d.tokenValid ? await m.plan({ manualPort: false, customCertificate: false }) : null;
+    const status = m.getStatus();
+    if (a.json) {
+      io.out(JSON.stringify({ discovery: d, status, wouldChange: plan?.ok ? plan.value : null, undoFile: join(config.dataDir, UNDO_FILE) }, null, 2));
+      return d.found && d.tokenValid ? EXIT_OK : EXIT_FAILED;
+    }
+    io.out(d.found ? `Plex Media Server: found at ${d.url} (version ${d.version}, server ${d.machineIdentifier})` : `Plex Media Server: not found at ${d.url}`);
+    const origin = { config: 'from the config file', 'local-store': "from Plex Media Server's own settings on this computer", 'signed-in': 'from your plex.tv sign-in', none: 'none' }[d.token];
+    if (d.found) io.out(`Plex token: ${origin}${d.token !== 'none' ? (d.tokenValid ? ' (accepted by the server)' : ' (not accepted)') : ''}`);
+    if (plan?.ok) {
+      io.out(`Portico's settings: ${plan.value.length === 0 ? 'applied' : 'not applied'}`);
+      if (plan.value.length) { io.out('"portico plex apply" would change:'); for (const l of changeLines(plan.value)) io.out(l); }
+    }
+    if (d.error) return printError(io, false, 'status', d.error);
+    return EXIT_OK;
+  }
+
+  if (a.sub === 'signin') {
+    const start = await m.startPinSignIn();
+    if (!start.ok) return printError(io, a.json, 'signin', start.error);
+    if (a.json) io.out(JSON.stringify({ authUrl: start.value.authUrl, expiresAt: start.value.expiresAt }));
+    else {
+      io.out('Open this address in your browser and sign in with the Plex account that owns this server:');
+      io.out(`  ${start.value.authUrl}`);
+      io.out(`Waiting (until ${start.value.expiresAt})...`);
+    }
+    const everyMs = Number(io.env.PORTICO_PIN_POLL_MS ?? 1000);
+    for (;;) {
+      const r = await m.pollPinSignIn();
+      if (!r.ok) return printError(io, a.json, 'signin', r.error);
+      if (r.value.state === 'signed-in') { io.out(a.json ? JSON.stringify({ ok: true, state: 'signed-in' }) : 'Signed in. The token is kept in the secret store.'); return EXIT_OK; }
+      if (r.value.state === 'expired') {
+        return printError(io, a.json, 'signin', { code: 'plex-signin-expired', message: 'The sign-in code expired before it was approved.', fix: 'Run "portico plex signin" again and approve it in the browser within 30 minutes.' });
+      }
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  }
+
+  if (a.sub === 'apply') {
+    const opts: ApplyOptions = { manualPort: a.manualPort, customCertificate: a.customCertificate };
+    if (a.customCertificate) {
+      const passphrase = io.env.PORTICO_P12_PASSPHRASE;
+      if (!a.p12 || passphrase === undefined) {
+        io.err('portico plex apply: --custom-certificate needs --p12 FILE (the PKCS#12 export) and its passphrase in PORTICO_P12_PASSPHRASE');
+        return EXIT_USAGE;
+      }
+      logger.addSecret(passphrase);
+      opts.certificate = { path: a.p12, passphrase, domain: config.domains[0]! };
+    }
+    return report(io, a.json, 'apply', await m.apply(opts), 'Changed in Plex Media Server:', 'Nothing to change: Plex Media Server already has Portico\'s settings.');
+  }
+
+  if (a.sub === 'undo') {
+    return report(io, a.json, 'undo', await m.undo(), 'Restored in Plex Media Server:', 'Nothing to undo: Portico has no changes on record.');
+  }
+
+  const checks = await m.verify(a.doorUrl ? { doorUrl: a.doorUrl } : {});
+  if (a.json) io.out(JSON.stringify({ ok: checks.every((c) => c.ok !== false), checks }, null, 2));
+  else for (const l of checkLines(checks)) io.out(l);
+  return checks.some((c) => c.ok === false) ? EXIT_FAILED : EXIT_OK;
+}
+
+function report(io: CliIo, json: boolean, what: string, r: Result<PrefChange[]>, title: string, none: string): number {
+  if (!r.ok) return printError(io, json, what, r.error);
+  if (json) io.out(JSON.stringify({ ok: true, changes: r.value }, null, 2));
+  else if (r.value.length === 0) io.out(none);
+  else { io.out(title); for (const l of changeLines(r.value)) io.out(l); }
+  return EXIT_OK;
 }

@@ -51,6 +51,8 @@ export interface PlexManagerOptions {
   plexTvBaseUrl?: string;
   tokenSources?: LocalTokenSource[];
   fetch?: typeof fetch;
+  /** Where the PKCS#12 export comes from when apply asks for the custom certificate without giving one. */
+  customCertificate?: () => Promise<ApplyOptions['certificate'] | null>;
   /** How verify waits for PMS to re-check reachability. */
   reachabilityPoll?: { everyMs: number; attempts: number };
 }
@@ -396,17 +398,18 @@ export class PlexManager {
       desired.ManualPortMappingPort = this.o.publicHttpsPort;
     }
     if (opts.customCertificate) {
-      if (!opts.certificate) {
+      const cert = opts.certificate ?? (await this.o.customCertificate?.()) ?? undefined;
+      if (!cert) {
         return err({
           code: 'plex-certificate-missing',
           message: "Portico cannot set PMS's custom certificate: no PKCS#12 export of the certificate is available yet.",
           fix: 'Get the certificate first (Certificates > Get certificate), or apply without the custom-certificate option.',
         });
       }
-      this.log.addSecret(opts.certificate.passphrase);
-      desired.customCertificatePath = opts.certificate.path;
-      desired.customCertificateKey = opts.certificate.passphrase;
-      desired.customCertificateDomain = opts.certificate.domain;
+      this.log.addSecret(cert.passphrase);
+      desired.customCertificatePath = cert.path;
+      desired.customCertificateKey = cert.passphrase;
+      desired.customCertificateDomain = cert.domain;
     }
     const unknown = Object.keys(desired).filter((id) => !byId.has(id));
     if (unknown.length) return err(unknownPrefError(this.o.plex.url, unknown));
