@@ -89,6 +89,10 @@ function connectionKey(u: string): string {
   }
 }
 
+function hasConnection(list: string, url: string): boolean {
+  return list.split(',').map((x) => x.trim()).filter(Boolean).some((x) => connectionKey(x) === connectionKey(url));
+}
+
 export class PlexManager {
   private readonly o: PlexManagerOptions;
   private readonly log: Logger;
@@ -123,6 +127,11 @@ export class PlexManager {
     const c = await this.connect();
     const base: PlexDiscovery = { url: this.o.plex.url, found: false, token: 'none', tokenValid: false };
     if (c.ok) {
+      const prefs = await c.value.pms.getPrefs();
+      if (prefs.ok) {
+        const applied = this.ourUrls().every((u) => hasConnection(String(prefs.value.find((x) => x.id === 'customConnections')?.value ?? ''), u));
+        this.update({ applied, state: applied ? 'configured' : 'signed-in' });
+      }
       return { ...base, found: true, machineIdentifier: c.value.identity.machineIdentifier, version: c.value.identity.version, token: c.value.origin, tokenValid: true };
     }
     const found = this.status.state !== 'unreachable';
@@ -159,7 +168,7 @@ export class PlexManager {
     await this.o.secrets.set(TOKEN_SECRET, token);
     this.pin = null;
     this.log.info('signed in to plex.tv');
-    this.update({ signedIn: true, state: this.status.state === 'unreachable' ? 'unreachable' : 'signed-in', error: undefined });
+    this.update({ signedIn: true, tokenSource: 'signed-in', state: this.status.state === 'unreachable' ? 'unreachable' : 'signed-in', error: undefined });
     return ok({ state: 'signed-in' });
   }
 
@@ -269,10 +278,7 @@ export class PlexManager {
     const { pms, identity, token } = c.value;
     checks.push(await this.prefsCheck(pms));
 
-    const acct = await pms.account();
-    checks.push(acct.ok ? mappingCheck(acct.value) : { id: 'plex-mapping', title: 'Remote access (PMS)', ok: false, detail: acct.error.message, fix: acct.error.fix });
-
-    checks.push(await this.reachabilityCheck(pms));
+    checks.push(await this.mappingAfterRefresh(pms));
     checks.push(await this.resourcesCheck(token, identity.machineIdentifier));
     checks.push(await this.doorCheck(opts, identity.machineIdentifier));
     return checks;
@@ -336,7 +342,7 @@ export class PlexManager {
         message: `Portico has no Plex token: none is set in the config, you have not signed in, and Plex Media Server's own settings on this computer hold none.`,
         fix: 'Sign in to Plex from Portico (Plex > Sign in, or "portico plex signin"), using the account that owns this server.',
       };
-      this.update({ state: 'found', signedIn: false, error: e });
+      this.update({ state: 'found', signedIn: false, tokenSource: 'none', error: e });
       return err(e);
     }
     let first: AppError | undefined;
@@ -345,7 +351,7 @@ export class PlexManager {
       const pms = new PmsClient(this.o.plex.url, cand.token, { fetch: this.o.fetch });
       const a = await pms.account();
       if (a.ok) {
-        this.update({ state: this.status.applied ? 'configured' : 'signed-in', signedIn: true, mappingState: a.value.mappingState, error: undefined });
+        this.update({ state: this.status.applied ? 'configured' : 'signed-in', signedIn: true, tokenSource: cand.origin, mappingState: a.value.mappingState, error: undefined });
         return ok({ pms, identity: id.value, token: cand.token, origin: cand.origin });
       }
       if (a.error.code === 'pms-not-running') { this.update({ state: 'unreachable', error: a.error }); return a; }
@@ -472,21 +478,24 @@ export class PlexManager {
     return { id: 'plex-prefs', title, ok: true, detail: `Plex Media Server lists ${this.ourUrls().join(', ')} under "Custom server access URLs"${Object.keys(want).length ? ` and keeps ${Object.keys(want).join(', ')}` : ''}.` };
   }
 
-  private async reachabilityCheck(pms: PmsClient): Promise<Check> {
-    const title = 'Plex re-checks remote access';
+  /** Ask PMS to re-check reachability (PUT refreshReachability), wait for the answer, explain it. */
+  private async mappingAfterRefresh(pms: PmsClient): Promise<Check> {
     const r = await pms.refreshReachability();
-    if (!r.ok) return { id: 'plex-reachability', title, ok: false, detail: r.error.message, fix: r.error.fix };
+    if (!r.ok) {
+      // Older servers may refuse the refresh: report the state PMS already has.
+      const a = await pms.account();
+      return a.ok ? mappingCheck(a.value) : { id: 'plex-mapping', title: MAPPING_TITLE, ok: false, detail: a.error.message, fix: a.error.fix };
+    }
     const { everyMs, attempts } = this.o.reachabilityPoll ?? { everyMs: 1000, attempts: 30 };
     for (let i = 0; i < attempts; i++) {
       await new Promise<void>((resolve) => this.o.clock.setTimer(resolve, everyMs));
       const a = await pms.account();
-      if (!a.ok) return { id: 'plex-reachability', title, ok: false, detail: a.error.message, fix: a.error.fix };
+      if (!a.ok) return { id: 'plex-mapping', title: MAPPING_TITLE, ok: false, detail: a.error.message, fix: a.error.fix };
       if (a.value.mappingState === 'waiting') continue;
       this.update({ mappingState: a.value.mappingState });
-      const m = mappingCheck(a.value);
-      return { ...m, id: 'plex-reachability', title };
+      return mappingCheck(a.value);
     }
-    return { id: 'plex-reachability', title, ok: null, detail: `Plex Media Server was still checking after ${Math.round((everyMs * attempts) / 1000)} s.`, fix: 'Run verify again in a minute.' };
+    return { id: 'plex-mapping', title: MAPPING_TITLE, ok: null, detail: `Plex Media Server was still checking remote access after ${Math.round((everyMs * attempts) / 1000)} s.`, fix: 'Run verify again in a minute.' };
   }
 
   private async resourcesCheck(token: string, machineIdentifier: string): Promise<Check> {
@@ -544,8 +553,10 @@ function notOwnerError(url: string, username?: string): AppError {
   };
 }
 
+const MAPPING_TITLE = 'Remote access (as Plex sees it)';
+
 function mappingCheck(a: { mappingState: string; mappingError: string; mappingErrorMessage: string }): Check {
-  const title = 'Remote access (PMS)';
+  const title = MAPPING_TITLE;
   if (a.mappingState === 'mapped') return { id: 'plex-mapping', title, ok: true, detail: 'Plex Media Server says it is reachable from the internet.' };
   if (a.mappingState === 'waiting') return { id: 'plex-mapping', title, ok: null, detail: 'Plex Media Server is still checking whether it is reachable from the internet.', fix: 'Wait a minute, then verify again.' };
   if (a.mappingError === 'unreachable') return { id: 'plex-mapping', title, ok: false, detail: 'plex.tv could not reach your server from the internet.', fix: 'Check the router forwards the public port to this computer (and that the door is running), then verify again.' };

@@ -136,7 +136,8 @@ export class PlexTvClient {
     try {
       res = await this.fetchFn(this.baseUrl + path, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+      const c = (e as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (e as Error).name;
       return err({
         code: 'plextv-unreachable',
         message: `plex.tv is not reachable from this computer (${cause === 'TimeoutError' ? 'no answer' : cause}), so Portico cannot sign in or check your servers.`,

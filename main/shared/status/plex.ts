@@ -5,6 +5,8 @@ export interface PlexStatus {
   machineIdentifier?: string;
   version?: string;
   signedIn: boolean;
+  /** Where the working Plex token came from (never the token itself). */
+  tokenSource?: 'config' | 'local-store' | 'signed-in' | 'none';
   /** Portico's settings are applied to PMS (customConnections etc.). */
   applied: boolean;
   mappingState?: string;

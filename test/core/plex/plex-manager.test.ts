@@ -94,12 +94,16 @@ test('apply -> verify -> undo leaves Preferences.xml byte-identical; pre-existin
   assert.deepEqual(await readFile(s.pms.preferencesPath), afterOnce, 'apply twice == apply once');
   assert.equal(s.pms.prefPuts.length, 2, 'the second apply sends nothing');
   assert.equal(s.m.getStatus().applied, true);
+  const fresh = new PlexManager(s.options);
+  await fresh.discover();
+  assert.deepEqual([fresh.getStatus().applied, fresh.getStatus().state, fresh.getStatus().tokenSource], [true, 'configured', 'local-store'], 'a new manager sees the settings applied');
 
   const checks = await s.m.verify({ doorProbe: async (p) => { const r = await fetch(s.pms.url + p); return { status: r.status, body: await r.text() }; } });
   assert.deepEqual(checks.map((c) => [c.id, c.ok]), [
-    ['plex-prefs', true], ['plex-mapping', false], ['plex-reachability', true], ['plex-tv-resources', true], ['door-reaches-pms', true],
+    ['plex-prefs', true], ['plex-mapping', true], ['plex-tv-resources', true], ['door-reaches-pms', true],
   ], JSON.stringify(checks, null, 1));
-  assert.match(checks[2]!.detail, /reachable from the internet/);
+  assert.match(checks[1]!.detail, /reachable from the internet/);
+  assert.ok(s.pms.received.some((r) => r.method === 'PUT' && r.url === '/myplex/refreshReachability'));
 
   const undo = await s.m.undo();
   assert.ok(undo.ok);
@@ -235,7 +239,7 @@ test('plex.tv unreachable: sign-in and verify say so plainly, nothing changed', 
 test('verify explains an unreachable mapping in plain words', async (t) => {
   const s = await setup(t, { pms: { reachability: { mappingState: 'unknown', mappingError: 'unreachable' } } });
   assert.ok((await s.m.apply({ manualPort: true, customCertificate: false })).ok);
-  const c = (await s.m.verify()).find((x) => x.id === 'plex-reachability')!;
+  const c = (await s.m.verify()).find((x) => x.id === 'plex-mapping')!;
   assert.equal(c.ok, false);
   assert.match(c.detail, /could not reach your server from the internet/);
   assert.match(c.fix!, /router/);
