@@ -1,0 +1,248 @@
+/**
+ * The Issuer on acme-client 5.4, driving RFC 8555 step by step (account, order, one
+ * authorization at a time, challenge, finalize, chain) rather than `auto()`: its self-check
+ * would fail behind hairpin NAT, it hides the CA's problem documents, and DuckDNS can hold only
+ * one TXT value at a time. The account key is created once and kept in the SecretStore. An
+ * extra CA (acme.caFile) is trusted through an https.Agent set on this client's own requests;
+ * acme-client's global axios defaults are left alone.
+ */
+import { Agent, request } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import acme from 'acme-client';
+import forge from 'node-forge';
+import type { ChallengeType } from '../../shared/config.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { ChallengeStore } from '../challenge-store.ts';
+import type { DnsProvider } from '../dns/dns-provider.ts';
+import type { Logger } from '../logger.ts';
+import type { SecretStore } from '../secret-store.ts';
+import { explainProblem, type AcmeProblem } from './acme-problem.ts';
+import { challengeSolver, type ChallengeSolver, type ChallengeTarget } from './challenge-solver.ts';
+import type { IssuedCertificate, IssueFailure, IssueRequest, Issuer } from './issuer.ts';
+import type { RenewalWindow } from './renewal-policy.ts';
+
+export interface AcmeIssuerOptions {
+  directoryUrl: string;
+  /** Extra CA to trust for the ACME server itself (PEM), e.g. a test CA. */
+  caPem: string | null;
+  email: string | null;
+  eab: { kid: string; hmacKey: string } | null;
+  secrets: SecretStore;
+  challenges: ChallengeStore;
+  dns: DnsProvider | null;
+  logger: Logger;
+  /** Wait after publishing a dns-01 TXT before telling the CA (provider propagation). */
+  dnsPropagationMs?: number;
+  /** First delay when polling an authorization or order. */
+  pollMinMs?: number;
+}
+
+interface HttpLike { request(url: string, method: string, opts?: Record<string, unknown>): Promise<{ status: number; headers: Record<string, string>; data: unknown }> }
+interface Captured { problem: AcmeProblem; retryAfterMs?: number }
+
+/** Our scheduler does the retrying: acme-client's own axios retries (up to 75 s of sleeps) are switched off per request. */
+const NO_LIBRARY_RETRY = 1_000_000;
+
+/**
+ * acme-client's axios interceptor turns every failure without a response (refused, reset,
+ * TLS not trusted, timeout) into "Cannot read properties of undefined (reading 'config')".
+ * The agent remembers the socket's own error so we can say what really happened.
+ */
+class TrackingAgent extends Agent {
+  lastError: NodeJS.ErrnoException | undefined;
+  override createConnection(...args: Parameters<Agent['createConnection']>): ReturnType<Agent['createConnection']> {
+    const s = super.createConnection(...args);
+    s?.on('error', (e: NodeJS.ErrnoException) => { this.lastError = e; });
+    return s;
+  }
+}
+const DEFAULT_PROPAGATION: Record<DnsProvider['kind'], number> = { cloudflare: 10_000, duckdns: 30_000, rfc2136: 1_000 };
+
+export class AcmeIssuer implements Issuer {
+  private readonly o: AcmeIssuerOptions;
+  private readonly agent: TrackingAgent;
+  private readonly log: Logger;
+  private readonly solver: ChallengeSolver;
+  private readonly caName: string;
+
+  constructor(o: AcmeIssuerOptions) {
+    this.o = o;
+    this.agent = new TrackingAgent({ keepAlive: true, ...(o.caPem ? { ca: o.caPem } : {}) });
+    this.log = o.logger.child('acme');
+    if (o.eab) this.log.addSecret(o.eab.hmacKey);
+    this.caName = new URL(o.directoryUrl).host.includes('letsencrypt') ? "Let's Encrypt" : new URL(o.directoryUrl).host.includes('zerossl') ? 'ZeroSSL' : `the CA at ${new URL(o.directoryUrl).host}`;
+    this.solver = challengeSolver({
+      challenges: o.challenges,
+      dns: o.dns,
+      dnsPropagationMs: o.dnsPropagationMs ?? (o.dns ? DEFAULT_PROPAGATION[o.dns.kind] : 0),
+      alpnKey: acme.crypto.createPrivateEcdsaKey('P-256'),
+    });
+  }
+
+  private async accountKey(): Promise<string> {
+    const name = `acme-account-key:${this.o.directoryUrl}`;
+    const existing = await this.o.secrets.get(name);
+    if (existing) return existing;
+    const key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+    await this.o.secrets.set(name, key);
+    return key;
+  }
+
+  private async client(captured: { last?: Captured }): Promise<acme.Client> {
+    const accountKey = await this.accountKey();
+    this.log.addSecret(accountKey);
+    const client = new acme.Client({
+      directoryUrl: this.o.directoryUrl,
+      accountKey,
+      ...(this.o.eab ? { externalAccountBinding: this.o.eab } : {}),
+      backoffAttempts: 12,
+      backoffMin: this.o.pollMinMs ?? 500,
+      backoffMax: 10_000,
+    });
+    // acme-client keeps its HttpClient on `client.http` (src/client.js); wrapping its request()
+    // gives this client its own TLS trust and lets us keep the CA's problem documents.
+    const http = (client as unknown as { http: HttpLike }).http;
+    const original = http.request.bind(http);
+    http.request = async (url, method, opts = {}) => {
+      this.agent.lastError = undefined;
+      let resp: Awaited<ReturnType<HttpLike['request']>>;
+      try {
+        resp = await original(url, method, { ...opts, httpsAgent: this.agent, timeout: 30_000, retryAttempt: NO_LIBRARY_RETRY });
+      } catch (e) {
+        const cause = this.agent.lastError ?? (e as NodeJS.ErrnoException);
+        const code = cause.code ?? (e instanceof TypeError ? 'ETIMEDOUT' : undefined);
+        throw Object.assign(new Error(`${method.toUpperCase()} ${url}: ${cause.message}`, { cause: e }), { code });
+      }
+      const data = resp.data as { type?: string; detail?: string; status?: string; error?: AcmeProblem; subproblems?: AcmeProblem['subproblems'] } | undefined;
+      if (resp.status >= 400 && data?.type && !data.type.endsWith(':badNonce')) {
+        const ra = parseRetryAfter(resp.headers['retry-after']);
+        captured.last = { problem: { type: data.type, detail: data.detail ?? '', status: resp.status, subproblems: data.subproblems }, ...(ra !== undefined ? { retryAfterMs: ra } : {}) };
+      } else if (data?.status === 'invalid' && data.error?.type) {
+        captured.last = { problem: data.error };
+      }
+      return resp;
+    };
+    return client;
+  }
+
+  async issue(req: IssueRequest): Promise<Result<IssuedCertificate, IssueFailure>> {
+    const captured: { last?: Captured } = {};
+    let step = 'creating the ACME account';
+    let challengeInUse: ChallengeType | undefined;
+    try {
+      const client = await this.client(captured);
+      await client.createAccount({ termsOfServiceAgreed: true, ...(this.o.email ? { contact: [`mailto:${this.o.email}`] } : {}) });
+      step = 'placing the order';
+      const order = await client.createOrder({ identifiers: req.domains.map((value) => ({ type: 'dns', value })) });
+      const authzs = await client.getAuthorizations(order);
+      for (const authz of authzs) {
+        if (authz.status === 'valid') continue;
+        const type: ChallengeType = authz.wildcard ? 'dns-01' : req.challenge;
+        challengeInUse = type;
+        step = `answering the ${type} challenge for ${authz.identifier.value}`;
+        const challenge = authz.challenges.find((c) => c.type === type);
+        if (!challenge) {
+          return err({ code: 'acme-challenge-unsupported', retryable: false, message: `${this.caName} does not offer ${type} for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`, fix: 'set acme.challenge to one of the offered types' });
+        }
+        const target: ChallengeTarget = { type, identifier: authz.identifier.value, token: challenge.token, keyAuthorization: await client.getChallengeKeyAuthorization(challenge), authz };
+        const presented = await this.solver.present(target);
+        try {
+          if (!presented.ok) {
+            await client.deactivateAuthorization(authz).catch(() => {});
+            return err({ ...presented.error, message: `could not publish the dns-01 record: ${presented.error.message}` });
+          }
+          await client.completeChallenge(challenge);
+          await client.waitForValidStatus(challenge);
+        } finally {
+          await this.solver.cleanup(target).catch((e: unknown) => this.log.warn('challenge cleanup failed', { error: (e as Error).message }));
+        }
+      }
+      step = 'finalizing the order';
+      const key = (req.keyType === 'rsa-2048' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+      const plain = req.domains.find((d) => !d.startsWith('*.')) ?? req.domains[0]!;
+      const [, csr] = await acme.crypto.createCsr({ commonName: plain, altNames: req.domains }, key);
+      const finalized = await client.finalizeOrder(order, csr);
+      step = 'downloading the certificate';
+      const cert = await client.getCertificate(finalized);
+      return ok({ key, cert });
+    } catch (e) {
+      return err(this.failure(e as Error & { code?: string }, step, captured.last, challengeInUse));
+    }
+  }
+
+  private failure(e: Error & { code?: string }, step: string, captured: Captured | undefined, challenge: ChallengeType | undefined): IssueFailure {
+    if (captured) {
+      const x = explainProblem(captured.problem, { caName: this.caName, ...(challenge ? { challenge } : {}) });
+      return { ...x, message: `Certificate order failed while ${step}. ${x.message}`, problem: captured.problem, ...(captured.retryAfterMs !== undefined ? { retryAfterMs: captured.retryAfterMs } : {}) };
+    }
+    const code = e.code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+      return { code: 'acme-untrusted', retryable: false, message: `Certificate order failed while ${step}: the ACME server's own certificate is not trusted (${code}).`, fix: 'check acme.directoryUrl; for a private or test CA set acme.caFile to its CA certificate' };
+    }
+    if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|EPIPE/.test(code)) {
+      return { code: 'acme-unreachable', retryable: true, message: `Certificate order failed while ${step}: ${this.caName} could not be reached (${code}).`, fix: 'check the internet connection; Portico tries again on its schedule' };
+    }
+    return { code: 'acme-failed', retryable: true, message: `Certificate order failed while ${step}: ${e.message}`, fix: 'Portico tries again on its schedule; if it keeps failing, check the log' };
+  }
+
+  private getJson(url: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const r = request(url, { agent: this.agent, timeout: 15_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          if ((res.statusCode ?? 0) >= 300) return reject(new Error(`HTTP ${res.statusCode}`));
+          try { resolve(JSON.parse(body)); } catch (e) { reject(e as Error); }
+        });
+      });
+      r.on('timeout', () => r.destroy(new Error('timeout')));
+      r.on('error', reject);
+      r.end();
+    });
+  }
+
+  async renewalInfo(certPem: string): Promise<RenewalWindow | null> {
+    try {
+      const dir = (await this.getJson(this.o.directoryUrl)) as { renewalInfo?: string };
+      if (!dir.renewalInfo) return null;
+      const info = (await this.getJson(`${dir.renewalInfo.replace(/\/$/, '')}/${ariCertId(certPem)}`)) as { suggestedWindow?: { start: string; end: string } };
+      const start = Date.parse(info.suggestedWindow?.start ?? ''), end = Date.parse(info.suggestedWindow?.end ?? '');
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return null;
+      return { start, end, source: 'ari' };
+    } catch (e) {
+      this.log.debug('ARI lookup failed; using the lifetime rule', { error: (e as Error).message });
+      return null;
+    }
+  }
+}
+
+function parseRetryAfter(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? Math.max(0, t - Date.now()) : undefined;
+}
+
+const b64url = (b: Buffer) => b.toString('base64url');
+
+/** RFC 9773 section 4.1: base64url(AKI keyIdentifier) "." base64url(serial DER contents). */
+export function ariCertId(certPem: string): string {
+  const x = new X509Certificate(certPem);
+  const cert = forge.asn1.fromDer(forge.util.createBuffer(x.raw.toString('binary')));
+  const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
+  const extWrap = (tbs.value as forge.asn1.Asn1[]).find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  let keyId: Buffer | undefined;
+  for (const ext of ((extWrap?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value as forge.asn1.Asn1[] | undefined) ?? []) {
+    const parts = ext.value as forge.asn1.Asn1[];
+    if (forge.asn1.derToOid(parts[0]!.value as string) !== '2.5.29.35') continue;
+    const aki = forge.asn1.fromDer(forge.util.createBuffer(parts[parts.length - 1]!.value as string));
+    const kid = (aki.value as forge.asn1.Asn1[]).find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
+    if (kid) keyId = Buffer.from(kid.value as string, 'binary');
+  }
+  if (!keyId) throw new Error('certificate has no Authority Key Identifier');
+  let serial = Buffer.from(x.serialNumber.length % 2 ? `0${x.serialNumber}` : x.serialNumber, 'hex');
+  if (serial[0]! & 0x80) serial = Buffer.concat([Buffer.from([0]), serial]);
+  return `${b64url(keyId)}.${b64url(serial)}`;
+}
+

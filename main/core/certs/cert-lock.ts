@@ -1,0 +1,66 @@
+/**
+ * A lock file so two Portico processes (say the service and `portico cert renew`) never issue
+ * for the same names at once. The file holds the owner's pid, a random token and the time; a
+ * lock whose process is gone, or that is older than `staleMs`, is taken over.
+ */
+import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface HeldLock { release(): Promise<void> }
+
+interface LockBody { pid: number; token: string; at: number }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class CertLock {
+  private readonly path: string;
+  private readonly staleMs: number;
+  private readonly now: () => number;
+
+  constructor(path: string, opts: { staleMs?: number; now?: () => number } = {}) {
+    this.path = path;
+    this.staleMs = opts.staleMs ?? 30 * 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Take the lock if free (or stale); null when another live owner holds it. */
+  async tryAcquire(): Promise<HeldLock | null> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const body: LockBody = { pid: process.pid, token: randomBytes(12).toString('hex'), at: this.now() };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(this.path, 'wx', 0o600);
+        try { await fh.writeFile(JSON.stringify(body)); await fh.sync(); } finally { await fh.close(); }
+        return { release: () => this.release(body.token) };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const holder = await this.read();
+      const stale = !holder || !alive(holder.pid) || this.now() - holder.at > this.staleMs;
+      if (!stale) return null;
+      await unlink(this.path).catch(() => {});
+    }
+    return null;
+  }
+
+  private async read(): Promise<LockBody | null> {
+    try {
+      return JSON.parse(await readFile(this.path, 'utf8')) as LockBody;
+    } catch {
+      return null; // half-written or gone: treat as stale
+    }
+  }
+
+  private async release(token: string): Promise<void> {
+    const holder = await this.read();
+    if (holder?.token === token) await unlink(this.path).catch(() => {});
+  }
+}

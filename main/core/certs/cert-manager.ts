@@ -1,0 +1,339 @@
+/**
+ * Keeps one certificate for the configured names valid forever: loads the last good one from
+ * disk, hands it to the door, checks every 10 minutes (injected clock) whether the renewal
+ * window is open (ARI, else a third of the lifetime left, at a random point inside the window;
+ * at once in an emergency), issues under a cross-process lock, retries on a fixed growing
+ * schedule, stops on errors retrying cannot fix, and re-exports PKCS#12 after every renewal.
+ */
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type ChallengeType, type Config } from '../../shared/config.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { CertificateStatus, CertificatesStatus } from '../../shared/status/certificates.ts';
+import type { ChallengeStore } from '../challenge-store.ts';
+import type { Clock, Timer } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { SecretStore } from '../secret-store.ts';
+import { writeFileAtomic } from '../atomic-file.ts';
+import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
+import { AcmeIssuer } from './acme-issuer.ts';
+import { CertLock } from './cert-lock.ts';
+import { CertStore, type StoredCert } from './cert-store.ts';
+import type { IssueFailure, Issuer } from './issuer.ts';
+import { exportPkcs12 } from './pkcs12-export.ts';
+import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime, retryDelay, type RenewalWindow } from './renewal-policy.ts';
+
+export interface CertManagerOptions {
+  domains: string[];
+  acme: Config['acme'];
+  dns: Config['dns'];
+  dataDir: string;
+  secrets: SecretStore;
+  challenges: ChallengeStore;
+  clock: Clock;
+  logger: Logger;
+  onCertificate(hosts: string[], pem: { key: string; cert: string }, kind: 'placeholder' | 'real'): void;
+  /** For the random point inside the renewal window. */
+  random?: () => number;
+  /** Replace the ACME issuer (tests, other CAs); built from `acme` when absent. */
+  issuer?: Issuer;
+  /** Passed to the ACME issuer: wait after publishing a dns-01 TXT record. */
+  dnsPropagationMs?: number;
+  /** How long renewNow waits for another process holding the issuing lock. */
+  lockWaitMs?: number;
+}
+
+export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed'; status: CertificateStatus; nextAttemptAt?: string };
+
+const LOCK_POLL_MS = 250;
+
+/** The staging twin of a production directory; a test or private CA is its own staging. */
+export function stagingDirectory(url: string): string | null {
+  if (url === LETS_ENCRYPT_PRODUCTION) return LETS_ENCRYPT_STAGING;
+  if (/zerossl\.com/.test(url)) return null; // ZeroSSL has no staging CA
+  return url;
+}
+
+export class CertManager {
+  private readonly o: CertManagerOptions;
+  private readonly store: CertStore;
+  private readonly lock: CertLock;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private dns: DnsProvider | null = null;
+  private issuerInstance: Issuer | null;
+  private current: StoredCert | null = null;
+  private renewAt: { serial: string; at: number; window: RenewalWindow } | null = null;
+  private failures = 0;
+  private nextAttemptAt: number | null = null;
+  private lastError: CertificateStatus['lastError'] | undefined;
+  private stoppedBy: IssueFailure | null = null;
+  private inFlight: Promise<Result<CertificateStatus>> | null = null;
+  private timer: Timer | null = null;
+  private running = false;
+  private challengeRotation = 0;
+  private readonly listeners = new Set<(ev: CertEvent) => void>();
+
+  constructor(opts: CertManagerOptions) {
+    this.o = opts;
+    this.store = new CertStore(opts.dataDir, opts.domains);
+    this.lock = new CertLock(this.store.lockPath);
+    this.log = opts.logger.child('certs');
+    this.random = opts.random ?? Math.random;
+    this.issuerInstance = opts.issuer ?? null;
+  }
+
+  private async issuer(directoryUrl = this.o.acme.directoryUrl): Promise<Issuer> {
+    if (this.issuerInstance && directoryUrl === this.o.acme.directoryUrl) return this.issuerInstance;
+    if (!this.dns && this.o.dns.provider) this.dns = createDnsProvider(this.o.dns.provider, this.log);
+    const caPem = this.o.acme.caFile ? await readFile(this.o.acme.caFile, 'utf8') : null;
+    const issuer = new AcmeIssuer({
+      directoryUrl, caPem, email: this.o.acme.email, eab: this.o.acme.eab, secrets: this.o.secrets, challenges: this.o.challenges, dns: this.dns, logger: this.log,
+      ...(this.o.dnsPropagationMs !== undefined ? { dnsPropagationMs: this.o.dnsPropagationMs } : {}),
+    });
+    if (directoryUrl === this.o.acme.directoryUrl) this.issuerInstance = issuer;
+    return issuer;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    const loaded = await this.store.load();
+    for (const p of loaded.problems) this.log.warn('skipped a certificate on disk', { problem: p });
+    if (loaded.cert) this.adopt(loaded.cert);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.inFlight?.catch(() => {});
+  }
+
+  onDidChange(fn: (ev: CertEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(kind: CertEvent['kind']): void {
+    const status = this.status();
+    const ev: CertEvent = { kind, status, ...(status.nextAttemptAt && kind === 'cert-failed' ? { nextAttemptAt: status.nextAttemptAt } : {}) };
+    for (const fn of this.listeners) {
+      try { fn(ev); } catch (e) { this.log.error('certificate event listener threw', { error: (e as Error).message }); }
+    }
+  }
+
+  private adopt(c: StoredCert): void {
+    this.current = c;
+    this.o.onCertificate(this.o.domains, { key: c.key, cert: c.cert }, 'real');
+    this.log.info('certificate in use', { domains: c.meta.domains, notAfter: c.leaf.validTo, source: c.source });
+  }
+
+  /** Arm the next check: at the retry time if one is due sooner, else in 10 minutes. */
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    this.timer?.cancel();
+    this.timer = this.o.clock.setTimer(() => { void this.check(); }, Math.max(0, ms));
+  }
+
+  private async check(): Promise<void> {
+    const now = this.o.clock.now();
+    const due = await this.dueAt();
+    if (due !== null && due <= now && !this.inFlight) {
+      await this.attempt(false);
+    }
+    const next = await this.dueAt();
+    this.schedule(next === null ? CHECK_INTERVAL_MS : Math.min(CHECK_INTERVAL_MS, next - this.o.clock.now()));
+  }
+
+  /** When the next issuance should happen (null: nothing to do until something changes). */
+  private async dueAt(): Promise<number | null> {
+    if (this.stoppedBy) return null;
+    if (this.nextAttemptAt !== null) return this.nextAttemptAt;
+    if (!this.current) return this.o.clock.now();
+    const c = this.current;
+    const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter: Date.parse(c.leaf.validTo) };
+    if (isEmergency(life, this.o.clock.now())) return this.o.clock.now();
+    if (this.renewAt?.serial !== c.leaf.serialNumber) {
+      const ari = await (await this.issuer()).renewalInfo(c.cert).catch(() => null);
+      const window = ari ?? lifetimeWindow(life);
+      this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window };
+    }
+    return this.renewAt.at;
+  }
+
+  private challengeFor(): ChallengeType {
+    if (this.o.acme.challenge !== 'auto') return this.o.acme.challenge;
+    if (this.o.domains.some((d) => d.startsWith('*.'))) return 'dns-01';
+    // Without a configured choice, rotate through what can work: the door's own port 443 first.
+    const candidates: ChallengeType[] = ['tls-alpn-01', 'http-01', ...(this.o.dns.provider ? ['dns-01' as const] : [])];
+    return candidates[this.challengeRotation % candidates.length]!;
+  }
+
+  /** Issue or renew now. `force` renews even when the current certificate is not due and clears a stop. */
+  async renewNow(opts: { force?: boolean; staging?: boolean } = {}): Promise<Result<CertificateStatus>> {
+    if (opts.staging) {
+      const r = await this.preflight();
+      return r.ok ? ok({ ...this.status(), staging: true }) : r;
+    }
+    if (opts.force) this.stoppedBy = null;
+    if (this.inFlight) return this.inFlight;
+    if (!this.current && !this.running) {
+      const loaded = await this.store.load();
+      if (loaded.cert) this.current = loaded.cert;
+    }
+    return this.attempt(!!opts.force, this.o.lockWaitMs ?? 120_000);
+  }
+
+  private attempt(force: boolean, lockWaitMs = 0): Promise<Result<CertificateStatus>> {
+    const run = this.runAttempt(force, lockWaitMs).finally(() => { this.inFlight = null; });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async runAttempt(force: boolean, lockWaitMs: number): Promise<Result<CertificateStatus>> {
+    let held = await this.lock.tryAcquire();
+    const waitUntil = Date.now() + lockWaitMs;
+    while (!held && Date.now() < waitUntil) {
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+      held = await this.lock.tryAcquire();
+    }
+    if (!held) {
+      this.log.info('another Portico process is issuing this certificate; checking again later');
+      this.nextAttemptAt = this.o.clock.now() + 60_000;
+      return err({ code: 'cert-busy', message: 'Another Portico process is obtaining this certificate right now.', fix: 'Wait a minute and look again (portico cert show).' });
+    }
+    try {
+      // Check again under the lock: another process may have renewed while we waited.
+      const onDisk = (await this.store.load()).cert;
+      if (onDisk && (!this.current || onDisk.leaf.serialNumber !== this.current.leaf.serialNumber)) {
+        const newer = !this.current || Date.parse(onDisk.leaf.validTo) > Date.parse(this.current.leaf.validTo);
+        if (newer) {
+          this.adopt(onDisk);
+          this.nextAttemptAt = null;
+          this.failures = 0;
+          const due = await this.dueAt();
+          if (!force && (due === null || due > this.o.clock.now())) return ok(this.status());
+        }
+      }
+      if (!force && this.current && this.nextAttemptAt === null) {
+        const due = await this.dueAt();
+        if (due !== null && due > this.o.clock.now()) return ok(this.status());
+      }
+      if (this.o.acme.preflight && !(await this.preflightPassed())) {
+        const pre = await this.preflight();
+        if (!pre.ok) return err(pre.error);
+      }
+      return await this.issueLocked();
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async issueLocked(): Promise<Result<CertificateStatus>> {
+    const challenge = this.challengeFor();
+    const hadCert = !!this.current;
+    this.log.info('requesting a certificate', { domains: this.o.domains, challenge, directory: this.o.acme.directoryUrl });
+    const r = await (await this.issuer()).issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge });
+    if (!r.ok) return this.failed(r.error);
+    await this.store.save(r.value, { domains: this.o.domains, issuedAt: new Date(this.o.clock.now()).toISOString(), directoryUrl: this.o.acme.directoryUrl, challenge });
+    const saved = (await this.store.load()).cert;
+    if (!saved) return this.failed({ code: 'cert-store-failed', retryable: true, message: `The new certificate could not be read back from ${this.store.dir}.`, fix: 'Check the disk has space and the data directory is writable.' });
+    this.failures = 0;
+    this.nextAttemptAt = null;
+    this.lastError = undefined;
+    this.adopt(saved);
+    await this.exportPkcs12().catch((e: unknown) => this.log.warn('PKCS#12 export failed', { error: (e as Error).message }));
+    this.emit(hadCert ? 'cert-renewed' : 'cert-obtained');
+    return ok(this.status());
+  }
+
+  private failed(f: IssueFailure): Result<CertificateStatus> {
+    const now = this.o.clock.now();
+    this.failures++;
+    if (/challenge/.test(f.code)) this.challengeRotation++;
+    this.lastError = { code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}), at: new Date(now).toISOString() };
+    if (!f.retryable) {
+      this.stoppedBy = f;
+      this.nextAttemptAt = null;
+      this.log.error('certificate request failed; not retrying (retrying cannot fix this)', { code: f.code, message: f.message });
+    } else {
+      // Never sooner than the schedule; later if the CA asked (Retry-After / rateLimited).
+      this.nextAttemptAt = now + Math.max(retryDelay(this.failures), f.retryAfterMs ?? 0);
+      this.log.warn('certificate request failed; will try again', { code: f.code, message: f.message, nextAttemptAt: new Date(this.nextAttemptAt).toISOString() });
+    }
+    this.emit('cert-failed');
+    if (this.running) this.schedule(this.nextAttemptAt === null ? CHECK_INTERVAL_MS : Math.min(CHECK_INTERVAL_MS, this.nextAttemptAt - now));
+    return err({ code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}) });
+  }
+
+  private get preflightFile(): string { return join(this.store.dir, 'preflight.json'); }
+
+  private async preflightPassed(): Promise<boolean> {
+    if (this.current) return true;
+    try {
+      const p = JSON.parse(await readFile(this.preflightFile, 'utf8')) as { directoryUrl: string; domains: string[] };
+      return p.directoryUrl === this.o.acme.directoryUrl && p.domains.join(',') === this.o.domains.join(',');
+    } catch {
+      return false;
+    }
+  }
+
+  /** Order against the staging CA (or the same directory for a test CA) to catch problems before production rate limits. */
+  async preflight(): Promise<Result<void>> {
+    const staging = stagingDirectory(this.o.acme.directoryUrl);
+    if (!staging) return ok(undefined);
+    const issuer = staging === this.o.acme.directoryUrl ? await this.issuer() : await this.issuer(staging);
+    const challenge = this.challengeFor();
+    const r = await issuer.issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge });
+    if (!r.ok) {
+      this.failed({ ...r.error, message: `Pre-flight against the staging CA failed: ${r.error.message}` });
+      return err({ code: r.error.code, message: `Pre-flight against the staging CA failed: ${r.error.message}`, ...(r.error.fix ? { fix: r.error.fix } : {}) });
+    }
+    await writeFileAtomic(this.preflightFile, JSON.stringify({ directoryUrl: this.o.acme.directoryUrl, domains: this.o.domains, challenge, at: new Date(this.o.clock.now()).toISOString() }));
+    return ok(undefined);
+  }
+
+  private status(): CertificateStatus {
+    const now = this.o.clock.now();
+    const c = this.current;
+    const s: CertificateStatus = { domains: this.o.domains, state: 'none' };
+    if (c) {
+      const notAfter = Date.parse(c.leaf.validTo);
+      s.issuer = /CN=([^\n,]+)/.exec(c.leaf.issuer)?.[1] ?? c.leaf.issuer;
+      s.notBefore = new Date(c.leaf.validFrom).toISOString();
+      s.notAfter = new Date(notAfter).toISOString();
+      const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter };
+      s.state = notAfter <= now ? 'expired' : this.lastError && (isEmergency(life, now) || this.stoppedBy) ? 'expiring' : 'valid';
+      if (c.meta.challenge) s.challenge = c.meta.challenge as ChallengeType;
+    } else if (this.lastError) {
+      s.state = 'failed';
+    }
+    if (this.inFlight) s.state = 'renewing';
+    if (this.stoppedBy && !c) s.state = 'failed';
+    const next = this.nextAttemptAt ?? (this.stoppedBy ? null : this.renewAt?.at ?? null);
+    if (next !== null) s.nextAttemptAt = new Date(next).toISOString();
+    if (this.lastError) s.lastError = this.lastError;
+    return s;
+  }
+
+  getStatus(): CertificatesStatus {
+    return [this.status()];
+  }
+
+  /** Write `<dataDir>/certs/<name>/cert.p12` for PMS's custom-certificate setting; the passphrase lives in the SecretStore. */
+  async exportPkcs12(): Promise<{ path: string; passphrase: string }> {
+    const c = this.current ?? (await this.store.load()).cert;
+    if (!c) throw new Error(`There is no certificate for ${this.o.domains.join(', ')} yet to export; run "portico cert renew" first.`);
+    const name = `pkcs12-passphrase:${this.store.dir}`;
+    let passphrase = await this.o.secrets.get(name);
+    if (!passphrase) {
+      passphrase = randomBytes(18).toString('base64url');
+      await this.o.secrets.set(name, passphrase);
+    }
+    this.log.addSecret(passphrase);
+    await writeFileAtomic(this.store.pkcs12Path, exportPkcs12(c.key, c.cert, passphrase), 0o600);
+    return { path: this.store.pkcs12Path, passphrase };
+  }
+}

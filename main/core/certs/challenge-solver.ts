@@ -1,0 +1,56 @@
+/**
+ * Publishes challenge answers where the CA will look: http-01 and tls-alpn-01 in the
+ * ChallengeStore the doors answer from; dns-01 as a TXT record through a DnsProvider.
+ */
+import { createSecureContext } from 'node:tls';
+import acme from 'acme-client';
+import type { ChallengeType } from '../../shared/config.ts';
+import type { ChallengeStore } from '../challenge-store.ts';
+import type { DnsError, DnsProvider } from '../dns/dns-provider.ts';
+import type { Result } from '../../shared/result.ts';
+import { err, ok } from '../../shared/result.ts';
+
+export interface ChallengeTarget {
+  type: ChallengeType;
+  /** The name being validated, without `*.`. */
+  identifier: string;
+  token: string;
+  /** For dns-01 acme-client already gives the TXT value (base64url SHA-256 of the key authorization). */
+  keyAuthorization: string;
+  authz: acme.Authorization;
+}
+
+export interface ChallengeSolver {
+  present(t: ChallengeTarget): Promise<Result<void, DnsError>>;
+  cleanup(t: ChallengeTarget): Promise<void>;
+}
+
+export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProvider | null; dnsPropagationMs: number; alpnKey: Promise<Buffer> }): ChallengeSolver {
+  const txtName = (t: ChallengeTarget) => `_acme-challenge.${t.identifier}`;
+  return {
+    async present(t) {
+      switch (t.type) {
+        case 'http-01':
+          deps.challenges.setHttp(t.token, t.keyAuthorization);
+          return ok(undefined);
+        case 'tls-alpn-01': {
+          // ECDSA: acme-client's default RSA-2048 key costs ~100 ms per challenge.
+          const [key, cert] = await acme.crypto.createAlpnCertificate(t.authz, t.keyAuthorization, await deps.alpnKey);
+          deps.challenges.setAlpn(t.identifier, createSecureContext({ key, cert }));
+          return ok(undefined);
+        }
+        case 'dns-01': {
+          if (!deps.dns) return err({ code: 'dns-provider-missing', retryable: false, message: 'dns-01 needs a DNS provider and none is configured', fix: 'add dns.provider (cloudflare, duckdns or rfc2136) to the config' });
+          const r = await deps.dns.addTxt(txtName(t), t.keyAuthorization);
+          if (r.ok && deps.dnsPropagationMs > 0) await new Promise((res) => setTimeout(res, deps.dnsPropagationMs));
+          return r;
+        }
+      }
+    },
+    async cleanup(t) {
+      if (t.type === 'http-01') deps.challenges.deleteHttp(t.token);
+      else if (t.type === 'tls-alpn-01') deps.challenges.deleteAlpn(t.identifier);
+      else if (deps.dns) await deps.dns.removeTxt(txtName(t), t.keyAuthorization);
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type PeerCertificate } from 'node:tls';
+import { createServer, type Server } from 'node:http';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFile, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startPebble, type Pebble } from '../../helpers/pebble.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { Door } from '../../../main/core/proxy/door.ts';
+import { ChallengeStore } from '../../../main/core/challenge-store.ts';
+import { MemorySecretStore } from '../../../main/core/secret-store.ts';
+import { silentLogger } from '../../../main/core/logger.ts';
+import { systemClock, type Clock } from '../../../main/core/clock.ts';
+import { CertManager, type CertEvent, type CertManagerOptions } from '../../../main/core/certs/cert-manager.ts';
+import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
+import type { Issuer } from '../../../main/core/certs/issuer.ts';
+import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
+import type { Config } from '../../../main/shared/config.ts';
+
+const HOST = 'app.example.test';
+
+/** A door on free ports with a slow streaming upstream, and pebble's validator pointed at the door. */
+async function rig(t: { after(fn: () => unknown): void }, challenges = new ChallengeStore(), pebbleOpts: Parameters<typeof startPebble>[0] = {}) {
+  const upstream: Server = createServer((req, res) => {
+    if (req.url === '/slow') {
+      // 20 chunks, 50 ms apart: a download that is still running while the certificate changes.
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 20 * 1000 });
+      let i = 0;
+      const tick = setInterval(() => { res.write(Buffer.alloc(1000, i)); if (++i === 20) { clearInterval(tick); res.end(); } }, 50);
+      return;
+    }
+    res.end('hello from upstream');
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => { upstream.closeAllConnections(); upstream.close(r); }));
+  const door = new Door({
+    bind: '127.0.0.1', httpsPorts: [0], httpPort: 0, publicHttpsPort: 443,
+    routes: [{ host: HOST, upstream: `http://127.0.0.1:${(upstream.address() as { port: number }).port}` }],
+    passthrough: { host: '127.0.0.1', port: 9 }, challenges, logger: silentLogger,
+  });
+  await door.start();
+  t.after(() => door.stop(100));
+  const pebble = await startPebble({ httpPort: door.ports().http!, tlsPort: door.ports().https[0]!, ...pebbleOpts });
+  t.after(() => pebble.stop());
+  return { door, pebble, challenges };
+}
+
+function acmeConfig(pebble: Pebble, over: Partial<Config['acme']> = {}): Config['acme'] {
+  return { directoryUrl: pebble.directoryUrl, email: 'me@example.test', challenge: 'tls-alpn-01', caFile: pebble.apiCaPath, keyType: 'ecdsa-p256', eab: null, preflight: false, ...over };
+}
+
+function manager(o: { dataDir: string; pebble: Pebble; door: Door; challenges: ChallengeStore; clock?: Clock } & Partial<CertManagerOptions>): CertManager {
+  return new CertManager({
+    domains: [HOST], dns: { provider: null, resolver: null, ddns: false }, secrets: new MemorySecretStore(), clock: systemClock, logger: silentLogger,
+    onCertificate: (hosts, pem, kind) => o.door.setCertificate(hosts, pem, kind),
+    ...o,
+    acme: o.acme ?? acmeConfig(o.pebble),
+  });
+}
+
+/** The certificate the door presents for HOST, checked against the issuing root. */
+function peerCert(door: Door, rootPem: string): Promise<PeerCertificate & { authorized: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: door.ports().https[0]!, servername: HOST, ca: rootPem, rejectUnauthorized: false }, () => {
+      const c = s.getPeerCertificate();
+      resolve({ ...c, authorized: s.authorized });
+      s.end();
+    });
+    s.on('error', reject);
+  });
+}
+
+function verifyChain(certPem: string, rootPem: string): void {
+  const chain = certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!.map((p) => new X509Certificate(p));
+  const root = new X509Certificate(rootPem);
+  assert.ok(chain.length >= 2, 'leaf and intermediate');
+  for (let i = 0; i < chain.length - 1; i++) assert.ok(chain[i]!.verify(chain[i + 1]!.publicKey), `cert ${i} is signed by the next`);
+  assert.ok(chain.at(-1)!.verify(root.publicKey), 'the last intermediate is signed by pebble\'s root');
+}
+
+test('certificates from pebble through the real door', async (t) => {
+  const { door, pebble, challenges } = await rig(t);
+
+  await t.test('tls-alpn-01: issued, chain verifies, served by the running door without restart', async (t) => {
+    const dataDir = await tmpDir(t);
+    const events: CertEvent[] = [];
+    const cm = manager({ dataDir, pebble, door, challenges });
+    cm.onDidChange((e) => events.push(e));
+    const r = await cm.renewNow();
+    assert.ok(r.ok, JSON.stringify(r));
+    const pem = await readFile(join(dataDir, 'certs', HOST, 'cert.pem'), 'utf8');
+    verifyChain(pem, pebble.rootPem);
+    const leaf = new X509Certificate(pem);
+    assert.equal(leaf.subjectAltName, `DNS:${HOST}`);
+    assert.equal(leaf.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+    const served = await peerCert(door, pebble.rootPem);
+    assert.equal(served.serialNumber, leaf.serialNumber);
+    assert.deepEqual(events.map((e) => e.kind), ['cert-obtained']);
+    assert.equal(cm.getStatus()[0]!.state, 'valid');
+    assert.equal(cm.getStatus()[0]!.challenge, 'tls-alpn-01');
+    assert.equal((await stat(join(dataDir, 'certs', HOST, 'key.pem'))).mode & 0o777, 0o600);
+    assert.equal(challenges.size, 0, 'challenge material removed afterwards');
+  });
+
+  await t.test('http-01 with an RSA-2048 key', async (t) => {
+    const dataDir = await tmpDir(t);
+    const cm = manager({ dataDir, pebble, door, challenges, acme: acmeConfig(pebble, { challenge: 'http-01', keyType: 'rsa-2048' }) });
+    const r = await cm.renewNow();
+    assert.ok(r.ok, JSON.stringify(r));
+    const pem = await readFile(join(dataDir, 'certs', HOST, 'cert.pem'), 'utf8');
+    verifyChain(pem, pebble.rootPem);
+    assert.equal(new X509Certificate(pem).publicKey.asymmetricKeyType, 'rsa');
+    assert.equal((await peerCert(door, pebble.rootPem)).serialNumber, new X509Certificate(pem).serialNumber);
+  });
+
+  await t.test('a wrong http-01 answer: invalid order reported in plain words, retried on schedule', async (t) => {
+    const dataDir = await tmpDir(t);
+    const clock = new ManualClock(Date.now());
+    // The HTTP door answers from this store: make it give a wrong key authorization.
+    const orig = challenges.getHttp.bind(challenges);
+    challenges.getHttp = (token) => (orig(token) === undefined ? undefined : 'not-the-key-authorization');
+    t.after(() => { challenges.getHttp = orig; });
+    const cm = manager({ dataDir, pebble, door, challenges, clock, acme: acmeConfig(pebble, { challenge: 'http-01' }) });
+    const r = await cm.renewNow();
+    assert.equal(r.ok, false);
+    const st = cm.getStatus()[0]!;
+    assert.equal(st.state, 'failed');
+    assert.equal(st.lastError?.code, 'acme-challenge-failed');
+    assert.match(st.lastError!.message, /could not confirm you control the name using http-01/);
+    assert.match(st.lastError!.message, /key authorization/i, 'the CA\'s own words are included');
+    assert.ok(st.lastError!.fix);
+    assert.equal(Date.parse(st.nextAttemptAt!) - clock.now(), RETRY_SCHEDULE_MS[0]);
+  });
+
+  await t.test('PKCS#12 export opens with openssl and holds the same key and chain', async (t) => {
+    const dataDir = await tmpDir(t);
+    const cm = manager({ dataDir, pebble, door, challenges });
+    assert.ok((await cm.renewNow()).ok);
+    const { path, passphrase } = await cm.exportPkcs12();
+    const out = execFileSync('openssl', ['pkcs12', '-in', path, '-passin', `pass:${passphrase}`, '-nodes', '-info'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const key = await readFile(join(dataDir, 'certs', HOST, 'key.pem'), 'utf8');
+    const chain = await readFile(join(dataDir, 'certs', HOST, 'cert.pem'), 'utf8');
+    const pemCerts = (s: string) => (s.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p).fingerprint256);
+    assert.deepEqual(pemCerts(out), pemCerts(chain));
+    const p12Key = createPrivateKey(out.match(/-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/)![0]);
+    assert.deepEqual(p12Key.export({ type: 'pkcs8', format: 'der' }), createPrivateKey(key).export({ type: 'pkcs8', format: 'der' }));
+    assert.throws(() => execFileSync('openssl', ['pkcs12', '-in', path, '-passin', 'pass:wrong', '-nodes', '-info'], { stdio: 'ignore' }));
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+
+  await t.test('corrupt or half-written files at start: the last good certificate is served', async (t) => {
+    const dataDir = await tmpDir(t);
+    const first = manager({ dataDir, pebble, door, challenges });
+    assert.ok((await first.renewNow()).ok);
+    const firstSerial = new X509Certificate(await readFile(join(dataDir, 'certs', HOST, 'cert.pem'))).serialNumber;
+    assert.ok((await first.renewNow({ force: true })).ok);
+    // Half-written certificate (as after a crash without atomic writes).
+    const certPath = join(dataDir, 'certs', HOST, 'cert.pem');
+    const text = await readFile(certPath, 'utf8');
+    await writeFile(certPath, text.slice(0, text.length / 2));
+    const served: string[] = [];
+    const second = manager({ dataDir, pebble, door, challenges, clock: new ManualClock(Date.now()), onCertificate: (h, pem) => served.push(new X509Certificate(pem.cert).serialNumber) });
+    await second.start();
+    t.after(() => second.stop());
+    assert.deepEqual(served, [firstSerial]);
+    assert.equal(second.getStatus()[0]!.state, 'valid');
+  });
+
+  await t.test('two managers on one data dir at once: only one issues', async (t) => {
+    const dataDir = await tmpDir(t);
+    let issued = 0;
+    const caPem = await readFile(pebble.apiCaPath, 'utf8');
+    const mk = () => {
+      const real = new AcmeIssuer({ directoryUrl: pebble.directoryUrl, caPem, email: null, eab: null, secrets: new MemorySecretStore(), challenges, dns: null, logger: silentLogger });
+      const counting: Issuer = { issue: async (req) => { issued++; return real.issue(req); }, renewalInfo: () => Promise.resolve(null) };
+      return manager({ dataDir, pebble, door, challenges, issuer: counting });
+    };
+    const [a, b] = [mk(), mk()];
+    const [ra, rb] = await Promise.all([a.renewNow(), b.renewNow()]);
+    assert.equal(issued, 1);
+    assert.ok(ra.ok && rb.ok, JSON.stringify([ra, rb]));
+    assert.equal(a.getStatus()[0]!.notAfter, b.getStatus()[0]!.notAfter);
+  });
+});
+
+test('renewal with a controlled clock: nothing before the window, renewal inside it, swapped during a download', async (t) => {
+  const { door, pebble, challenges } = await rig(t, new ChallengeStore(), { validitySeconds: 3 * 86400 });
+  const dataDir = await tmpDir(t);
+  const clock = new ManualClock(Date.now());
+  const events: CertEvent[] = [];
+  const cm = manager({ dataDir, pebble, door, challenges, clock, random: () => 0.5 });
+  cm.onDidChange((e) => events.push(e));
+  await cm.start();
+  t.after(() => cm.stop());
+  await clock.advance(0);
+  await waitFor('first certificate', () => events.length === 1);
+  assert.equal(events[0]!.kind, 'cert-obtained');
+  const first = new X509Certificate(await readFile(join(dataDir, 'certs', HOST, 'cert.pem')));
+  const life = Date.parse(first.validTo) - Date.parse(first.validFrom);
+  const windowStart = Date.parse(first.validTo) - life / 3;
+  const renewAt = windowStart + (life / 9) * 0.5;
+  assert.equal(Date.parse(cm.getStatus()[0]!.nextAttemptAt!), Math.floor(renewAt));
+
+  // Just before the chosen point: nothing happens.
+  await clock.advance(Math.floor(renewAt) - clock.now() - 60_000);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(events.length, 1);
+
+  // A download through the door is running while the window opens.
+  const download = new Promise<number>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: door.ports().https[0]!, servername: HOST, ca: pebble.rootPem, rejectUnauthorized: false }, () => {
+      s.write(`GET /slow HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`);
+    });
+    const parts: Buffer[] = [];
+    s.on('data', (c: Buffer) => parts.push(c));
+    s.on('end', () => { const all = Buffer.concat(parts); resolve(all.length - all.indexOf('\r\n\r\n') - 4); });
+    s.on('error', reject);
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  await clock.advance(11 * 60_000);
+  await waitFor('renewal', () => events.length === 2, 10_000);
+  assert.equal(events[1]!.kind, 'cert-renewed');
+  const second = new X509Certificate(await readFile(join(dataDir, 'certs', HOST, 'cert.pem')));
+  assert.notEqual(second.serialNumber, first.serialNumber);
+  assert.equal((await peerCert(door, pebble.rootPem)).serialNumber, second.serialNumber, 'new connections get the new certificate');
+  assert.equal(await download, 20 * 1000, 'the running download finished intact');
+});
+
+test('CA stopped mid-order: retries follow the schedule while the old certificate keeps serving', async (t) => {
+  const challenges = new ChallengeStore();
+  const { door, pebble } = await rig(t, challenges);
+  const dataDir = await tmpDir(t);
+  const clock = new ManualClock(Date.now());
+  const events: CertEvent[] = [];
+  const cm = manager({ dataDir, pebble, door, challenges, clock });
+  cm.onDidChange((e) => events.push(e));
+  assert.ok((await cm.renewNow()).ok);
+  await cm.start();
+  t.after(() => cm.stop());
+  const oldSerial = (await peerCert(door, pebble.rootPem)).serialNumber;
+
+  // Kill the CA while our challenge answer is being published, i.e. in the middle of the order.
+  const setAlpn = challenges.setAlpn.bind(challenges);
+  let killed = false;
+  challenges.setAlpn = (name, ctx) => { setAlpn(name, ctx); if (!killed) { killed = true; void pebble.stopCa(); } };
+  const r = await cm.renewNow({ force: true });
+  assert.equal(r.ok, false);
+  assert.ok(killed, 'the order reached the challenge before the CA went away');
+  const attemptTimes = [clock.now()];
+  const expected = RETRY_SCHEDULE_MS.slice(0, 8);
+  for (let i = 0; i < expected.length; i++) {
+    const ev = events.at(-1)!;
+    assert.equal(ev.kind, 'cert-failed');
+    assert.equal(ev.status.lastError?.code, 'acme-unreachable', ev.status.lastError?.message);
+    assert.equal(Date.parse(ev.nextAttemptAt!) - attemptTimes.at(-1)!, expected[i], `retry ${i + 1}`);
+    assert.equal((await peerCert(door, pebble.rootPem)).serialNumber, oldSerial, 'old certificate still served');
+    const before = events.length;
+    await clock.advance(expected[i]! - 1);
+    assert.equal(events.length, before, 'no attempt before the scheduled time');
+    await clock.advance(1);
+    attemptTimes.push(clock.now());
+    await waitFor(`attempt ${i + 2}`, () => events.length > before);
+  }
+  assert.equal(cm.getStatus()[0]!.state, 'valid', 'still valid while retrying');
+  // The CA is back: the next scheduled attempt succeeds.
+  challenges.setAlpn = setAlpn;
+  await pebble.startCa();
+  const before = events.length;
+  await clock.advance(RETRY_SCHEDULE_MS[8]!);
+  await waitFor('renewed after the CA came back', () => events.length > before && events.at(-1)!.kind === 'cert-renewed', 10_000);
+  assert.notEqual((await peerCert(door, pebble.rootPem)).serialNumber, oldSerial);
+});
