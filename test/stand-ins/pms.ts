@@ -65,6 +65,8 @@ export interface PmsStandInOptions {
   jsonErrors?: boolean;
   /** U: a non-owner token may get 403 (S3) or 401. */
   nonOwnerStatus?: 401 | 403;
+  /** U: Content-Type of XML answers ("text/xml;charset=utf-8" commonly observed). */
+  xmlContentType?: string;
   /** What /myplex/account reports after a refreshReachability. */
   reachability?: { mappingState: 'mapped' | 'unknown'; mappingError: '' | 'unreachable' | 'publisherror' };
   /** How long PMS takes to re-check reachability (state "waiting" meanwhile). */
@@ -94,6 +96,23 @@ export function isPrivateAddress(a: string): boolean {
   return false;
 }
 
+function ipv4ToInt(a: string): number | null {
+  if (!isIPv4(a)) return null;
+  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** `a` inside `net`: "192.168.1.0/24", "192.168.1.0/255.255.255.0" or a single address (IPv4). */
+export function inNetwork(a: string, net: string): boolean {
+  const [base, mask] = net.split('/') as [string, string | undefined];
+  const ip = ipv4ToInt(a);
+  const b = ipv4ToInt(base);
+  if (ip === null || b === null) return a === net;
+  let bits = 32;
+  if (mask !== undefined) bits = isIPv4(mask) ? (ipv4ToInt(mask)!.toString(2).match(/1/g) ?? []).length : Number(mask);
+  const m = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((ip & m) >>> 0) === ((b & m) >>> 0);
+}
+
 const FILE_HEADER = '<?xml version="1.0" encoding="utf-8"?>\n';
 
 export class PmsStandIn {
@@ -114,7 +133,7 @@ export class PmsStandIn {
   constructor(o: PmsStandInOptions) {
     this.opts = {
       otherTokens: [], omitSettings: [], machineIdentifier: '2757a8d90a22f2fd9077c77b9107536981bf1a28', version: '1.42.2.10156-f737b826c',
-      xmlBools: 'numeric', unknownPref: 'apply-nothing', jsonErrors: false, nonOwnerStatus: 403,
+      xmlBools: 'numeric', xmlContentType: 'text/xml;charset=utf-8', unknownPref: 'apply-nothing', jsonErrors: false, nonOwnerStatus: 403,
       reachability: { mappingState: 'mapped', mappingError: '' }, reachabilityDelayMs: 20, mediaSize: 256 * 1024, ...o,
     };
     this.media = Buffer.alloc(this.opts.mediaSize);
@@ -200,6 +219,9 @@ export class PmsStandIn {
     const t = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token') ?? '';
     if (t && t === this.opts.ownerToken) return 'owner';
     if (t && this.opts.otherTokens.includes(t)) return 'other';
+    // "List of IP addresses and networks that are allowed without auth" (IP or IP/netmask or CIDR)
+    const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if ((this.pref('allowedNetworks') ?? '').split(',').some((n) => n && inNetwork(peer, n.trim()))) return 'owner';
     return 'none';
   }
 
@@ -228,7 +250,7 @@ export class PmsStandIn {
   }
 
   private sendXml(res: ServerResponse, xml: string): void {
-    res.writeHead(200, { 'Content-Type': 'text/xml;charset=utf-8' });
+    res.writeHead(200, { 'Content-Type': this.opts.xmlContentType });
     res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
   }
 

@@ -100,6 +100,8 @@ export class PlexManager {
   private status: PlexStatus;
   private pin: PlexPin | null = null;
   private clientId: string | undefined;
+  /** apply and undo run one at a time: both read, save and write the undo record. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(o: PlexManagerOptions) {
     this.o = o;
@@ -180,7 +182,22 @@ export class PlexManager {
     return p.ok ? ok(p.value.changes) : p;
   }
 
-  async apply(opts: ApplyOptions): Promise<Result<PrefChange[]>> {
+  apply(opts: ApplyOptions): Promise<Result<PrefChange[]>> {
+    return this.serialized(() => this.applyNow(opts));
+  }
+
+  /** Put back exactly the values saved before Portico's changes, and only those. */
+  undo(): Promise<Result<PrefChange[]>> {
+    return this.serialized(() => this.undoNow());
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async applyNow(opts: ApplyOptions): Promise<Result<PrefChange[]>> {
     const c = await this.connect();
     if (!c.ok) return c;
     const p = await this.compute(c.value, opts);
@@ -229,8 +246,7 @@ export class PlexManager {
     return ok(changes);
   }
 
-  /** Put back exactly the values saved before Portico's changes, and only those. */
-  async undo(): Promise<Result<PrefChange[]>> {
+  private async undoNow(): Promise<Result<PrefChange[]>> {
     const record = await this.readUndo();
     if (!record) {
       this.update({ applied: false });

@@ -115,6 +115,21 @@ test('apply -> verify -> undo leaves Preferences.xml byte-identical; pre-existin
   noSecrets(s);
 });
 
+test('apply and undo called at once run one after the other', async (t) => {
+  const s = await setup(t);
+  const original = await readFile(s.pms.preferencesPath);
+  const [a, b, u] = await Promise.all([
+    s.m.apply({ manualPort: true, customCertificate: false }),
+    s.m.apply({ manualPort: true, customCertificate: false }),
+    s.m.undo(),
+  ]);
+  assert.ok(a.ok && b.ok && u.ok);
+  assert.equal(a.value.length, 3);
+  assert.equal(b.value.length, 0);
+  assert.equal(u.value.length, 3);
+  assert.deepEqual(await readFile(s.pms.preferencesPath), original);
+});
+
 test('undo restores only what Portico changed: a pref the user changed meanwhile is left alone', async (t) => {
   const s = await setup(t);
   assert.ok((await s.m.apply({ manualPort: false, customCertificate: false })).ok);

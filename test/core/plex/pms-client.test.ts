@@ -59,6 +59,25 @@ test('U: bools rendered as true/false in XML are read the same as 1/0', async (t
   assert.equal(r.value.find((x) => x.id === 'ManualPortMappingMode')!.value, false);
 });
 
+test('U: XML answered as application/xml instead of text/xml is read the same', async (t) => {
+  const s = await pms(t, { xmlContentType: 'application/xml' });
+  const r = await fetch(`${s.url}/identity`);
+  assert.equal(r.headers.get('content-type'), 'application/xml');
+  const c = new PmsClient(s.url, OWNER);
+  assert.ok((await c.identity()).ok);
+  const prefs = await c.getPrefs();
+  assert.ok(prefs.ok && prefs.value.length > 10);
+});
+
+test('allowedNetworks: clients in a listed network need no token', async (t) => {
+  const s = await pms(t);
+  assert.equal((await fetch(`${s.url}/:/prefs`)).status, 401);
+  assert.ok((await new PmsClient(s.url, OWNER).setPrefs({ allowedNetworks: '10.0.0.0/8,127.0.0.0/255.0.0.0' })).ok);
+  assert.equal((await fetch(`${s.url}/:/prefs`)).status, 200);
+  assert.ok((await new PmsClient(s.url, OWNER).setPrefs({ allowedNetworks: '192.168.1.0/24' })).ok);
+  assert.equal((await fetch(`${s.url}/:/prefs`)).status, 401);
+});
+
 test('setPrefs: one PUT with several typed values; both bool spellings accepted; Preferences.xml holds only non-default values', async (t) => {
   const s = await pms(t);
   const before = await readFile(s.preferencesPath, 'utf8');
