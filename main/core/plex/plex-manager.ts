@@ -102,6 +102,8 @@ export class PlexManager {
   private clientId: string | undefined;
   /** apply and undo run one at a time: both read, save and write the undo record. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Which token source connect() tried last (for discover's answer when all failed). */
+  private lastOrigin: TokenOrigin = 'none';
 
   constructor(o: PlexManagerOptions) {
     this.o = o;
@@ -301,8 +303,6 @@ export class PlexManager {
   }
 
   // ---- internals ----
-
-  private lastOrigin: TokenOrigin = 'none';
 
   private update(patch: Partial<PlexStatus>): void {
     const next = { ...this.status, ...patch };
