@@ -27,7 +27,8 @@ const where = (f: CallFrame): string => {
   if (f.url.includes('/node_modules/')) return 'dependencies';
   return 'other js';
 };
-const short = (url: string): string => url.replace(/^file:\/\/.*?\/(main|bench)\//, '$1/');
+const ROOT = new URL('..', import.meta.url).href;   // the repository, as a file:// URL ending in '/'
+const short = (url: string): string => (url.startsWith(ROOT) ? url.slice(ROOT.length) : url);
 
 const byFn = new Map<string, number>();
 const byOrigin = new Map<string, number>();

@@ -8,8 +8,9 @@
 # rotated between rounds. Every client offers only TLS_AES_128_GCM_SHA256 and trusts a test root
 # (root -> intermediate -> ECDSA P-256 leaf), so every subject does identical crypto.
 #
-# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=10 HS_DUR=8 QUICK=1 (~2 min smoke run)
+# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=15 HS_DUR=10 (~5 min)   QUICK=1 (~1.5 min smoke run)
 #   SUBJECTS="direct haproxy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
+#   PASS_SUBJECTS="origin door-pass haproxy-pass node-tcp"   (node-tcp-hwm: raw Node TCP pipe, 256 KiB buffers)
 #   TESTS="bulk small hs pass"       DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
 #   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
 # Only processes this script started (their PIDs are kept in bench/work/run/) are ever signalled.
@@ -20,8 +21,9 @@ NODE=$ROOT/node_modules/.bin/node; [ -x "$NODE" ] || NODE=node   # the project's
 
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}
-else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-10}; HS_DUR=${HS_DUR:-8}; fi
+else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-15}; HS_DUR=${HS_DUR:-10}; fi
 SUBJECTS=${SUBJECTS:-"direct haproxy door"}
+PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
 TESTS=${TESTS:-"bulk small hs pass"}
 DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
@@ -31,7 +33,9 @@ HOST=plex.example.test            # the door's configured domain (terminated rou
 OHOST=origin.bench.test           # a name the door does not know: its passthrough route
 BIG=$W/www/big.bin; BIGSZ=1073741824
 
-declare -A PORT=([direct]=$PORT_BASE [origin]=$((PORT_BASE+1)) [haproxy]=$((PORT_BASE+2)) [door]=$((PORT_BASE+3)) [node-pipe]=$((PORT_BASE+4)))
+declare -A PORT=([direct]=$PORT_BASE [origin]=$((PORT_BASE+1)) [haproxy]=$((PORT_BASE+2)) [door]=$((PORT_BASE+3)) [node-pipe]=$((PORT_BASE+4))
+  [haproxy-pass]=$((PORT_BASE+5)) [node-tcp]=$((PORT_BASE+6)) [node-tcp-hwm]=$((PORT_BASE+7)))
+PORT[door-pass]=${PORT[door]}
 
 if [ "$(nproc)" -ge 2 ]; then PX="taskset -c 1"; CL="taskset -c 0"; PINNING="proxy on CPU1; backend + load tools on CPU0"
 else PX=""; CL=""; PINNING="not pinned (fewer than 2 CPUs)"; fi
@@ -126,6 +130,11 @@ frontend fe
   default_backend be
 backend be
   server s1 127.0.0.1:${PORT[direct]}
+# passthrough reference: bytes untouched to the TLS origin, as HAProxy did in the hand-built setup
+listen pass
+  mode tcp
+  bind 127.0.0.1:${PORT[haproxy-pass]}
+  server origin 127.0.0.1:${PORT[origin]}
 EOF
 }
 
@@ -147,7 +156,7 @@ start_backend() {
 
 start_subject() {  # name -> 0 if listening
   local n=$1 p=${PORT[$1]}
-  [ "$n" = direct ] && return 0
+  case $n in direct|origin) return 0 ;; door-pass|haproxy-pass) alive "$(proc_of "$n")"; return ;; esac
   port_free "$p" || { log "port $p for $n is in use; pick others with PORT_BASE=<n>"; return 1; }
   case $n in
     haproxy) $PX haproxy -db -f "$W/conf/haproxy.cfg" >"$W/logs/haproxy.out" 2>&1 & started haproxy $! ;;
@@ -156,9 +165,10 @@ start_subject() {  # name -> 0 if listening
       # shellcheck disable=SC2086  # DOOR_NODE_ARGS is a list of flags
       $PX "$NODE" $DOOR_NODE_ARGS "$DOOR_SERVER" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
         >"$W/logs/door.out" 2>&1 & started door $! ;;
-    node-pipe)
-      $PX "$NODE" "$B/pipe-server.ts" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
-        >"$W/logs/node-pipe.out" 2>&1 & started node-pipe $! ;;
+    node-pipe|node-tcp|node-tcp-hwm)
+      local mode=tls hwm=""; [ "$n" = node-pipe ] || mode=tcp; [ "$n" = node-tcp-hwm ] && hwm=262144
+      PIPE=$mode HWM=$hwm $PX "$NODE" "$B/pipe-server.ts" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
+        >"$W/logs/$n.out" 2>&1 & started "$n" $! ;;
     *) log "unknown subject $n"; return 1 ;;
   esac
   wait_port "$p" && alive "$n" || { log "$n did not start listening on $p; its output:"; tail -20 "$W/logs/$n.out" >&2; return 1; }
@@ -186,7 +196,7 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- measuring
-pids_of() { local p; p=$(pid_of "$([ "$1" = direct ] || [ "$1" = origin ] && echo backend || echo "$1")"); echo "$p" $(pgrep -P "$p" 2>/dev/null); }
+pids_of() { local p; p=$(pid_of "$([ "$1" = direct ] && echo backend || echo "$1")"); echo "$p" $(pgrep -P "$p" 2>/dev/null); }
 cpu_ticks() { local s=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/stat ] && s=$((s + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $s; }
 rss_kb()    { local s=0 p r; for p in $(pids_of "$1"); do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null); s=$((s + ${r:-0})); done; echo $s; }
 now()       { date +%s.%N; }
@@ -221,12 +231,11 @@ CURL=(curl -s --http1.1 --cacert "$W/certs/root.crt" --tls13-ciphers TLS_AES_128
 url() {
   case $1 in
     direct) echo "http://$HOST:${PORT[direct]}" ;;
-    origin) echo "https://$OHOST:${PORT[origin]}" ;;
-    door-pass) echo "https://$OHOST:${PORT[door]}" ;;
+    origin|door-pass|haproxy-pass|node-tcp*) echo "https://$OHOST:${PORT[$1]}" ;;
     *) echo "https://$HOST:${PORT[$1]}" ;;
   esac
 }
-proc_of() { case $1 in door-pass) echo door ;; *) echo "$1" ;; esac; }
+proc_of() { case $1 in door-pass) echo door ;; haproxy-pass) echo haproxy ;; origin) echo backend ;; *) echo "$1" ;; esac; }
 
 row() {  # subject test value p50 p99 note
   printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$ROUND" "$1" "$2" "$3" "$4" "$5" "${M_CPU:-}" "${M_RSS:-}" "${M_C0:-}" "${M_C1:-}" "$6" >> "$CSV"
@@ -279,7 +288,7 @@ check() {  # each subject serves the right bytes (tiny + a Range in the middle o
     ok=ok; [ "$tiny" = "$(md5sum < "$W/www/tiny" | cut -c1-32)" ] && [ "$rng" = "$exp" ] || { ok=FAIL; all=1; }
     cip=n/a; cn=n/a
     if [ "$t" != direct ]; then
-      local p=${PORT[$(proc_of "$t")]} sni=$HOST; [ "$t" = origin ] || [ "$t" = door-pass ] && sni=$OHOST
+      local p=${PORT[$t]} sni=$HOST; [[ $(url "$t") == *$OHOST* ]] && sni=$OHOST
       read -r cip cn <<<"$(echo | client openssl s_client -connect 127.0.0.1:"$p" -servername $sni -verify_return_error 2>/dev/null \
         | awk '/^New,/{c=$2 $NF; sub(/,/, "/", c)} /^subject=/{s=$0; sub(/.*CN ?= ?/,"",s)} END{print c, s}')"
     fi
@@ -342,7 +351,11 @@ main() {
     if start_subject "$s"; then have+=("$s"); else log "$s: not measured (did not start)"; fi
   done
   local passs=()
-  if [[ " $TESTS " == *" pass "* ]]; then passs=(origin); [[ " ${have[*]} " == *" door "* ]] && passs+=(door-pass); fi
+  if [[ " $TESTS " == *" pass "* ]]; then
+    for s in $PASS_SUBJECTS; do
+      if start_subject "$s"; then passs+=("$s"); else log "$s: not measured (its process is not running)"; fi
+    done
+  fi
   sleep 1
   ROUND=0
   for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_start; done

@@ -58,6 +58,9 @@ const LABEL: Record<string, string> = {
   'node-pipe': 'Node raw TLS→TCP pipe (ceiling)',
   origin: 'direct TLS to the origin (nginx)',
   'door-pass': 'through the door\'s passthrough',
+  'haproxy-pass': 'through HAProxy mode tcp (reference)',
+  'node-tcp': 'through a raw Node TCP pipe (reference)',
+  'node-tcp-hwm': 'through a raw Node TCP pipe, 256 KiB highWaterMark (reference)',
 };
 const subjects = ['direct', 'haproxy', 'door', 'node-pipe'].filter((s) => measured.some((r) => r.subject === s));
 
@@ -75,10 +78,10 @@ out.push(table(
     s === 'direct' ? '—' : `${fmt(idleRss(s, 'rss_idle_start'), 1)}→${fmt(peakRss(s))}→${fmt(idleRss(s, 'rss_idle_end'), 1)}`,
   ]),
 ));
-const passSubjects = ['origin', 'door-pass'].filter((s) => measured.some((r) => r.subject === s && r.test === 'pass'));
+const passSubjects = ['origin', 'door-pass', 'haproxy-pass', 'node-tcp', 'node-tcp-hwm'].filter((s) => measured.some((r) => r.subject === s && r.test === 'pass'));
 if (passSubjects.length) {
-  out.push('', table(['passthrough (nginx terminates TLS)', 'bulk MB/s', 'proxy CPU%'],
-    passSubjects.map((s) => [LABEL[s] ?? s, fmt(value(s, 'pass')), s === 'door-pass' ? fmt(cpu(s, 'pass')) : '—'])));
+  out.push('', table(['passthrough (nginx terminates TLS)', 'bulk MB/s', 'vs direct', 'proxy CPU%'],
+    passSubjects.map((s) => [LABEL[s] ?? s, fmt(value(s, 'pass')), `${ratio(value(s, 'pass'), value('origin', 'pass')).toFixed(2)}×`, s === 'origin' ? '—' : fmt(cpu(s, 'pass'))])));
 }
 
 type Target = { what: string; door: number; base: number; baseName: string; want: string; ok: (r: number) => boolean; digits?: number };
@@ -96,6 +99,11 @@ out.push('', table(['target (issue 2)', 'door', 'baseline', 'ratio', 'want', 're
   if (res !== 'PASS') failed++;
   return [t.what, fmt(t.door, t.digits ?? 0), `${fmt(t.base, t.digits ?? 0)} (${t.baseName})`, Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a', t.want, res];
 })));
+const doorPass = value('door-pass', 'pass');
+const refs = ['haproxy-pass', 'node-tcp', 'node-tcp-hwm'].filter((r) => Number.isFinite(value(r, 'pass')));
+if (Number.isFinite(doorPass) && refs.length) {
+  out.push('', `door passthrough against other TCP pipes over the same hop: ${refs.map((r) => `${ratio(doorPass, value(r, 'pass')).toFixed(2)}× ${LABEL[r]?.replace(/^through /, '') ?? r}`).join('; ')}`);
+}
 out.push('', `door RSS: idle ${fmt(idleRss('door', 'rss_idle_start'), 1)} MB at start, peak ${fmt(peakRss('door'))} MB under load, ${fmt(idleRss('door', 'rss_idle_end'), 1)} MB idle after the run`);
 const bg = rows.filter((r) => r.subject === 'background');
 const bgMax = Math.max(0, ...bg.flatMap((r) => [r.cpu0, r.cpu1]).filter(Number.isFinite));
