@@ -56,6 +56,7 @@ class TrackingAgent extends Agent {
     return s;
   }
 }
+const ACCOUNT_STEP = 'creating the ACME account';
 const DEFAULT_PROPAGATION: Record<DnsProvider['kind'], number> = { cloudflare: 10_000, duckdns: 30_000, rfc2136: 1_000 };
 
 export class AcmeIssuer implements Issuer {
@@ -125,13 +126,28 @@ export class AcmeIssuer implements Issuer {
     return client;
   }
 
+  /**
+   * Find the account for our key, else register it. acme-client's createAccount() turns an
+   * existing account into an empty update, which CAs may refuse; onlyReturnExisting avoids that.
+   */
+  private async ensureAccount(client: acme.Client, captured: { last?: Captured }): Promise<void> {
+    try {
+      await client.createAccount({ onlyReturnExisting: true });
+      return;
+    } catch (e) {
+      if (!captured.last?.problem.type.endsWith(':accountDoesNotExist')) throw e;
+      captured.last = undefined;
+    }
+    await client.createAccount({ termsOfServiceAgreed: true, ...(this.o.email ? { contact: [`mailto:${this.o.email}`] } : {}) });
+  }
+
   async issue(req: IssueRequest): Promise<Result<IssuedCertificate, IssueFailure>> {
     const captured: { last?: Captured } = {};
-    let step = 'creating the ACME account';
+    let step = ACCOUNT_STEP;
     let challengeInUse: ChallengeType | undefined;
     try {
       const client = await this.client(captured);
-      await client.createAccount({ termsOfServiceAgreed: true, ...(this.o.email ? { contact: [`mailto:${this.o.email}`] } : {}) });
+      await this.ensureAccount(client, captured);
       step = 'placing the order';
       const order = await client.createOrder({ identifiers: req.domains.map((value) => ({ type: 'dns', value })) });
       const authzs = await client.getAuthorizations(order);
@@ -171,6 +187,9 @@ export class AcmeIssuer implements Issuer {
   }
 
   private failure(e: Error & { code?: string }, step: string, captured: Captured | undefined, challenge: ChallengeType | undefined): IssueFailure {
+    if (captured && step === ACCOUNT_STEP && !/:(rateLimited|serverInternal|badNonce|externalAccountRequired)$/.test(captured.problem.type)) {
+      return { code: 'acme-account-refused', retryable: false, problem: captured.problem, message: `Certificate order failed while ${step}: ${this.caName} refused the account (it said: "${captured.problem.detail}").`, fix: this.o.eab ? 'check acme.eab: the key id and HMAC key must be the pair your CA shows (ZeroSSL: Developer section)' : 'check acme.email and acme.directoryUrl; if the CA needs External Account Binding, set acme.eab' };
+    }
     if (captured) {
       const x = explainProblem(captured.problem, { caName: this.caName, ...(challenge ? { challenge } : {}) });
       return { ...x, message: `Certificate order failed while ${step}. ${x.message}`, problem: captured.problem, ...(captured.retryAfterMs !== undefined ? { retryAfterMs: captured.retryAfterMs } : {}) };

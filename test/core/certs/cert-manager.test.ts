@@ -274,3 +274,31 @@ test('CA stopped mid-order: retries follow the schedule while the old certificat
   await waitFor('renewed after the CA came back', () => events.length > before && events.at(-1)!.kind === 'cert-renewed', 10_000);
   assert.notEqual((await peerCert(door, pebble.rootPem)).serialNumber, oldSerial);
 });
+
+test('rateLimited with Retry-After: the next attempt waits for the CA, not just the schedule', async (t) => {
+  // pebble never rate-limits, so this one failure comes from an Issuer that answers as Let's Encrypt does.
+  const dataDir = await tmpDir(t);
+  const clock = new ManualClock(Date.now());
+  let calls = 0;
+  const issuer: Issuer = {
+    issue: async () => {
+      calls++;
+      return { ok: false, error: { code: 'acme-rate-limited', retryable: true, retryAfterMs: 3 * 3600_000, message: 'The CA is rate-limiting this name.', fix: 'Wait.' } };
+    },
+    renewalInfo: async () => null,
+  };
+  const cm = new CertManager({
+    domains: [HOST], acme: { directoryUrl: 'https://ca.invalid/dir', email: null, challenge: 'http-01', caFile: null, keyType: 'ecdsa-p256', eab: null, preflight: false },
+    dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer,
+  });
+  await cm.start();
+  t.after(() => cm.stop());
+  await clock.advance(0);
+  await waitFor('first attempt', () => calls === 1);
+  await waitFor('failure recorded', () => cm.getStatus()[0]!.lastError);
+  assert.equal(Date.parse(cm.getStatus()[0]!.nextAttemptAt!) - clock.now(), 3 * 3600_000);
+  await clock.advance(3 * 3600_000 - 1);
+  assert.equal(calls, 1, 'nothing before Retry-After, although the schedule said 1 minute');
+  await clock.advance(1);
+  await waitFor('second attempt', () => calls === 2);
+});
