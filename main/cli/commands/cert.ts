@@ -1,6 +1,115 @@
-import { EXIT_FAILED, type CliIo } from '../io.ts';
+/**
+ * `portico cert show [--json]` and `portico cert renew [--force] [--json]`, run standalone
+ * against the data dir (the service need not run). Renewing with http-01 or tls-alpn-01 opens
+ * the doors on their configured ports for the length of the order, since the CA must reach them.
+ */
+import { join } from 'node:path';
+import { ChallengeStore } from '../../core/challenge-store.ts';
+import { systemClock } from '../../core/clock.ts';
+import { createLogger, type LogRecord } from '../../core/logger.ts';
+import { FileSecretStore } from '../../core/secret-store.ts';
+import { CertManager } from '../../core/certs/cert-manager.ts';
+import { Door, DoorStartError } from '../../core/proxy/door.ts';
+import type { CertificateStatus } from '../../shared/status/certificates.ts';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
+import { loadConfig, type LoadedConfig } from '../load-config.ts';
 
-export async function cert(_args: string[], io: CliIo): Promise<number> {
-  io.err('portico cert: not built yet');
-  return EXIT_FAILED;
+const USAGE = 'usage: portico cert show [--json] [--config FILE] | portico cert renew [--force] [--json] [--config FILE]';
+
+interface Args { sub: 'show' | 'renew'; json: boolean; force: boolean; config?: string }
+
+function parseArgs(args: string[]): Args | string {
+  const [sub, ...rest] = args;
+  if (sub !== 'show' && sub !== 'renew') return `portico cert: expected "show" or "renew"${sub ? `, not "${sub}"` : ''}`;
+  const a: Args = { sub, json: false, force: false };
+  for (let i = 0; i < rest.length; i++) {
+    const x = rest[i]!;
+    if (x === '--json') a.json = true;
+    else if (x === '--force' && sub === 'renew') a.force = true;
+    else if (x === '--config') {
+      const v = rest[++i];
+      if (v === undefined) return 'portico cert: --config needs a file';
+      a.config = v;
+    } else if (x.startsWith('--config=')) a.config = x.slice(9);
+    else return `portico cert: unknown option "${x}"`;
+  }
+  return a;
+}
+
+function printStatus(s: CertificateStatus, io: CliIo): void {
+  io.out(`Certificate for ${s.domains.join(', ')}`);
+  const row = (k: string, v: string | undefined) => { if (v !== undefined) io.out(`  ${k.padEnd(13)} ${v}`); };
+  row('state:', s.state);
+  row('issuer:', s.issuer);
+  row('valid from:', s.notBefore);
+  row('valid until:', s.notAfter);
+  row('challenge:', s.challenge);
+  row(s.lastError ? 'next attempt:' : 'next renewal:', s.nextAttemptAt);
+  if (s.lastError) {
+    row('last error:', `${s.lastError.message} (${s.lastError.at})`);
+    row('what to do:', s.lastError.fix);
+  }
+}
+
+function managerFor(cfg: LoadedConfig['config'], io: CliIo, challenges: ChallengeStore, door: Door | null): CertManager {
+  const logger = createLogger({ level: 'warn', sink: (r: LogRecord) => io.err(`${r.level}: ${r.msg}`) });
+  return new CertManager({
+    domains: cfg.domains, acme: cfg.acme, dns: cfg.dns, dataDir: cfg.dataDir,
+    secrets: new FileSecretStore(join(cfg.dataDir, 'secrets.json')), challenges, clock: systemClock, logger,
+    onCertificate: (hosts, pem, kind) => door?.setCertificate(hosts, pem, kind),
+  });
+}
+
+export async function cert(args: string[], io: CliIo): Promise<number> {
+  const a = parseArgs(args);
+  if (typeof a === 'string') {
+    io.err(a);
+    io.err(USAGE);
+    return EXIT_USAGE;
+  }
+  const loaded = await loadConfig(a.config, io);
+  if (!loaded) return EXIT_USAGE;
+  const cfg = loaded.config;
+
+  if (a.sub === 'show') {
+    const [s] = await managerFor(cfg, io, new ChallengeStore(), null).load();
+    if (a.json) io.out(JSON.stringify(s, null, 2));
+    else printStatus(s!, io);
+    return EXIT_OK;
+  }
+
+  const challenges = new ChallengeStore();
+  const needsDoor = cfg.acme.challenge !== 'dns-01' && !cfg.domains.every((d) => d.startsWith('*.'));
+  let door: Door | null = null;
+  if (needsDoor) {
+    door = new Door({
+      bind: cfg.door.bind, httpsPorts: cfg.door.httpsPorts, httpPort: cfg.door.httpPort, publicHttpsPort: cfg.door.publicHttpsPort,
+      routes: [], passthrough: { host: '127.0.0.1', port: cfg.plex.tlsPort }, challenges, logger: createLogger({ level: 'error', sink: () => {} }),
+    });
+    try {
+      await door.start();
+    } catch (e) {
+      if (e instanceof DoorStartError && e.code === 'port-in-use') {
+        io.err(`portico cert renew: ${e.message}. If "portico serve" is running, it renews by itself (see "portico cert show"); otherwise ${e.fix}.`);
+      } else {
+        io.err(`portico cert renew: cannot open the doors to answer the CA's challenge: ${(e as Error).message}`);
+      }
+      return EXIT_FAILED;
+    }
+  }
+  try {
+    const m = managerFor(cfg, io, challenges, door);
+    await m.load();
+    const r = await m.renewNow({ force: a.force });
+    const s = m.getStatus()[0]!;
+    if (a.json) io.out(JSON.stringify(r.ok ? { ok: true, status: s } : { ok: false, error: r.error, status: s }, null, 2));
+    else if (r.ok) printStatus(s, io);
+    else {
+      io.err(`portico cert renew: ${r.error.message}`);
+      if (r.error.fix) io.err(`  what to do: ${r.error.fix}`);
+    }
+    return r.ok ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await door?.stop(100);
+  }
 }

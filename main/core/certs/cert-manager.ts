@@ -48,6 +48,8 @@ export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed'
 
 const LOCK_POLL_MS = 250;
 
+interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError'] }
+
 /** The staging twin of a production directory; a test or private CA is its own staging. */
 export function stagingDirectory(url: string): string | null {
   if (url === LETS_ENCRYPT_PRODUCTION) return LETS_ENCRYPT_STAGING;
@@ -98,10 +100,44 @@ export class CertManager {
 
   async start(): Promise<void> {
     this.running = true;
+    await this.restore(true);
+    this.schedule(0);
+  }
+
+  /**
+   * Read the certificate and the retry state from disk without scheduling anything (what
+   * `portico cert show` needs); the status then includes the next renewal time.
+   */
+  async load(): Promise<CertificatesStatus> {
+    await this.restore(false);
+    await this.dueAt();
+    return this.getStatus();
+  }
+
+  private async restore(adopt: boolean): Promise<void> {
     const loaded = await this.store.load();
     for (const p of loaded.problems) this.log.warn('skipped a certificate on disk', { problem: p });
-    if (loaded.cert) this.adopt(loaded.cert);
-    this.schedule(0);
+    if (loaded.cert) {
+      if (adopt) this.adopt(loaded.cert);
+      else this.current = loaded.cert;
+    }
+    // Failures survive a restart, so a crash loop never turns into a tight retry loop.
+    try {
+      const st = JSON.parse(await readFile(this.stateFile, 'utf8')) as PersistedState;
+      this.failures = st.failures;
+      this.nextAttemptAt = st.nextAttemptAt;
+      this.lastError = st.lastError;
+      if (st.stopped && st.lastError) this.stoppedBy = { code: st.lastError.code, message: st.lastError.message, retryable: false, ...(st.lastError.fix ? { fix: st.lastError.fix } : {}) };
+    } catch {
+      // no state yet, or unreadable: start clean
+    }
+  }
+
+  private get stateFile(): string { return join(this.store.dir, 'state.json'); }
+
+  private async persist(): Promise<void> {
+    const st: PersistedState = { failures: this.failures, nextAttemptAt: this.nextAttemptAt, stopped: !!this.stoppedBy, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    await writeFileAtomic(this.stateFile, JSON.stringify(st, null, 2)).catch((e: unknown) => this.log.warn('could not save the retry state', { error: (e as Error).message }));
   }
 
   async stop(): Promise<void> {
@@ -243,13 +279,15 @@ export class CertManager {
     this.failures = 0;
     this.nextAttemptAt = null;
     this.lastError = undefined;
+    this.stoppedBy = null;
+    await this.persist();
     this.adopt(saved);
     await this.exportPkcs12().catch((e: unknown) => this.log.warn('PKCS#12 export failed', { error: (e as Error).message }));
     this.emit(hadCert ? 'cert-renewed' : 'cert-obtained');
     return ok(this.status());
   }
 
-  private failed(f: IssueFailure): Result<CertificateStatus> {
+  private async failed(f: IssueFailure): Promise<Result<CertificateStatus>> {
     const now = this.o.clock.now();
     this.failures++;
     if (/challenge/.test(f.code)) this.challengeRotation++;
@@ -263,6 +301,7 @@ export class CertManager {
       this.nextAttemptAt = now + Math.max(retryDelay(this.failures), f.retryAfterMs ?? 0);
       this.log.warn('certificate request failed; will try again', { code: f.code, message: f.message, nextAttemptAt: new Date(this.nextAttemptAt).toISOString() });
     }
+    await this.persist();
     this.emit('cert-failed');
     if (this.running) this.schedule(this.nextAttemptAt === null ? CHECK_INTERVAL_MS : Math.min(CHECK_INTERVAL_MS, this.nextAttemptAt - now));
     return err({ code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}) });
@@ -288,7 +327,7 @@ export class CertManager {
     const challenge = this.challengeFor();
     const r = await issuer.issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge });
     if (!r.ok) {
-      this.failed({ ...r.error, message: `Pre-flight against the staging CA failed: ${r.error.message}` });
+      await this.failed({ ...r.error, message: `Pre-flight against the staging CA failed: ${r.error.message}` });
       return err({ code: r.error.code, message: `Pre-flight against the staging CA failed: ${r.error.message}`, ...(r.error.fix ? { fix: r.error.fix } : {}) });
     }
     await writeFileAtomic(this.preflightFile, JSON.stringify({ directoryUrl: this.o.acme.directoryUrl, domains: this.o.domains, challenge, at: new Date(this.o.clock.now()).toISOString() }));

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { main } from '../../main/cli/portico.ts';
+import type { CliIo } from '../../main/cli/io.ts';
+import { startPebble } from '../helpers/pebble.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { tmpDir } from '../helpers/tmp-dir.ts';
+
+function bufferIo(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [], stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {} };
+}
+
+test('portico cert renew / show, standalone against the data dir', async (t) => {
+  const [https, http] = [await freePort(), await freePort()];
+  const pebble = await startPebble({ tlsPort: https, httpPort: http });
+  t.after(() => pebble.stop());
+  const dir = await tmpDir(t);
+  const configPath = join(dir, 'portico.json');
+  await writeFile(configPath, JSON.stringify({
+    domains: ['app.example.test'], dataDir: join(dir, 'data'),
+    door: { bind: '127.0.0.1', httpsPorts: [https], httpPort: http },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', preflight: false },
+  }));
+
+  let io = bufferIo();
+  assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);
+  assert.equal(JSON.parse(io.stdout.join('\n')).state, 'none');
+
+  io = bufferIo();
+  assert.equal(await main(['cert', 'renew', '--config', configPath], io), 0, io.stderr.join('\n'));
+  assert.match(io.stdout.join('\n'), /state:\s+valid/);
+
+  io = bufferIo();
+  assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);
+  const s = JSON.parse(io.stdout.join('\n'));
+  const leaf = new X509Certificate(await readFile(join(dir, 'data', 'certs', 'app.example.test', 'cert.pem')));
+  assert.equal(s.state, 'valid');
+  assert.equal(s.notAfter, new Date(leaf.validTo).toISOString());
+  assert.ok(Date.parse(s.nextAttemptAt) > Date.now(), 'next renewal time shown');
+
+  // Not due: renew without --force leaves the certificate alone; --force replaces it.
+  io = bufferIo();
+  assert.equal(await main(['cert', 'renew', '--json', '--config', configPath], io), 0);
+  assert.equal(new X509Certificate(await readFile(join(dir, 'data', 'certs', 'app.example.test', 'cert.pem'))).serialNumber, leaf.serialNumber);
+  io = bufferIo();
+  assert.equal(await main(['cert', 'renew', '--force', '--json', '--config', configPath], io), 0);
+  assert.notEqual(new X509Certificate(await readFile(join(dir, 'data', 'certs', 'app.example.test', 'cert.pem'))).serialNumber, leaf.serialNumber);
+
+  // The CA unreachable: exit 1, a plain message, and the error kept for `cert show`.
+  await pebble.stopCa();
+  io = bufferIo();
+  assert.equal(await main(['cert', 'renew', '--force', '--config', configPath], io), 1);
+  assert.match(io.stderr.join('\n'), /could not be reached/);
+  io = bufferIo();
+  assert.equal(await main(['cert', 'show', '--config', configPath], io), 0);
+  assert.match(io.stdout.join('\n'), /last error:.*could not be reached/);
+  assert.match(io.stdout.join('\n'), /next attempt:/);
+
+  io = bufferIo();
+  assert.equal(await main(['cert', 'frobnicate', '--config', configPath], io), 2);
+});
