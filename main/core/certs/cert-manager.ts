@@ -75,6 +75,7 @@ export class CertManager {
   private timer: Timer | null = null;
   private running = false;
   private challengeRotation = 0;
+  private pkcs12Exported = false;
   private readonly listeners = new Set<(ev: CertEvent) => void>();
 
   constructor(opts: CertManagerOptions) {
@@ -291,7 +292,10 @@ export class CertManager {
     const now = this.o.clock.now();
     this.failures++;
     if (/challenge/.test(f.code)) this.challengeRotation++;
-    this.lastError = { code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}), at: new Date(now).toISOString() };
+    this.lastError = {
+      code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}), at: new Date(now).toISOString(), retryable: f.retryable,
+      ...(f.problem ? { problem: { type: f.problem.type, detail: f.problem.detail, ...(f.problem.status ? { status: f.problem.status } : {}) } } : {}),
+    };
     if (!f.retryable) {
       this.stoppedBy = f;
       this.nextAttemptAt = null;
@@ -354,6 +358,10 @@ export class CertManager {
     const next = this.nextAttemptAt ?? (this.stoppedBy ? null : this.renewAt?.at ?? null);
     if (next !== null) s.nextAttemptAt = new Date(next).toISOString();
     if (this.lastError) s.lastError = this.lastError;
+    if (c && this.renewAt?.serial === c.leaf.serialNumber) {
+      s.renewalWindow = { start: new Date(this.renewAt.window.start).toISOString(), end: new Date(this.renewAt.window.end).toISOString(), source: this.renewAt.window.source };
+    }
+    if (this.pkcs12Exported) s.pkcs12Path = this.store.pkcs12Path;
     return s;
   }
 
@@ -373,6 +381,7 @@ export class CertManager {
     }
     this.log.addSecret(passphrase);
     await writeFileAtomic(this.store.pkcs12Path, exportPkcs12(c.key, c.cert, passphrase), 0o600);
+    this.pkcs12Exported = true;
     return { path: this.store.pkcs12Path, passphrase };
   }
 }

@@ -7,7 +7,20 @@ export interface CertificateStatus {
   notAfter?: string;
   /** When the next renewal attempt (or the renewal window) is due. */
   nextAttemptAt?: string;
-  lastError?: { code: string; message: string; fix?: string; at: string };
+  lastError?: {
+    code: string;
+    message: string;
+    fix?: string;
+    at: string;
+    /** false: retrying cannot fix it, so Portico stopped trying until the config changes or a forced renewal. */
+    retryable?: boolean;
+    /** The CA's own problem document (RFC 8555 section 6.7), when the CA sent one. */
+    problem?: { type: string; detail: string; status?: number };
+  };
+  /** How the next renewal time was chosen: the CA's ARI window, or a third of the lifetime left. */
+  renewalWindow?: { start: string; end: string; source: 'ari' | 'lifetime' };
+  /** The PKCS#12 file for Plex Media Server's custom-certificate setting, once exported. */
+  pkcs12Path?: string;
   challenge?: 'tls-alpn-01' | 'http-01' | 'dns-01';
   staging?: boolean;
 }

@@ -133,6 +133,8 @@ test('certificates from pebble through the real door', async (t) => {
     assert.match(st.lastError!.message, /could not confirm you control the name using http-01/);
     assert.match(st.lastError!.message, /key authorization/i, 'the CA\'s own words are included');
     assert.ok(st.lastError!.fix);
+    assert.match(st.lastError!.problem!.type, /^urn:ietf:params:acme:error:(unauthorized|incorrectResponse)$/, 'the CA\'s problem document is kept');
+    assert.equal(st.lastError!.retryable, true);
     assert.equal(Date.parse(st.nextAttemptAt!) - clock.now(), RETRY_SCHEDULE_MS[0]);
   });
 
@@ -192,7 +194,8 @@ test('renewal with a controlled clock: nothing before the window, renewal inside
   const dataDir = await tmpDir(t);
   const clock = new ManualClock(Date.now());
   const events: CertEvent[] = [];
-  const cm = manager({ dataDir, pebble, door, challenges, clock, random: () => 0.5 });
+  const secrets = new MemorySecretStore();
+  const cm = manager({ dataDir, pebble, door, challenges, clock, random: () => 0.5, secrets });
   cm.onDidChange((e) => events.push(e));
   await cm.start();
   t.after(() => cm.stop());
@@ -228,6 +231,12 @@ test('renewal with a controlled clock: nothing before the window, renewal inside
   assert.notEqual(second.serialNumber, first.serialNumber);
   assert.equal((await peerCert(door, pebble.rootPem)).serialNumber, second.serialNumber, 'new connections get the new certificate');
   assert.equal(await download, 20 * 1000, 'the running download finished intact');
+  // The PKCS#12 for PMS was re-exported with the new certificate.
+  const p12 = join(dataDir, 'certs', HOST, 'cert.p12');
+  const passphrase = (await secrets.get(`pkcs12-passphrase:${join(dataDir, 'certs', HOST)}`))!;
+  const inP12 = execFileSync('openssl', ['pkcs12', '-in', p12, '-passin', `pass:${passphrase}`, '-nokeys', '-clcerts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(new X509Certificate(inP12.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]).serialNumber, second.serialNumber);
+  assert.equal(cm.getStatus()[0]!.pkcs12Path, p12);
 });
 
 test('CA stopped mid-order: retries follow the schedule while the old certificate keeps serving', async (t) => {
