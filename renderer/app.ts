@@ -1,0 +1,123 @@
+/**
+ * Entry point: connect (IPC or HTTP), load status/config/wizard/events, then route by hash:
+ * `#/setup/<step>` or `#/dashboard`. Push events keep the open view current.
+ */
+import type { ConfigView, EventRecord, WizardState } from '../main/shared/api.ts';
+import type { AppStatus, HealthState } from '../main/shared/status.ts';
+import type { PorticoBridge } from '../main/shared/ipc.ts';
+import { connect, UnauthorizedError, type Connection } from './api-client.ts';
+import { h, replaceChildren } from './dom.ts';
+import { renderDashboard } from './dashboard.ts';
+import { isWizardStep, renderWizard, type StepView } from './wizard.ts';
+
+interface Model { status: AppStatus; config: ConfigView; wizard: WizardState; events: EventRecord[] }
+
+const HEALTH_WORD: Record<HealthState, string> = { ok: 'Working', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
+
+function start(): void {
+  const root = document.getElementById('app');
+  if (!root) return;
+  let unauthorized = false;
+  const showUnauthorized = () => {
+    if (unauthorized) return;
+    unauthorized = true;
+    replaceChildren(root, h('main', { id: 'main', class: 'screen', tabindex: '-1', 'data-testid': 'unauthorized' },
+      h('h1', {}, 'Open Portico from its link'),
+      h('p', {}, 'This page has no valid session, so Portico cannot show your settings.'),
+      h('p', {}, h('strong', {}, 'What to do: '), 'open the link printed by ', h('code', {}, 'portico serve'),
+        ' (it looks like http://127.0.0.1:8765/#token=…). If you closed it, run ', h('code', {}, 'portico serve'), ' again to print a new one.')));
+    document.getElementById('main')?.focus();
+  };
+  const link = h('p', { class: 'link-status', role: 'status', 'data-testid': 'link-status' });
+  const conn = connect(window as Window & { portico?: PorticoBridge }, {
+    onUnauthorized: showUnauthorized,
+    onLinkChange: (up) => { link.textContent = up ? '' : 'Connection to Portico lost — reconnecting…'; },
+  });
+  void boot(root, conn, link, () => unauthorized);
+}
+
+async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUnauthorized: () => boolean): Promise<void> {
+  const { api } = conn;
+  let model: Model;
+  try {
+    const [status, config, wizard, events] = await Promise.all([api['status:get'](), api['config:get'](), api['wizard:get'](), api['events:list']()]);
+    model = { status, config, wizard, events: [...events].reverse() };
+  } catch (e) {
+    if (e instanceof UnauthorizedError || isUnauthorized()) return;
+    replaceChildren(root, h('main', { id: 'main', class: 'screen', 'data-testid': 'connection-error', tabindex: '-1' },
+      h('h1', {}, 'Portico is not answering'),
+      h('p', {}, e instanceof Error ? e.message : String(e)),
+      h('p', {}, h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'retry', onclick: () => location.reload() }, 'Try again'))));
+    return;
+  }
+
+  const announcer = h('div', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'announcer' });
+  const announce = (m: string) => { announcer.textContent = ''; window.setTimeout(() => { announcer.textContent = m; }, 50); };
+  const pill = h('p', { class: 'pill', 'data-testid': 'health-pill' });
+  const drawPill = () => {
+    pill.className = `pill pill-${model.status.health.state}`;
+    pill.textContent = HEALTH_WORD[model.status.health.state];
+    pill.title = model.status.health.reason;
+  };
+  const navSetup = h('a', { href: '#/setup', 'data-testid': 'nav-wizard' }, 'Setup');
+  const navDash = h('a', { href: '#/dashboard', 'data-testid': 'nav-dashboard' }, 'Dashboard');
+  const banner = h('div', { class: 'demo-banner', role: 'note', 'data-testid': 'demo-banner', hidden: !model.status.demo },
+    h('strong', {}, 'Demo mode. '), 'The certificate authority, Plex Media Server and router are local stand-ins; nothing here touches a real server or domain.');
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  replaceChildren(root,
+    h('header', { class: 'topbar' },
+      h('p', { class: 'brand' }, h('img', { src: 'assets/icon.png', alt: '', width: '28', height: '28' }), ' Portico'),
+      h('nav', { 'aria-label': 'Main' }, h('ul', { class: 'topnav' }, h('li', {}, navSetup), h('li', {}, navDash))),
+      pill),
+    banner, link, main, announcer);
+  drawPill();
+
+  let view: StepView | ReturnType<typeof renderDashboard> | undefined;
+  let firstRoute = true;
+  const go = (hash: string) => { if (location.hash === hash) route(); else location.hash = hash; };
+
+  function route(): void {
+    (view as StepView | undefined)?.dispose?.();
+    const [, section, step] = location.hash.match(/^#\/([^/]*)\/?(.*)$/) ?? [];
+    const wantsSetup = section === 'setup' || (!section && !model.wizard.finished);
+    if (wantsSetup) {
+      const s = step && isWizardStep(step) ? step : model.wizard.step;
+      view = renderWizard(s, {
+        api, announce, go,
+        status: () => model.status,
+        config: () => model.config,
+        setConfig: (c) => { model.config = c; },
+        wizard: () => model.wizard,
+        setWizard: (w) => { model.wizard = w; },
+        onError: () => announce('Could not save your progress; Portico may have stopped.'),
+      });
+      replaceChildren(main, h('h1', { class: 'visually-hidden' }, 'Set up Portico'), view.body);
+      document.title = `Setup — Portico`;
+    } else {
+      view = renderDashboard({ api, announce, status: () => model.status, events: () => model.events });
+      replaceChildren(main, view.body);
+      document.title = `${HEALTH_WORD[model.status.health.state]} — Portico`;
+    }
+    navSetup.toggleAttribute('aria-current', false);
+    navDash.toggleAttribute('aria-current', false);
+    (wantsSetup ? navSetup : navDash).setAttribute('aria-current', 'page');
+    // Move focus to the new heading so keyboard and screen-reader users land on the new content.
+    if (!firstRoute) (main.querySelector<HTMLElement>('#step-title') ?? main).focus();
+    firstRoute = false;
+  }
+
+  conn.on('status:changed', (s) => {
+    model.status = s;
+    banner.hidden = !s.demo;
+    drawPill();
+    view?.onStatus?.(s);
+  });
+  conn.on('event:added', (e) => {
+    model.events = [e, ...model.events].slice(0, 200);
+    (view as ReturnType<typeof renderDashboard> | undefined)?.onEvent?.(e);
+  });
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,139 @@
+/**
+ * The dashboard: the health verdict and why, then one card per part of the path (certificate,
+ * door, router, Plex, DNS) and the recent events. Cards redraw on every status push; the
+ * action buttons stay put so keyboard focus is never lost.
+ */
+import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
+import type { AppStatus, HealthState } from '../main/shared/status.ts';
+import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
+import { formatBytes, formatCount, formatDate } from './format.ts';
+import { certSummary } from './steps/certificate-step.ts';
+import { findingsList, mappingsTable } from './steps/router-step.ts';
+import { prefTable } from './steps/plex-settings-step.ts';
+import { attempt } from './steps/attempt.ts';
+
+const HEALTH_TITLE: Record<HealthState, string> = { ok: 'Everything works', warning: 'Needs your attention', error: 'Not working', working: 'Working on it…' };
+const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
+
+export interface DashboardDeps {
+  api: PorticoApiClient;
+  status(): AppStatus;
+  events(): EventRecord[];
+  announce(message: string): void;
+}
+
+export interface DashboardView { body: HTMLElement; onStatus(s: AppStatus): void; onEvent(e: EventRecord): void }
+
+export function renderDashboard(deps: DashboardDeps): DashboardView {
+  const healthCard = h('section', { class: 'card health', 'data-testid': 'health-card', 'aria-labelledby': 'health-h' });
+  const cards = h('div', { class: 'grid' });
+  const eventsArea = h('div', {});
+  const actionResult = h('div', { 'data-testid': 'action-result', 'aria-live': 'polite', class: 'stack' });
+
+  async function renew(): Promise<void> {
+    replaceChildren(actionResult, h('p', { role: 'status' }, 'Renewing the certificate…'));
+    const r = await attempt(actionResult, () => deps.api['cert:renew']({ force: true }));
+    if (!r) return;
+    replaceChildren(actionResult, r.ok
+      ? notice('ok', `Renewed: valid until ${formatDate(r.value.notAfter)}.`, undefined, undefined, 'renew-done')
+      : errorNotice(r.error, 'renew-error'));
+  }
+  async function undoPlex(): Promise<void> {
+    const r = await attempt(actionResult, () => deps.api['plex:undo']());
+    if (!r) return;
+    replaceChildren(actionResult, r.ok
+      ? h('div', { class: 'stack' }, notice('info', 'Plex settings are back to what they were before Portico.', undefined, 'To use your domain in Plex again, run the Plex settings step of the setup.', 'undo-done'), prefTable(r.value, 'What Portico restored', 'undo-result'))
+      : errorNotice(r.error, 'undo-error'));
+  }
+  async function exportDiagnostics(): Promise<void> {
+    const r = await attempt(actionResult, () => deps.api['diagnostics:export']());
+    if (!r) return;
+    if (!r.ok) { replaceChildren(actionResult, errorNotice(r.error, 'export-error')); return; }
+    const url = URL.createObjectURL(new Blob([r.value.content], { type: 'application/json' }));
+    const a = h('a', { href: url, download: r.value.filename, class: 'visually-hidden' }, r.value.filename);
+    document.body.append(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    replaceChildren(actionResult, notice('ok', `Saved ${r.value.filename} to your downloads.`, 'Passwords, tokens and keys are removed from it. Attach it to a bug report if you need help.', undefined, 'export-done'));
+  }
+
+  function draw(s: AppStatus): void {
+    const st = s.health.state;
+    healthCard.className = `card health health-${st}`;
+    healthCard.dataset.state = st;
+    replaceChildren(healthCard,
+      h('h2', { id: 'health-h' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, HEALTH_ICON[st]), ' ', HEALTH_TITLE[st]),
+      h('p', { 'data-testid': 'health-reason', class: 'health-reason' }, s.health.reason),
+      s.health.action ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), s.health.action) : null);
+
+    const routes = s.door.routes;
+    const total = routes.reduce((a, r) => ({ req: a.req + r.requests, in: a.in + r.bytesIn, out: a.out + r.bytesOut, open: a.open + r.openConnections }), { req: 0, in: 0, out: 0, open: 0 });
+    const errors = Object.entries(s.door.errors);
+    replaceChildren(cards,
+      card('cert', 'Certificate', certSummary(s.certificates, 'dash-cert')),
+      card('door', 'Door traffic',
+        h('dl', { class: 'facts' },
+          h('dt', {}, 'State'), h('dd', { 'data-testid': 'door-state' }, s.door.state, s.door.error ? ` — ${s.door.error.message}` : ''),
+          h('dt', {}, 'Listening on'), h('dd', {}, s.door.listeners.map((l) => `${l.kind.toUpperCase()} ${l.port}${l.listening ? '' : ` (not listening${l.error ? `: ${l.error}` : ''})`}`).join(', ') || 'nothing'),
+          h('dt', {}, 'Requests'), h('dd', { 'data-testid': 'door-requests' }, formatCount(total.req)),
+          h('dt', {}, 'Open connections'), h('dd', {}, formatCount(total.open + s.door.passthrough.openConnections)),
+          h('dt', {}, 'Sent / received'), h('dd', {}, `${formatBytes(total.out)} / ${formatBytes(total.in)}`),
+          h('dt', {}, 'Passed through to Plex’s own TLS'), h('dd', {}, `${formatCount(s.door.passthrough.total)} connections`),
+          errors.length ? [h('dt', {}, 'Errors'), h('dd', {}, errors.map(([k, n]) => `${k}: ${n}`).join(', '))] : null),
+        routes.length > 1 ? table('Traffic per name', ['Name', 'Goes to', 'Requests', 'Sent'], routes.map((r) => [r.host, r.upstream, formatCount(r.requests), formatBytes(r.bytesOut)]), 'door-routes') : null),
+      card('router', 'Router',
+        h('dl', { class: 'facts' },
+          h('dt', {}, 'Mode'), h('dd', {}, s.router.mode),
+          h('dt', {}, 'State'), h('dd', { 'data-testid': 'router-state' }, s.router.state),
+          s.router.publicAddress ? [h('dt', {}, 'Public address'), h('dd', {}, s.router.publicAddress)] : null),
+        mappingsTable(s.router, 'dash-mappings'),
+        s.router.findings.some((f) => f.severity !== 'ok') ? findingsList(s.router.findings.filter((f) => f.severity !== 'ok'), 'dash-findings') : null),
+      card('plex', 'Plex Media Server',
+        h('dl', { class: 'facts' },
+          h('dt', {}, 'State'), h('dd', { 'data-testid': 'plex-state' }, s.plex.state, s.plex.error ? ` — ${s.plex.error.message}` : ''),
+          h('dt', {}, 'Address'), h('dd', {}, s.plex.url),
+          s.plex.version ? [h('dt', {}, 'Version'), h('dd', {}, s.plex.version)] : null,
+          h('dt', {}, 'Signed in'), h('dd', {}, s.plex.signedIn ? 'yes' : 'no'),
+          h('dt', {}, 'Uses your domain'), h('dd', { 'data-testid': 'plex-applied' }, s.plex.applied ? 'yes' : 'no'),
+          s.plex.mappingState ? [h('dt', {}, 'Plex remote access'), h('dd', {}, s.plex.mappingState)] : null),
+        s.plex.error?.fix ? h('p', { class: 'check-fix' }, h('strong', {}, 'Fix: '), s.plex.error.fix) : null),
+      card('dns', 'DNS',
+        s.dns.records.length
+          ? h('ul', { class: 'plain' }, s.dns.records.map((r) => h('li', {}, `${r.name} ${r.type} → ${r.values.join(', ') || 'nothing'}`, r.matchesPublic === false ? h('span', { class: 'error-text' }, ' (not your public address)') : r.matchesPublic ? ' ✓' : '')))
+          : h('p', {}, 'No DNS records looked up yet.'),
+        s.dns.lastDdnsUpdate ? h('p', { class: 'hint' }, `Last dynamic DNS update: ${formatDate(s.dns.lastDdnsUpdate)}`) : null));
+  }
+
+  function drawEvents(): void {
+    const list = deps.events().slice(0, 50);
+    replaceChildren(eventsArea, list.length
+      ? h('ol', { class: 'events', 'data-testid': 'events-list', reversed: true },
+        list.map((e) => h('li', { class: `event event-${e.level}`, 'data-kind': e.kind },
+          h('time', { datetime: e.time }, formatDate(e.time)), ' ',
+          h('span', { class: `badge badge-${e.level}` }, e.level), ' ', e.message)))
+      : h('p', { 'data-testid': 'events-list' }, 'Nothing has happened yet.'));
+  }
+
+  draw(deps.status());
+  drawEvents();
+  return {
+    body: h('div', { class: 'dashboard stack', 'data-testid': 'dashboard' },
+      h('h1', { class: 'visually-hidden' }, 'Dashboard'),
+      healthCard,
+      h('div', { class: 'actions' },
+        button('Renew certificate now', { testid: 'renew-now', class: 'btn btn-primary', disabled: deps.status().domains.length === 0 }, renew),
+        button('Undo Plex changes', { testid: 'undo-plex', class: 'btn btn-secondary' }, undoPlex),
+        button('Export diagnostics', { testid: 'export-diagnostics', class: 'btn btn-secondary' }, exportDiagnostics),
+        h('a', { href: '#/setup/welcome', class: 'btn btn-secondary', 'data-testid': 'run-setup' }, 'Run setup again')),
+      actionResult,
+      cards,
+      h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea)),
+    onStatus: draw,
+    onEvent: () => drawEvents(),
+  };
+}
+
+function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
+  return h('section', { class: 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
+}

@@ -1,0 +1,104 @@
+import type { ChallengeChoice } from '../../main/shared/config.ts';
+import type { CertificateStatus } from '../../main/shared/status/certificates.ts';
+import type { AppStatus } from '../../main/shared/status.ts';
+import { button, errorNotice, field, h, notice, progressList, replaceChildren, type ProgressItem } from '../dom.ts';
+import { formatDate, relative } from '../format.ts';
+import type { StepContext, StepView } from '../wizard.ts';
+import { attempt } from './attempt.ts';
+
+const CHALLENGES: { value: ChallengeChoice; label: string }[] = [
+  { value: 'auto', label: 'Automatic (recommended)' },
+  { value: 'tls-alpn-01', label: 'TLS-ALPN-01 — through port 443' },
+  { value: 'http-01', label: 'HTTP-01 — through port 80' },
+  { value: 'dns-01', label: 'DNS-01 — through your DNS provider' },
+];
+
+const CERT_STATE: Record<CertificateStatus['state'], string> = {
+  none: 'No certificate yet', placeholder: 'Temporary self-signed certificate', valid: 'Valid', renewing: 'Being issued…',
+  expiring: 'Expiring soon', expired: 'Expired', failed: 'Failed',
+};
+
+export function certSummary(certs: CertificateStatus[], testid: string): HTMLElement {
+  if (!certs.length) return h('p', { 'data-testid': testid }, 'No certificate yet.');
+  const row = (k: string, v: string | Node | null | undefined) => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
+  return h('div', { class: 'stack', 'data-testid': testid },
+    certs.map((c) => h('dl', { class: 'facts' },
+      row('For', c.domains.join(', ')),
+      h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
+      row('Issued by', c.issuer),
+      row('Valid until', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
+      row('Next renewal', c.nextAttemptAt && formatDate(c.nextAttemptAt)),
+      row('Checked with', c.challenge),
+      row('Last error', c.lastError && h('span', { class: 'error-text' }, `${c.lastError.message}${c.lastError.fix ? ` — ${c.lastError.fix}` : ''}`)))));
+}
+
+function recommendation(s: AppStatus, dnsProvider: boolean): string {
+  const reachable443 = s.router.state === 'mapped' || s.router.state === 'manual';
+  const port80Blocked = s.router.findings.some((f) => /port-?80/.test(f.id) && (f.severity === 'error' || f.severity === 'warning'));
+  if (reachable443) return 'Port 443 reaches this computer, so Automatic will use TLS-ALPN-01 — it works even where your internet provider blocks port 80.';
+  if (dnsProvider) return 'Your DNS provider is set up, so Automatic can use DNS-01 — no open port is needed.';
+  if (port80Blocked) return 'Port 80 looks blocked; forward port 443 (Router step) or add a DNS provider (Domain step).';
+  return 'Automatic tries TLS-ALPN-01 on port 443, then HTTP-01 on port 80, then DNS-01 if a DNS provider is set.';
+}
+
+export function certificateStep(ctx: StepContext): StepView {
+  const cfg = ctx.config();
+  const select = h('select', { id: 'cert-challenge', 'data-testid': 'cert-challenge' },
+    CHALLENGES.map((c) => h('option', { value: c.value, selected: c.value === cfg.acme.challenge, disabled: c.value === 'dns-01' && !cfg.dns.providerConfigured }, c.label)));
+  const challengeMsg = h('div', {});
+  select.addEventListener('change', async () => {
+    const r = await attempt(challengeMsg, () => ctx.api['config:update']({ acme: { challenge: select.value as ChallengeChoice } }));
+    if (!r) return;
+    if (!r.ok) { replaceChildren(challengeMsg, errorNotice(r.error, 'cert-challenge-error')); return; }
+    ctx.setConfig(r.value);
+    replaceChildren(challengeMsg, notice('ok', `Saved: ${CHALLENGES.find((c) => c.value === select.value)?.label ?? select.value}.`));
+  });
+
+  const items: ProgressItem[] = [
+    { id: 'staging', label: 'Dry run against the test CA (does not count against rate limits)', state: 'pending' },
+    { id: 'production', label: 'Real certificate from the CA', state: 'pending' },
+  ];
+  const progress = h('div', { 'aria-live': 'polite' });
+  const outcome = h('div', { class: 'stack' });
+  const current = h('div', {}, certSummary(ctx.status().certificates, 'cert-current'));
+  const drawProgress = () => replaceChildren(progress, progressList(items, 'cert-progress'));
+
+  async function run(): Promise<void> {
+    replaceChildren(outcome);
+    for (const i of items) { i.state = 'pending'; delete i.detail; }
+    for (const [idx, item] of items.entries()) {
+      item.state = 'running';
+      drawProgress();
+      ctx.announce(`${item.label}: in progress.`);
+      const r = await attempt(outcome, () => ctx.api['cert:issue']({ staging: item.id === 'staging' }));
+      if (!r || !r.ok) {
+        item.state = 'failed';
+        for (const later of items.slice(idx + 1)) later.state = 'skipped';
+        drawProgress();
+        if (r && !r.ok) {
+          replaceChildren(outcome, errorNotice(r.error, 'cert-error'),
+            item.id === 'staging' ? h('p', { class: 'hint' }, 'Nothing was asked of the real CA, so no rate limit was used up.') : null);
+        }
+        ctx.announce(`${item.label}: failed.`);
+        return;
+      }
+      item.state = 'done';
+      item.detail = [r.value.issuer, r.value.challenge && `checked with ${r.value.challenge}`].filter(Boolean).join(', ');
+      drawProgress();
+    }
+    replaceChildren(outcome, notice('ok', 'Your certificate is ready and the door serves it now.', undefined, undefined, 'cert-issued'));
+    ctx.announce('Certificate issued.');
+    await ctx.complete('certificate');
+  }
+
+  drawProgress();
+  return {
+    body: h('div', { class: 'stack' },
+      field('How to prove the domain is yours', select, recommendation(ctx.status(), cfg.dns.providerConfigured)),
+      challengeMsg,
+      h('div', { class: 'actions' }, button('Get certificate', { testid: 'cert-issue', class: 'btn btn-primary' }, run)),
+      progress, outcome,
+      h('h3', {}, 'Current certificate'), current),
+    onStatus: (s) => replaceChildren(current, certSummary(s.certificates, 'cert-current')),
+  };
+}

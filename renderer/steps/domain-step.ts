@@ -1,0 +1,132 @@
+import type { ConfigPatch } from '../../main/shared/api.ts';
+import type { ConfigProblem, DnsProviderConfig } from '../../main/shared/config.ts';
+import { button, checklist, errorNotice, field, h, notice, replaceChildren } from '../dom.ts';
+import type { StepContext, StepView } from '../wizard.ts';
+import { attempt } from './attempt.ts';
+
+type Kind = 'own' | 'duckdns' | 'cloudflare';
+
+export function domainStep(ctx: StepContext): StepView {
+  const cfg = ctx.config();
+  const initialKind: Kind = cfg.dns.provider === 'duckdns' || cfg.dns.provider === 'cloudflare' ? cfg.dns.provider : 'own';
+  const savedSecret = (k: Kind) => cfg.dns.providerConfigured && cfg.dns.provider === k;
+
+  const input = (id: string, type: string, value: string, extra: Record<string, string | boolean> = {}) =>
+    h('input', { id, name: id, type, value, 'data-testid': id, autocomplete: 'off', spellcheck: 'false', ...extra });
+  const name = input('domain-name', 'text', cfg.domains[0] ?? '', { required: true, inputmode: 'url' });
+  const email = input('acme-email', 'email', cfg.acme.email ?? '', { autocomplete: 'email' });
+  const duckToken = input('duckdns-token', 'password', '', { placeholder: savedSecret('duckdns') ? 'saved — leave empty to keep' : '' });
+  const cfToken = input('cloudflare-token', 'password', '', { placeholder: savedSecret('cloudflare') ? 'saved — leave empty to keep' : '' });
+  const cfZone = input('cloudflare-zone', 'text', '');
+  const ddns = h('input', { id: 'ddns-enabled', type: 'checkbox', 'data-testid': 'ddns-enabled', checked: cfg.dns.ddns });
+
+  const radio = (k: Kind, label: string, hint: string) => h('div', { class: 'choice' },
+    h('input', { type: 'radio', name: 'domain-kind', id: `domain-kind-${k}`, value: k, 'data-testid': `domain-kind-${k}`, checked: k === initialKind, 'aria-describedby': `domain-kind-${k}-hint`, onchange: showKind }),
+    h('label', { for: `domain-kind-${k}` }, label),
+    h('p', { class: 'hint', id: `domain-kind-${k}-hint` }, hint));
+  const kindSet = h('fieldset', { class: 'choices' },
+    h('legend', {}, 'Where does your domain live?'),
+    radio('own', 'My own domain', 'You create the DNS record at your registrar yourself (an A record pointing to your public address).'),
+    radio('duckdns', 'DuckDNS (free)', 'A free name like myplex.duckdns.org; Portico keeps its address up to date.'),
+    radio('cloudflare', 'Cloudflare', 'Your domain uses Cloudflare DNS; Portico can update the record and use DNS validation.'));
+
+  const duckGroup = h('div', { class: 'stack', 'data-group': 'duckdns' },
+    field('DuckDNS token', duckToken, 'The token shown at the top of your duckdns.org page. Stored in your system keychain, never shown again.'));
+  const cfGroup = h('div', { class: 'stack', 'data-group': 'cloudflare' },
+    field('Cloudflare API token', cfToken, 'Create it in Cloudflare: My Profile → API Tokens → "Edit zone DNS" for this zone. Stored in your system keychain.'),
+    field('Zone ID (optional)', cfZone, 'Found on the Overview page of your domain in Cloudflare. Leave empty to look it up from the name.'));
+  const ddnsGroup = h('div', { class: 'choice' }, ddns, h('label', { for: 'ddns-enabled' }, 'Keep the DNS record pointing at my public address (dynamic DNS)'));
+
+  function kind(): Kind {
+    return (kindSet.querySelector<HTMLInputElement>('input[name="domain-kind"]:checked')?.value as Kind | undefined) ?? 'own';
+  }
+  function showKind(): void {
+    const k = kind();
+    duckGroup.hidden = k !== 'duckdns';
+    cfGroup.hidden = k !== 'cloudflare';
+    ddnsGroup.hidden = k === 'own';
+  }
+
+  const problems = h('div', { 'data-testid': 'domain-problems' });
+  const checks = h('div', { class: 'stack', 'aria-live': 'polite' });
+
+  function providerPatch(): { provider?: DnsProviderConfig | null } {
+    const k = kind();
+    if (k === 'duckdns') return duckToken.value ? { provider: { kind: 'duckdns', token: duckToken.value.trim() } } : savedSecret('duckdns') ? {} : { provider: null };
+    if (k === 'cloudflare') {
+      const zoneId = cfZone.value.trim();
+      return cfToken.value ? { provider: { kind: 'cloudflare', apiToken: cfToken.value.trim(), ...(zoneId ? { zoneId } : {}) } } : savedSecret('cloudflare') ? {} : { provider: null };
+    }
+    // A provider set outside the wizard (RFC 2136) is kept; only the ones offered here are removed.
+    return cfg.dns.provider === 'duckdns' || cfg.dns.provider === 'cloudflare' ? { provider: null } : {};
+  }
+
+  function markInvalid(list: ConfigProblem[]): void {
+    const byKey: [RegExp, HTMLInputElement][] = [[/^domains/, name], [/^acme\.email/, email], [/^dns\.provider\.(token)/, duckToken], [/^dns\.provider\.apiToken/, cfToken]];
+    for (const [, el] of byKey) el.removeAttribute('aria-invalid');
+    for (const p of list) for (const [re, el] of byKey) if (re.test(p.key)) el.setAttribute('aria-invalid', 'true');
+  }
+
+  async function save(): Promise<void> {
+    replaceChildren(problems);
+    const domain = name.value.trim().toLowerCase();
+    if (!domain) {
+      name.setAttribute('aria-invalid', 'true');
+      replaceChildren(problems, notice('error', 'Enter the domain name you want to use.', undefined, 'For example plex.example.com or myplex.duckdns.org.', 'domain-problem'));
+      name.focus();
+      return;
+    }
+    if (kind() === 'duckdns' && !domain.endsWith('.duckdns.org')) {
+      replaceChildren(problems, notice('error', `${domain} is not a DuckDNS name.`, undefined, 'DuckDNS names end in .duckdns.org; pick "My own domain" for any other name.', 'domain-problem'));
+      name.setAttribute('aria-invalid', 'true');
+      name.focus();
+      return;
+    }
+    const k = kind();
+    const patch: ConfigPatch = {
+      domains: [domain],
+      acme: { email: email.value.trim() || null },
+      dns: { ...providerPatch(), ddns: k !== 'own' && ddns.checked },
+    };
+    const r = await attempt(problems, () => ctx.api['config:update'](patch));
+    if (!r) return;
+    if (!r.ok) {
+      const list = r.error.problems ?? [];
+      markInvalid(list);
+      replaceChildren(problems, errorNotice(r.error, 'domain-problem'),
+        list.length ? h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message))) : null);
+      return;
+    }
+    markInvalid([]);
+    duckToken.value = '';
+    cfToken.value = '';
+    ctx.setConfig(r.value);
+    replaceChildren(problems, notice('ok', `Saved: ${r.value.domains.join(', ')}.`, undefined, undefined, 'domain-saved'));
+    await ctx.complete('domain');
+    await checkDns();
+  }
+
+  async function checkDns(): Promise<void> {
+    replaceChildren(checks, h('p', { role: 'status' }, 'Checking DNS…'));
+    const r = await attempt(checks, () => ctx.api['dns:check']());
+    if (!r) return;
+    if (!r.ok) { replaceChildren(checks, errorNotice(r.error, 'dns-check-error')); return; }
+    const bad = r.value.filter((c) => c.ok === false).length;
+    replaceChildren(checks,
+      h('h3', {}, 'DNS check'),
+      checklist(r.value, 'dns-checks'),
+      bad ? h('p', { class: 'hint' }, 'DNS changes can take a few minutes to appear. You can continue and come back; the Verify step checks again.') : null,
+      button('Check DNS again', { testid: 'dns-recheck', class: 'btn btn-secondary' }, checkDns));
+    ctx.announce(bad ? `DNS check: ${bad} problem${bad > 1 ? 's' : ''} found.` : 'DNS check passed.');
+  }
+
+  const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Domain', onsubmit: (e: Event) => { e.preventDefault(); saveBtn.click(); } },
+    field('Domain name', name, 'The full name, e.g. plex.example.com. Portico asks the certificate authority for exactly this name.'),
+    kindSet, duckGroup, cfGroup, ddnsGroup,
+    field('Email for certificate notices (optional)', email, 'The certificate authority writes here only if something about your certificate needs attention.'));
+  const saveBtn = button('Save and check DNS', { testid: 'domain-save', class: 'btn btn-primary' }, save);
+  showKind();
+  if (ctx.isComplete('domain') && cfg.domains.length) void checkDns();
+
+  return { body: h('div', { class: 'stack' }, form, h('div', { class: 'actions' }, saveBtn), problems, checks) };
+}

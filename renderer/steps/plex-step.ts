@@ -1,0 +1,85 @@
+import type { PlexDiscovery } from '../../main/shared/api.ts';
+import { button, errorNotice, h, notice, replaceChildren } from '../dom.ts';
+import type { StepContext, StepView } from '../wizard.ts';
+import { attempt } from './attempt.ts';
+
+const POLL_MS = 2000;
+const TOKEN_SOURCE: Record<PlexDiscovery['token'], string> = {
+  config: 'from your Portico configuration',
+  'local-store': "from Plex Media Server's own settings on this computer",
+  'signed-in': 'from your plex.tv sign-in',
+  none: 'none yet',
+};
+
+export function plexStep(ctx: StepContext): StepView {
+  const result = h('div', { class: 'stack', 'data-testid': 'plex-status', 'aria-live': 'polite' }, h('p', { role: 'status' }, 'Looking for Plex Media Server…'));
+  const signin = h('div', { class: 'stack', 'data-testid': 'plex-signin-area' });
+  let pollTimer: number | undefined;
+  let disposed = false;
+  const stopPolling = () => { if (pollTimer !== undefined) window.clearTimeout(pollTimer); pollTimer = undefined; };
+
+  async function discover(): Promise<void> {
+    stopPolling();
+    const d = await attempt(result, () => ctx.api['plex:discover']());
+    if (!d || disposed) return;
+    replaceChildren(result, describe(d));
+    replaceChildren(signin);
+    if (d.found && d.tokenValid) {
+      await ctx.complete('plex');
+      ctx.announce('Plex Media Server found and signed in.');
+    } else if (d.found) {
+      replaceChildren(signin,
+        h('p', {}, 'Portico needs to sign in to Plex once, as the owner of this server, to change its settings. You sign in on plex.tv; Portico never sees your password.'),
+        button('Sign in with Plex', { testid: 'plex-signin', class: 'btn btn-primary' }, startSignIn));
+    }
+  }
+
+  function describe(d: PlexDiscovery): HTMLElement {
+    if (!d.found) {
+      return h('div', { class: 'stack' },
+        d.error ? errorNotice(d.error, 'plex-not-found') : notice('error', `Plex Media Server does not answer at ${d.url}.`, undefined, 'Start Plex Media Server on this computer (or wait until it has finished starting), then choose "Check again".', 'plex-not-found'),
+        button('Check again', { testid: 'plex-recheck', class: 'btn btn-secondary' }, discover));
+    }
+    return h('div', { class: 'stack' },
+      notice('ok', `Found Plex Media Server${d.version ? ` ${d.version}` : ''} at ${d.url}.`, d.machineIdentifier ? `Server ID ${d.machineIdentifier}` : undefined, undefined, 'plex-found'),
+      d.tokenValid
+        ? notice('ok', 'Portico is signed in as the owner of this server.', `Sign-in ${TOKEN_SOURCE[d.token]}.`, undefined, 'plex-signed-in')
+        : d.error
+          ? errorNotice(d.error, 'plex-token-problem')
+          : notice('warning', d.token === 'none' ? 'Portico is not signed in to Plex yet.' : 'The saved Plex sign-in no longer works.', undefined, 'Choose "Sign in with Plex" below.', 'plex-token-problem'),
+      button('Check again', { testid: 'plex-recheck', class: 'btn btn-secondary' }, discover));
+  }
+
+  async function startSignIn(): Promise<void> {
+    const r = await attempt(signin, () => ctx.api['plex:signin-start']());
+    if (!r) return;
+    if (!r.ok) { replaceChildren(signin, errorNotice(r.error, 'plex-signin-error'), button('Try again', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn)); return; }
+    const state = h('p', { 'data-testid': 'plex-signin-state', role: 'status' }, 'Waiting for you to sign in on plex.tv…');
+    replaceChildren(signin,
+      h('p', {}, 'Open plex.tv, sign in, and confirm this code if asked:'),
+      h('p', { class: 'pin-code', 'data-testid': 'plex-pin-code', 'aria-label': `Code ${r.value.code.split('').join(' ')}` }, r.value.code),
+      h('p', {}, h('a', { href: r.value.authUrl, target: '_blank', rel: 'noopener noreferrer', class: 'btn btn-primary', 'data-testid': 'plex-auth-link' }, 'Open plex.tv to sign in'), ' ',
+        h('span', { class: 'hint' }, '(opens in your browser)')),
+      state);
+    const poll = async () => {
+      if (disposed) return;
+      const p = await attempt(state, () => ctx.api['plex:signin-poll']());
+      if (disposed || !p) return;
+      if (!p.ok) { replaceChildren(signin, errorNotice(p.error, 'plex-signin-error'), button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn)); return; }
+      if (p.value.state === 'signed-in') { state.textContent = 'Signed in.'; await discover(); return; }
+      if (p.value.state === 'expired') {
+        replaceChildren(signin, notice('warning', 'The sign-in code expired before it was confirmed.', undefined, 'Choose "Get a new code" and sign in within 15 minutes.', 'plex-signin-expired'),
+          button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn));
+        return;
+      }
+      pollTimer = window.setTimeout(poll, POLL_MS);
+    };
+    pollTimer = window.setTimeout(poll, POLL_MS);
+  }
+
+  void discover();
+  return {
+    body: h('div', { class: 'stack' }, result, signin),
+    dispose: () => { disposed = true; stopPolling(); },
+  };
+}

@@ -1,0 +1,34 @@
+import { button, checklist, errorNotice, h, notice, replaceChildren } from '../dom.ts';
+import type { StepContext, StepView } from '../wizard.ts';
+import { attempt } from './attempt.ts';
+
+export function verifyStep(ctx: StepContext): StepView {
+  const area = h('div', { class: 'stack', 'aria-live': 'polite' });
+  const finish = h('div', { class: 'actions' });
+
+  async function run(): Promise<void> {
+    replaceChildren(finish);
+    replaceChildren(area, h('p', { role: 'status' }, 'Running the checks — this can take a few seconds…'));
+    const r = await attempt(area, () => ctx.api['verify:run']());
+    if (!r) return;
+    if (!r.ok) { replaceChildren(area, errorNotice(r.error, 'verify-error')); return; }
+    const failed = r.value.filter((c) => c.ok === false);
+    const passed = r.value.filter((c) => c.ok === true).length;
+    replaceChildren(area,
+      failed.length
+        ? notice('error', `${failed.length} of ${r.value.length} checks failed.`, undefined, 'Each failed check below says what to do; the step list takes you back to any step. Then run the checks again.', 'verify-summary')
+        : notice('ok', `All ${passed} checks passed. Remote access to Plex through your domain works.`, undefined, undefined, 'verify-summary'),
+      checklist(r.value, 'verify-checks'));
+    ctx.announce(failed.length ? `${failed.length} checks failed.` : 'All checks passed.');
+    if (!failed.length && r.value.length) {
+      replaceChildren(finish, button('Finish and open the dashboard', { testid: 'verify-finish', class: 'btn btn-primary' }, () => ctx.finish()));
+    }
+  }
+
+  void run();
+  return {
+    body: h('div', { class: 'stack' },
+      h('div', { class: 'actions' }, button('Run the checks again', { testid: 'verify-run', class: 'btn btn-secondary' }, run)),
+      area, finish),
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * The wizard and dashboard in Debian's Chromium, served by the real headless UiServer (token,
+ * SSE) with a stand-in service behind the contract. Walks every step as a new user would,
+ * including the failure paths the UI must explain, and checks accessibility (axe-core) in light
+ * and dark, a 200 % zoom layout, CSP cleanliness and that leaving halfway loses nothing.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { UiServer } from '../../main/core/ui/ui-server.ts';
+import { silentLogger } from '../../main/core/logger.ts';
+import { StandInService } from './stand-in-service.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+const shots = `${root}test-results/screenshots`;
+const axeSource = await readFile(`${root}node_modules/axe-core/axe.min.js`, 'utf8');
+const token = randomBytes(24).toString('base64url');
+
+let browser: Browser;
+let server: UiServer;
+let service: StandInService;
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(`${tmpdir()}/portico-renderer-`);
+  await build({ entryPoints: [`${root}renderer/app.ts`], bundle: true, format: 'esm', target: 'chrome120', outfile: `${dir}/app.js`, logLevel: 'warning' });
+  for (const f of ['index.html', 'styles.css']) await cp(`${root}renderer/${f}`, `${dir}/${f}`);
+  await cp(`${root}renderer/assets`, `${dir}/assets`, { recursive: true });
+  await mkdir(shots, { recursive: true });
+  service = new StandInService();
+  server = new UiServer({
+    port: 0, staticDir: dir, token, logger: silentLogger, handlers: service.handlers(),
+    getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus, onDidAddEvent: service.onDidAddEvent, heartbeatMs: 60_000,
+  });
+  await server.start();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+/** axe-core in the page; serious and critical findings fail the test with what and where. */
+async function axe(page: Page, label: string): Promise<void> {
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)') as AxeViolation[];
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${label}`);
+}
+
+async function noHorizontalScroll(page: Page, label: string): Promise<void> {
+  const [scroll, width] = await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]') as [number, number];
+  assert.ok(scroll <= width, `${label}: content is ${scroll}px wide in a ${width}px viewport (horizontal scrolling)`);
+}
+
+async function openPage(opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
+  const context = await browser.newContext({ colorScheme: opts.colorScheme, viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const cspErrors: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text()); });
+  page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${base()}/#token=${token}`);
+  return { page, cspErrors };
+}
+
+const base = () => `http://127.0.0.1:${server.port}`;
+const step = (page: Page, id: string) => page.getByTestId(`step-${id}`).waitFor();
+/** Wait until no loading message (they all end in an ellipsis) is on screen; SSE keeps the network busy forever. */
+const settle = (page: Page) => page.waitForFunction('![...document.querySelectorAll("[role=status]")].some((e) => e.textContent.trim().endsWith("…"))');
+const shot = (page: Page, name: string) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+
+test('a new user walks the wizard to the dashboard; failures explain themselves; nothing is lost on reload', async () => {
+  const { page, cspErrors } = await openPage({ colorScheme: 'light' });
+  // The token leaves the address bar at once (it would otherwise end up in history and screenshots).
+  await step(page, 'welcome');
+  assert.ok(!page.url().includes('token'), page.url());
+  await axe(page, 'welcome');
+  await shot(page, 'light-1-welcome');
+  await page.getByTestId('welcome-start').click();
+
+  // Plex: found, not signed in -> PIN sign-in, code shown, polled until signed in.
+  await step(page, 'plex');
+  await page.getByTestId('plex-found').waitFor();
+  assert.equal(await page.getByTestId('wizard-next').isDisabled(), true, 'cannot continue before signing in');
+  await page.getByTestId('plex-signin').click();
+  assert.equal(await page.getByTestId('plex-pin-code').textContent(), 'WXYZ');
+  assert.match(await page.getByTestId('plex-auth-link').getAttribute('href') ?? '', /^https:\/\/app\.plex\.tv\/auth#/);
+  await page.getByTestId('plex-signed-in').waitFor();
+  await axe(page, 'plex');
+  await shot(page, 'light-2-plex');
+  await page.getByTestId('wizard-next').click();
+
+  // Domain: a bad name is refused with the key's message, then a good one is saved and checked.
+  await step(page, 'domain');
+  await page.getByTestId('domain-name').fill('plex_example');
+  await page.getByTestId('domain-save').click();
+  await page.getByTestId('domain-problem').waitFor();
+  assert.match(await page.getByTestId('domain-problems').textContent() ?? '', /domains\[0\].*not a domain name/);
+  assert.equal(await page.getByTestId('domain-name').getAttribute('aria-invalid'), 'true');
+  await page.getByTestId('domain-name').fill('plex.example.com');
+  await page.getByTestId('acme-email').fill('me@example.com');
+  await page.getByTestId('domain-save').click();
+  await page.getByTestId('dns-checks').waitFor();
+  assert.equal(await page.locator('[data-testid="dns-checks"] [data-ok="true"]').count(), 2);
+  assert.equal(service.config.domains[0], 'plex.example.com');
+  await axe(page, 'domain');
+  await shot(page, 'light-3-domain');
+  await page.getByTestId('wizard-next').click();
+
+  // Router: no UPnP -> the error says what to do; the manual rows carry this machine's numbers.
+  await step(page, 'router');
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-map-error').waitFor();
+  assert.match(await page.getByTestId('router-map-error').textContent() ?? '', /What to do: .*forward the ports yourself/);
+  const rows = await page.getByTestId('router-manual-rows').locator('tbody tr').allTextContents();
+  assert.deepEqual(rows.map((r) => r.replace(/\s+/g, ' ')), [
+    'HTTPS (your Plex address)443TCP192.168.1.208443',
+    'Plex apps that use port 32400' + '32400TCP192.168.1.2032443',
+    'HTTP (certificate checks, redirects)80TCP192.168.1.208080',
+  ]);
+  await page.getByTestId('router-findings').waitFor();
+  // Second try succeeds (the user turned UPnP on): the mapping shows up.
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-mapped').waitFor();
+  assert.match(await page.getByTestId('router-mappings').textContent() ?? '', /443\/TCP.*192\.168\.1\.20:8443/);
+  await axe(page, 'router');
+  await shot(page, 'light-4-router');
+  await page.getByTestId('wizard-next').click();
+
+  // Certificate: dry run then production, each step's progress visible.
+  await step(page, 'certificate');
+  await page.getByTestId('cert-issue').click();
+  await page.getByTestId('cert-issued').waitFor();
+  assert.equal(await page.getByTestId('cert-progress-staging').getAttribute('data-state'), 'done');
+  assert.equal(await page.getByTestId('cert-progress-production').getAttribute('data-state'), 'done');
+  assert.deepEqual(service.calls.filter((c) => c === 'cert:issue').length, 2);
+  await page.getByTestId('cert-current-state').first().waitFor();
+  await axe(page, 'certificate');
+  await shot(page, 'light-5-certificate');
+  await page.getByTestId('wizard-next').click();
+
+  // Plex settings: exact before/after, apply.
+  await step(page, 'plex-settings');
+  await page.getByTestId('plex-plan-table').waitFor();
+  assert.equal(await page.getByTestId('pref-before-ManualPortMappingPort').first().textContent(), '32400');
+  assert.equal(await page.getByTestId('pref-after-customConnections').first().textContent(), 'https://plex.example.com:443');
+  await page.getByTestId('plex-apply').click();
+  await page.getByTestId('plex-applied').waitFor();
+  await axe(page, 'plex-settings');
+  await shot(page, 'light-6-plex-settings');
+  await page.getByTestId('wizard-next').click();
+
+  // Verify: all green, then finish to the dashboard.
+  await step(page, 'verify');
+  await page.getByTestId('verify-checks').waitFor();
+  assert.equal(await page.locator('[data-testid="verify-checks"] [data-ok="false"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="verify-checks"] [data-ok="true"]').count(), 5);
+  await axe(page, 'verify');
+  await shot(page, 'light-7-verify');
+  await page.getByTestId('verify-finish').click();
+
+  // Dashboard: health, live updates over SSE, actions.
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(await page.getByTestId('health-card').getAttribute('data-state'), 'ok');
+  assert.equal(service.wizard.finished, true);
+  await page.getByTestId('events-list').getByText('Certificate for plex.example.com issued').waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-diagnostics').click();
+  assert.equal((await download).suggestedFilename(), 'portico-diagnostics-20261129.json');
+  await page.getByTestId('renew-now').click();
+  await page.getByTestId('renew-done').waitFor();
+  await page.getByTestId('events-list').getByText('Certificate renewed on request.').waitFor();
+  await axe(page, 'dashboard');
+  await shot(page, 'light-8-dashboard');
+
+  service.update((s) => { s.plex.state = 'unreachable'; s.plex.error = { code: 'pms-unreachable', message: 'Plex Media Server does not answer at http://127.0.0.1:32400.', fix: 'Start Plex Media Server.' }; });
+  await page.locator('[data-testid="health-card"][data-state="error"]').waitFor();
+  assert.match(await page.getByTestId('health-action').textContent() ?? '', /Start Plex Media Server/);
+  await axe(page, 'dashboard (error)');
+  await shot(page, 'light-9-dashboard-error');
+  service.update((s) => { s.demo = true; });
+  await page.getByTestId('demo-banner').waitFor();
+  service.update((s) => { s.demo = false; s.plex.state = 'configured'; delete s.plex.error; });
+
+  // Leaving and coming back: the session survives a reload, the domain form is refilled.
+  await page.reload();
+  await page.getByTestId('dashboard').waitFor();
+  await page.getByTestId('step-link-domain').count();
+  await page.goto(`${base()}/#/setup/domain`);
+  await step(page, 'domain');
+  assert.equal(await page.getByTestId('domain-name').inputValue(), 'plex.example.com');
+  assert.equal(await page.getByTestId('acme-email').inputValue(), 'me@example.com');
+  assert.equal(await page.locator('[data-testid^="step-link-"] .visually-hidden').count(), 7, 'every step shows as done');
+
+  assert.deepEqual(cspErrors, []);
+  await page.context().close();
+});
+
+test('dark mode: every step and the dashboard pass axe; 200 % zoom needs no horizontal scrolling', async () => {
+  const { page, cspErrors } = await openPage({ colorScheme: 'dark' });
+  await page.getByTestId('dashboard').waitFor();
+  await axe(page, 'dark dashboard');
+  await shot(page, 'dark-dashboard');
+  for (const s of ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify']) {
+    await page.goto(`${base()}/#/setup/${s}`);
+    await step(page, s);
+    await settle(page);
+    await axe(page, `dark ${s}`);
+    if (s === 'certificate' || s === 'router') await shot(page, `dark-${s}`);
+  }
+  await page.context().close();
+
+  // 200 %: a 1280x800 window at 200 % zoom lays out like a 640x400 viewport.
+  const zoomed = await openPage({ colorScheme: 'light', width: 640, height: 400 });
+  await zoomed.page.getByTestId('dashboard').waitFor();
+  await noHorizontalScroll(zoomed.page, 'dashboard');
+  for (const s of ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify']) {
+    await zoomed.page.goto(`${base()}/#/setup/${s}`);
+    await step(zoomed.page, s);
+    await settle(zoomed.page);
+    await noHorizontalScroll(zoomed.page, s);
+  }
+  await shot(zoomed.page, 'zoom200-verify');
+  assert.deepEqual([...cspErrors, ...zoomed.cspErrors], []);
+  await zoomed.page.context().close();
+});
+
+test('keyboard: the step list and buttons are reachable with Tab and show a focus ring', async () => {
+  const { page } = await openPage({ colorScheme: 'light' });
+  await page.goto(`${base()}/#/setup/welcome`);
+  await step(page, 'welcome');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+  const reached = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    const [id, outline] = await page.evaluate('[document.activeElement.dataset.testid ?? document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]') as [string, string];
+    if (id === 'BODY') break;
+    reached.add(id);
+    assert.notEqual(outline, 'none', `${id} has a visible focus ring`);
+  }
+  for (const id of ['nav-wizard', 'nav-dashboard', 'step-link-plex', 'step-link-verify', 'welcome-start']) assert.ok(reached.has(id), `${id} reachable by keyboard (reached: ${[...reached].join(', ')})`);
+  await page.context().close();
+});
+
+test('without a valid session token the page says to open the link from `portico serve`', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base()}/#token=wrong-token`);
+  await page.getByTestId('unauthorized').waitFor();
+  assert.match(await page.getByTestId('unauthorized').textContent() ?? '', /open the link printed by portico serve/);
+  await axe(page, 'unauthorized');
+  await context.close();
+});

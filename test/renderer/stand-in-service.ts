@@ -1,0 +1,174 @@
+/**
+ * The service side of the contract for renderer tests: every channel answering with valid
+ * contract values and a little state, so the UI can be clicked through without pebble, PMS or a
+ * router. The real pieces are covered by their own tests and the end-to-end wizard test.
+ */
+import type { ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
+import { isDomainName } from '../../main/shared/config.ts';
+import { health } from '../../main/shared/health.ts';
+import { err, ok } from '../../main/shared/result.ts';
+import type { AppStatus } from '../../main/shared/status.ts';
+import type { CertificateStatus } from '../../main/shared/status/certificates.ts';
+import { healthyStatus } from '../shared/app-status-fixture.ts';
+
+export class StandInService {
+  status: AppStatus;
+  config: ConfigView = {
+    domains: [],
+    door: { httpsPorts: [8443, 32443], httpPort: 8080, publicHttpsPort: 443 },
+    acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: null, challenge: 'auto', staging: false },
+    dns: { provider: null, providerConfigured: false, ddns: false },
+    router: { mode: 'auto', mapPlexPort: false },
+    plex: { url: 'http://127.0.0.1:32400' },
+    lanAddress: '192.168.1.20',
+  };
+  wizard: WizardState = { step: 'welcome', completed: [], finished: false };
+  events: EventRecord[] = [];
+  /** Calls per channel, so a test can see what the UI asked for. */
+  calls: string[] = [];
+  routerMapAttempts = 0;
+  private signedIn = false;
+  private readonly statusListeners = new Set<(s: AppStatus) => void>();
+  private readonly eventListeners = new Set<(e: EventRecord) => void>();
+
+  constructor() {
+    const s = healthyStatus();
+    s.domains = [];
+    s.certificates = [];
+    s.plex = { state: 'found', url: 'http://127.0.0.1:32400', version: '1.41.3.9314', machineIdentifier: 'f00dfeed', signedIn: false, applied: false };
+    s.router = { mode: 'auto', state: 'off', mappings: [], findings: [] };
+    s.door.routes = [];
+    s.dns.records = [];
+    this.status = { ...s, health: health(s) };
+  }
+
+  onDidChangeStatus = (fn: (s: AppStatus) => void) => { this.statusListeners.add(fn); return () => { this.statusListeners.delete(fn); }; };
+  onDidAddEvent = (fn: (e: EventRecord) => void) => { this.eventListeners.add(fn); return () => { this.eventListeners.delete(fn); }; };
+
+  /** Change the status the way the real service would: recompute health, then tell subscribers. */
+  update(edit: (s: AppStatus) => void): void {
+    const s = structuredClone(this.status);
+    edit(s);
+    this.status = { ...s, health: health(s) };
+    for (const fn of this.statusListeners) fn(this.status);
+  }
+
+  addEvent(kind: string, level: EventRecord['level'], message: string): void {
+    const e = { time: new Date().toISOString(), kind, level, message };
+    this.events.push(e);
+    for (const fn of this.eventListeners) fn(e);
+  }
+
+  private prefs(opts: { manualPort: boolean; customCertificate: boolean }, applied: boolean): PrefChange[] {
+    const url = `https://${this.config.domains[0] ?? 'plex.example.com'}:443`;
+    const list: PrefChange[] = [{ id: 'customConnections', label: 'Custom server access URLs', before: applied ? url : '', after: url }];
+    if (opts.manualPort) {
+      list.push({ id: 'ManualPortMappingMode', label: 'Manually specify public port', before: applied ? '1' : '0', after: '1' });
+      list.push({ id: 'ManualPortMappingPort', label: 'Public port', before: applied ? '443' : '32400', after: '443' });
+    }
+    if (opts.customCertificate) list.push({ id: 'customCertificatePath', label: 'Custom certificate location', before: '', after: '/var/lib/portico/plex.p12' });
+    return list;
+  }
+
+  private cert(staging: boolean): CertificateStatus {
+    return {
+      domains: [...this.config.domains], state: 'valid', issuer: staging ? '(STAGING) Pebble Intermediate' : 'Pebble Intermediate CA',
+      notBefore: '2026-11-29T00:00:00Z', notAfter: '2027-02-27T00:00:00Z', nextAttemptAt: '2027-01-28T00:00:00Z', challenge: 'tls-alpn-01', staging,
+    };
+  }
+
+  handlers(): PorticoApiHandlers {
+    const track = <T>(name: string, v: T): T => { this.calls.push(name); return v; };
+    return {
+      'status:get': () => track('status:get', this.status),
+      'events:list': () => track('events:list', [...this.events]),
+      'config:get': () => track('config:get', this.config),
+      'config:update': (patch) => {
+        this.calls.push('config:update');
+        const bad = (patch.domains ?? []).map((d, i) => ({ d, i })).filter(({ d }) => !isDomainName(d));
+        if (bad.length) {
+          return err({ code: 'config-invalid', message: 'The settings were not saved: the domain name is not valid.', fix: 'Correct the marked field and save again.', problems: bad.map(({ d, i }) => ({ key: `domains[${i}]`, message: `${JSON.stringify(d)} is not a domain name; use a full name such as "plex.example.com"` })) });
+        }
+        const c = structuredClone(this.config);
+        if (patch.domains) c.domains = patch.domains;
+        if (patch.acme?.email !== undefined) c.acme.email = patch.acme.email;
+        if (patch.acme?.challenge) c.acme.challenge = patch.acme.challenge;
+        if (patch.dns?.provider !== undefined) { c.dns.provider = patch.dns.provider?.kind ?? null; c.dns.providerConfigured = patch.dns.provider !== null; }
+        if (patch.dns?.ddns !== undefined) c.dns.ddns = patch.dns.ddns;
+        if (patch.router?.mode) c.router.mode = patch.router.mode;
+        this.config = c;
+        this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') s.router.state = 'manual'; });
+        return ok(c);
+      },
+      'wizard:get': () => track('wizard:get', this.wizard),
+      'wizard:save': (w) => { this.wizard = w; return track('wizard:save', w); },
+      'plex:discover': () => track('plex:discover', { url: 'http://127.0.0.1:32400', found: true, version: '1.41.3.9314', machineIdentifier: 'f00dfeed', token: this.signedIn ? 'signed-in' as const : 'none' as const, tokenValid: this.signedIn }),
+      'plex:signin-start': () => track('plex:signin-start', ok({ authUrl: 'https://app.plex.tv/auth#?clientID=portico-test&code=WXYZ', code: 'WXYZ', expiresAt: new Date(Date.now() + 900_000).toISOString() })),
+      'plex:signin-poll': () => {
+        // The person confirms on plex.tv before the first poll arrives.
+        this.signedIn = true;
+        this.update((s) => { s.plex.signedIn = true; s.plex.state = 'signed-in'; });
+        return track('plex:signin-poll', ok({ state: 'signed-in' as const }));
+      },
+      'plex:plan': (opts) => track('plex:plan', ok(this.prefs(opts, this.status.plex.applied))),
+      'plex:apply': (opts) => {
+        const before = this.prefs(opts, false);
+        this.update((s) => { s.plex.applied = true; s.plex.state = 'configured'; });
+        this.addEvent('plex-applied', 'info', 'Plex Media Server now advertises your domain.');
+        return track('plex:apply', ok(before));
+      },
+      'plex:undo': () => {
+        const changes = this.prefs({ manualPort: true, customCertificate: false }, true).map((p) => ({ ...p, before: p.after, after: p.id === 'ManualPortMappingPort' ? '32400' : p.id === 'ManualPortMappingMode' ? '0' : '' }));
+        this.update((s) => { s.plex.applied = false; s.plex.state = 'signed-in'; });
+        return track('plex:undo', ok(changes));
+      },
+      'dns:check': () => track('dns:check', ok<Check[]>([
+        { id: 'dns-resolves', title: `${this.config.domains[0]} has an address`, ok: true, detail: 'A 203.0.113.7' },
+        { id: 'dns-public', title: 'It points at your public address', ok: true, detail: 'Your public address is 203.0.113.7' },
+      ])),
+      'router:map': () => {
+        this.routerMapAttempts++;
+        this.calls.push('router:map');
+        // The first attempt meets a router without UPnP, like many real ones.
+        if (this.routerMapAttempts === 1) return err({ code: 'router-no-mapping-protocol', message: 'Your router did not answer UPnP, NAT-PMP or PCP requests.', fix: 'Turn on UPnP in the router’s settings, or forward the ports yourself with the numbers shown below.' });
+        this.update((s) => {
+          s.router.state = 'mapped';
+          s.router.mappings = [{ protocol: 'upnp', externalPort: 443, internalPort: 8443, internalClient: '192.168.1.20', transport: 'TCP', state: 'mapped' }];
+        });
+        return ok(this.status.router);
+      },
+      'router:diagnose': () => track('router:diagnose', ok([
+        { id: 'public-ip', severity: 'ok' as const, title: 'Your router has a public address', detail: '203.0.113.7 (no carrier-grade NAT)' },
+        { id: 'hairpin', severity: 'warning' as const, title: 'Devices at home may not reach the domain', detail: 'The router does not loop back connections to its own public address.', fix: 'Add a local DNS entry for the domain pointing at 192.168.1.20.' },
+      ])),
+      'cert:issue': ({ staging }) => {
+        const c = this.cert(staging);
+        if (!staging) {
+          this.update((s) => {
+            s.certificates = [c];
+            s.door.routes = [{ host: c.domains[0] ?? '', upstream: 'http://127.0.0.1:32400', certificate: 'real', openConnections: 1, requests: 42, bytesIn: 12_000, bytesOut: 3_400_000 }];
+            s.dns.records = [{ name: c.domains[0] ?? '', type: 'A', values: ['203.0.113.7'], matchesPublic: true }];
+          });
+          this.addEvent('cert-issued', 'info', `Certificate for ${c.domains.join(', ')} issued, valid until 2027-02-27.`);
+        }
+        return track('cert:issue', ok(c));
+      },
+      'cert:renew': () => {
+        this.addEvent('cert-renewed', 'info', 'Certificate renewed on request.');
+        return track('cert:renew', ok(this.cert(false)));
+      },
+      'verify:run': () => {
+        const s = this.status;
+        const checks: Check[] = [
+          { id: 'door-listening', title: 'The door is listening', ok: s.door.state === 'running', detail: 'HTTPS 8443, HTTP 8080' },
+          { id: 'cert-valid', title: 'The door serves a trusted certificate', ok: s.certificates.some((c) => c.state === 'valid' && !c.staging), detail: 'Pebble Intermediate CA', fix: 'Open the Certificate step and get a certificate.' },
+          { id: 'plex-through-door', title: 'Plex answers through your domain', ok: s.plex.signedIn, detail: 'GET /identity via https://' + (s.domains[0] ?? ''), fix: 'Start Plex Media Server.' },
+          { id: 'plex-prefs', title: 'Plex advertises your domain', ok: s.plex.applied, detail: 'customConnections', fix: 'Open the Plex settings step and apply.' },
+          { id: 'client-address', title: 'Plex sees the real client address', ok: true, detail: 'X-Forwarded-For is set' },
+        ];
+        return track('verify:run', ok(checks));
+      },
+      'diagnostics:export': () => track('diagnostics:export', ok({ filename: 'portico-diagnostics-20261129.json', content: JSON.stringify({ status: this.status, config: this.config }, null, 2) })),
+    };
+  }
+}
