@@ -6,7 +6,7 @@
  * schedule, stops on errors retrying cannot fix, and re-exports PKCS#12 after every renewal.
  */
 import { readFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type ChallengeType, type Config } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
@@ -48,7 +48,7 @@ export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed'
 
 const LOCK_POLL_MS = 250;
 
-interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError'] }
+interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError']; configHash?: string }
 
 /** The staging twin of a production directory; a test or private CA is its own staging. */
 export function stagingDirectory(url: string): string | null {
@@ -125,6 +125,8 @@ export class CertManager {
     // Failures survive a restart, so a crash loop never turns into a tight retry loop.
     try {
       const st = JSON.parse(await readFile(this.stateFile, 'utf8')) as PersistedState;
+      // A changed config (new token, other challenge, other CA) deserves a fresh start.
+      if (st.configHash !== this.configHash()) return;
       this.failures = st.failures;
       this.nextAttemptAt = st.nextAttemptAt;
       this.lastError = st.lastError;
@@ -136,8 +138,12 @@ export class CertManager {
 
   private get stateFile(): string { return join(this.store.dir, 'state.json'); }
 
+  private configHash(): string {
+    return createHash('sha256').update(JSON.stringify([this.o.domains, this.o.acme, this.o.dns.provider])).digest('hex');
+  }
+
   private async persist(): Promise<void> {
-    const st: PersistedState = { failures: this.failures, nextAttemptAt: this.nextAttemptAt, stopped: !!this.stoppedBy, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    const st: PersistedState = { failures: this.failures, nextAttemptAt: this.nextAttemptAt, stopped: !!this.stoppedBy, configHash: this.configHash(), ...(this.lastError ? { lastError: this.lastError } : {}) };
     await writeFileAtomic(this.stateFile, JSON.stringify(st, null, 2)).catch((e: unknown) => this.log.warn('could not save the retry state', { error: (e as Error).message }));
   }
 

@@ -40,20 +40,27 @@ test('dns-01 through RFC 2136 to a real BIND: a wildcard certificate', async (t)
   // Pre-flight against a test CA orders from the same directory and is remembered.
   assert.ok(JSON.parse(await readFile(`${dataDir}/certs/app.example.test/preflight.json`, 'utf8')).challenge);
 
-  await t.test('a wrong TSIG secret stops with a reason instead of retrying', async () => {
-    const cm2 = new CertManager({
+  await t.test('a wrong TSIG secret stops with a reason instead of retrying, until the config changes', async () => {
+    const dir2 = await tmpDir(t);
+    const mk = (keySecret: string) => new CertManager({
       domains: ['*.app.example.test'],
       acme: { directoryUrl: pebble.directoryUrl, email: null, challenge: 'dns-01', caFile: pebble.apiCaPath, keyType: 'ecdsa-p256', eab: null, preflight: false },
-      dns: { provider: { ...dnsCfg, keySecret: Buffer.alloc(32, 1).toString('base64') }, resolver: null, ddns: false },
-      dataDir: await tmpDir(t), secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock: new ManualClock(Date.now()), logger: silentLogger,
+      dns: { provider: { ...dnsCfg, keySecret }, resolver: null, ddns: false },
+      dataDir: dir2, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock: new ManualClock(Date.now()), logger: silentLogger,
       onCertificate: () => {}, dnsPropagationMs: 0,
     });
+    const wrongSecret = Buffer.alloc(32, 1).toString('base64');
+    const cm2 = mk(wrongSecret);
     const r2 = await cm2.renewNow();
     assert.equal(r2.ok, false);
     const st = cm2.getStatus()[0]!;
     assert.equal(st.lastError?.code, 'dns-tsig-rejected');
     assert.equal(st.nextAttemptAt, undefined, 'no retry scheduled: retrying cannot fix a wrong key');
     assert.equal(st.state, 'failed');
+    assert.equal(st.lastError?.retryable, false);
+    // A restart with the same config stays stopped; with the key fixed it starts afresh.
+    assert.equal((await mk(wrongSecret).load())[0]!.lastError?.code, 'dns-tsig-rejected');
+    assert.equal((await mk(bind.keySecret).load())[0]!.lastError, undefined);
   });
 });
 
