@@ -47,6 +47,7 @@ export interface CertManagerOptions {
 export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed'; status: CertificateStatus; nextAttemptAt?: string };
 
 const LOCK_POLL_MS = 250;
+const ARI_RECHECK_MS = 6 * 3600_000;
 
 interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError']; configHash?: string }
 
@@ -66,7 +67,7 @@ export class CertManager {
   private dns: DnsProvider | null = null;
   private issuerInstance: Issuer | null;
   private current: StoredCert | null = null;
-  private renewAt: { serial: string; at: number; window: RenewalWindow } | null = null;
+  private renewAt: { serial: string; at: number; window: RenewalWindow; checkedAt: number } | null = null;
   private failures = 0;
   private nextAttemptAt: number | null = null;
   private lastError: CertificateStatus['lastError'] | undefined;
@@ -76,6 +77,7 @@ export class CertManager {
   private running = false;
   private challengeRotation = 0;
   private pkcs12Exported = false;
+  private preflightChallenge: ChallengeType | undefined;
   private readonly listeners = new Set<(ev: CertEvent) => void>();
 
   constructor(opts: CertManagerOptions) {
@@ -198,20 +200,28 @@ export class CertManager {
     const c = this.current;
     const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter: Date.parse(c.leaf.validTo) };
     if (isEmergency(life, this.o.clock.now())) return this.o.clock.now();
-    if (this.renewAt?.serial !== c.leaf.serialNumber) {
+    // ARI windows may move (e.g. before a mass revocation): ask again every 6 hours.
+    const stale = this.renewAt?.window.source === 'ari' && this.o.clock.now() - this.renewAt.checkedAt > ARI_RECHECK_MS;
+    if (this.renewAt?.serial !== c.leaf.serialNumber || stale) {
       const ari = await (await this.issuer()).renewalInfo(c.cert).catch(() => null);
       const window = ari ?? lifetimeWindow(life);
-      this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window };
+      this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
     }
     return this.renewAt.at;
   }
 
+  /** What `auto` may use, the door's own port 443 first (port 80 is often blocked by ISPs). */
+  private candidates(): ChallengeType[] {
+    if (this.o.acme.challenge !== 'auto') return [this.o.acme.challenge];
+    if (this.o.domains.some((d) => d.startsWith('*.'))) return ['dns-01'];
+    return ['tls-alpn-01', 'http-01', ...(this.o.dns.provider ? ['dns-01' as const] : [])];
+  }
+
   private challengeFor(): ChallengeType {
-    if (this.o.acme.challenge !== 'auto') return this.o.acme.challenge;
-    if (this.o.domains.some((d) => d.startsWith('*.'))) return 'dns-01';
-    // Without a configured choice, rotate through what can work: the door's own port 443 first.
-    const candidates: ChallengeType[] = ['tls-alpn-01', 'http-01', ...(this.o.dns.provider ? ['dns-01' as const] : [])];
-    return candidates[this.challengeRotation % candidates.length]!;
+    const c = this.candidates();
+    // The pre-flight's finding first; after a challenge failure, rotate to the next candidate.
+    const start = this.preflightChallenge ? Math.max(0, c.indexOf(this.preflightChallenge)) : 0;
+    return c[(start + this.challengeRotation) % c.length]!;
   }
 
   /** Issue or renew now. `force` renews even when the current certificate is not due and clears a stop. */
@@ -320,12 +330,13 @@ export class CertManager {
   private get preflightFile(): string { return join(this.store.dir, 'preflight.json'); }
 
   private async preflightPassed(): Promise<boolean> {
-    if (this.current) return true;
     try {
-      const p = JSON.parse(await readFile(this.preflightFile, 'utf8')) as { directoryUrl: string; domains: string[] };
-      return p.directoryUrl === this.o.acme.directoryUrl && p.domains.join(',') === this.o.domains.join(',');
+      const p = JSON.parse(await readFile(this.preflightFile, 'utf8')) as { directoryUrl: string; domains: string[]; challenge: ChallengeType };
+      if (p.directoryUrl !== this.o.acme.directoryUrl || p.domains.join(',') !== this.o.domains.join(',')) return !!this.current;
+      if (this.candidates().includes(p.challenge)) this.preflightChallenge = p.challenge;
+      return true;
     } catch {
-      return false;
+      return !!this.current;
     }
   }
 
@@ -334,12 +345,22 @@ export class CertManager {
     const staging = stagingDirectory(this.o.acme.directoryUrl);
     if (!staging) return ok(undefined);
     const issuer = staging === this.o.acme.directoryUrl ? await this.issuer() : await this.issuer(staging);
-    const challenge = this.challengeFor();
-    const r = await issuer.issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge });
+    // With `auto`, try each candidate until one gets through: that is what is reachable from outside.
+    let challenge: ChallengeType | undefined;
+    let r: Awaited<ReturnType<Issuer['issue']>> | undefined;
+    for (const c of this.candidates()) {
+      challenge = c;
+      this.log.info('pre-flight order against the staging CA', { directory: staging, challenge: c });
+      r = await issuer.issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge: c });
+      if (r.ok || !/challenge/.test(r.error.code)) break;
+    }
+    if (!r || !challenge) return ok(undefined);
     if (!r.ok) {
       await this.failed({ ...r.error, message: `Pre-flight against the staging CA failed: ${r.error.message}` });
       return err({ code: r.error.code, message: `Pre-flight against the staging CA failed: ${r.error.message}`, ...(r.error.fix ? { fix: r.error.fix } : {}) });
     }
+    this.preflightChallenge = challenge;
+    this.challengeRotation = 0;
     await writeFileAtomic(this.preflightFile, JSON.stringify({ directoryUrl: this.o.acme.directoryUrl, domains: this.o.domains, challenge, at: new Date(this.o.clock.now()).toISOString() }));
     return ok(undefined);
   }

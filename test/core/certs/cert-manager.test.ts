@@ -138,6 +138,19 @@ test('certificates from pebble through the real door', async (t) => {
     assert.equal(Date.parse(st.nextAttemptAt!) - clock.now(), RETRY_SCHEDULE_MS[0]);
   });
 
+  await t.test('auto: the pre-flight finds which challenge gets through and the order uses it', async (t) => {
+    const dataDir = await tmpDir(t);
+    // Port 443 "not forwarded": the HTTPS door has no tls-alpn-01 answer to give.
+    const orig = challenges.getAlpn.bind(challenges);
+    challenges.getAlpn = () => undefined;
+    t.after(() => { challenges.getAlpn = orig; });
+    const cm = manager({ dataDir, pebble, door, challenges, acme: acmeConfig(pebble, { challenge: 'auto', preflight: true }) });
+    const r = await cm.renewNow();
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.value.challenge, 'http-01');
+    assert.equal(JSON.parse(await readFile(join(dataDir, 'certs', HOST, 'preflight.json'), 'utf8')).challenge, 'http-01');
+  });
+
   await t.test('PKCS#12 export opens with openssl and holds the same key and chain', async (t) => {
     const dataDir = await tmpDir(t);
     const cm = manager({ dataDir, pebble, door, challenges });
