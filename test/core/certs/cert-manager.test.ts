@@ -13,7 +13,7 @@ import { ManualClock } from '../../helpers/manual-clock.ts';
 import { Door } from '../../../main/core/proxy/door.ts';
 import { ChallengeStore } from '../../../main/core/challenge-store.ts';
 import { MemorySecretStore } from '../../../main/core/secret-store.ts';
-import { silentLogger } from '../../../main/core/logger.ts';
+import { createLogger, silentLogger, type LogRecord } from '../../../main/core/logger.ts';
 import { systemClock, type Clock } from '../../../main/core/clock.ts';
 import { CertManager, type CertEvent, type CertManagerOptions } from '../../../main/core/certs/cert-manager.ts';
 import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
@@ -88,10 +88,20 @@ test('certificates from pebble through the real door', async (t) => {
   await t.test('tls-alpn-01: issued, chain verifies, served by the running door without restart', async (t) => {
     const dataDir = await tmpDir(t);
     const events: CertEvent[] = [];
-    const cm = manager({ dataDir, pebble, door, challenges });
+    const logs: LogRecord[] = [];
+    const secrets = new MemorySecretStore();
+    const cm = manager({ dataDir, pebble, door, challenges, secrets, logger: createLogger({ level: 'debug', sink: (l) => logs.push(l) }) });
     cm.onDidChange((e) => events.push(e));
     const r = await cm.renewNow();
     assert.ok(r.ok, JSON.stringify(r));
+    await cm.exportPkcs12();
+    const accountKey = (await secrets.get(`acme-account-key:${pebble.directoryUrl}`))!;
+    assert.match(accountKey, /BEGIN PRIVATE KEY/, 'the account key lives in the secret store');
+    const passphrase = (await secrets.get(`pkcs12-passphrase:${join(dataDir, 'certs', HOST)}`))!;
+    for (const secret of [accountKey.split('\n')[1]!, passphrase]) {
+      assert.ok(!JSON.stringify(logs).includes(secret) && !JSON.stringify(cm.getStatus()).includes(secret), 'secrets never in logs or status');
+    }
+    assert.ok(logs.length > 0);
     const pem = await readFile(join(dataDir, 'certs', HOST, 'cert.pem'), 'utf8');
     verifyChain(pem, pebble.rootPem);
     const leaf = new X509Certificate(pem);
