@@ -273,6 +273,7 @@ export class RouterNetns {
     let seq = 0;
     return {
       call: <T = unknown>(fn: string, ...args: unknown[]) => new Promise<T>((resolve, reject) => {
+        if (c.exitCode !== null || c.signalCode !== null) return reject(new Error(`worker in ${ns} has exited; cannot call ${fn}`));
         const id = ++seq;
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         c.stdin!.write(JSON.stringify({ id, fn, args }) + '\n');
