@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, readFile } from 'node:fs/promises';
+import { writeFile, readFile, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { main } from '../../main/cli/portico.ts';
 import type { CliIo } from '../../main/cli/io.ts';
 import { startPebble } from '../helpers/pebble.ts';
+import { startBind } from '../helpers/bind.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
 
@@ -62,4 +65,33 @@ test('portico cert renew / show, standalone against the data dir', async (t) => 
 
   io = bufferIo();
   assert.equal(await main(['cert', 'frobnicate', '--config', configPath], io), 2);
+});
+
+test('two `portico cert renew` processes at once on one data dir: one order, the other uses its certificate', async (t) => {
+  const bind = await startBind();
+  t.after(() => bind.stop());
+  const pebble = await startPebble({ dnsServer: bind.address });
+  t.after(() => pebble.stop());
+  const dir = await tmpDir(t);
+  const configPath = join(dir, 'portico.json');
+  await writeFile(configPath, JSON.stringify({
+    domains: ['app.example.test'], dataDir: join(dir, 'data'),
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'dns-01', preflight: false },
+    dns: { provider: { kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: bind.keySecret } },
+  }));
+  const bin = fileURLToPath(new URL('../../bin/portico.js', import.meta.url));
+  const run = () => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const p = spawn(process.execPath, [bin, 'cert', 'renew', '--json', '--config', configPath], { env: { ...process.env, PORTICO_FROM_SOURCE: '1' } });
+    let out = '', err = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+  const [a, b] = await Promise.all([run(), run()]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  assert.equal(JSON.parse(a.out).status.notAfter, JSON.parse(b.out).status.notAfter);
+  // A second order would have moved the first certificate to previous/.
+  await assert.rejects(stat(join(dir, 'data', 'certs', 'app.example.test', 'previous')), { code: 'ENOENT' });
+  assert.ok(!(a.out + a.err + b.out + b.err).includes(bind.keySecret), 'the TSIG secret is never printed');
 });

@@ -22,15 +22,18 @@ export class Rfc2136 implements DnsProvider {
   private readonly cfg: Rfc2136Config;
   private readonly key: TsigKey;
   private readonly logger: Logger;
-  /** Injected so tests can check BADTIME handling; seconds since the epoch. */
+  /** Seconds since the epoch for the TSIG time (injectable to check BADTIME handling). */
   private readonly nowSeconds: () => number;
+  private readonly transport: 'udp' | 'tcp';
 
-  constructor(cfg: Rfc2136Config, logger: Logger, nowSeconds = () => Math.floor(Date.now() / 1000)) {
+  constructor(cfg: Rfc2136Config, logger: Logger, opts: { nowSeconds?: () => number; transport?: 'udp' | 'tcp' } = {}) {
     this.cfg = cfg;
     this.key = { name: cfg.keyName, algorithm: cfg.keyAlgorithm as TsigAlgorithm, secret: Buffer.from(cfg.keySecret, 'base64') };
     this.logger = logger.child('rfc2136');
     this.logger.addSecret(cfg.keySecret);
-    this.nowSeconds = nowSeconds;
+    this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+    // UDP first (what every server takes); TCP when asked, when UDP gets no answer, or when the reply is truncated.
+    this.transport = opts.transport ?? 'udp';
   }
 
   addTxt(name: string, value: string) {
@@ -62,7 +65,7 @@ export class Rfc2136 implements DnsProvider {
     const where = `${this.cfg.server}:${this.cfg.port}`;
     let reply: Buffer;
     try {
-      reply = await this.sendUdp(signed.message).catch(() => this.sendTcp(signed.message));
+      reply = this.transport === 'tcp' ? await this.sendTcp(signed.message) : await this.sendUdp(signed.message).catch(() => this.sendTcp(signed.message));
       if (isTruncated(reply)) reply = await this.sendTcp(signed.message);
     } catch (e) {
       return err({ code: 'dns-unreachable', retryable: true, message: `the DNS server ${where} did not answer the update (${(e as Error).message})`, fix: 'check dns.provider.server and port, and that the server accepts updates from this machine' });

@@ -29,6 +29,14 @@ test('RFC 2136 with TSIG against a real BIND 9', async (t) => {
     assert.deepEqual(bind.query('home.example.test', 'AAAA'), ['2001:db8::1']);
   });
 
+  await t.test('the same over TCP', async () => {
+    const tcp = new Rfc2136(cfg, logger, { transport: 'tcp' });
+    assert.equal((await tcp.addTxt('_acme-challenge.tcp.example.test', 'over-tcp')).ok, true);
+    assert.deepEqual(bind.query('_acme-challenge.tcp.example.test', 'TXT'), ['over-tcp']);
+    assert.equal((await tcp.removeTxt('_acme-challenge.tcp.example.test', 'over-tcp')).ok, true);
+    assert.deepEqual(bind.query('_acme-challenge.tcp.example.test', 'TXT'), []);
+  });
+
   await t.test('a wrong secret is refused, non-retryable, and the secret never appears', async () => {
     const wrong = new Rfc2136({ ...cfg, keySecret: Buffer.alloc(32, 7).toString('base64') }, logger);
     const r = await wrong.addTxt('_acme-challenge.app.example.test', 'evil');
@@ -42,7 +50,7 @@ test('RFC 2136 with TSIG against a real BIND 9', async (t) => {
   });
 
   await t.test('a clock far off is reported as BADTIME', async () => {
-    const skewed = new Rfc2136(cfg, logger, () => Math.floor(Date.now() / 1000) - 3600);
+    const skewed = new Rfc2136(cfg, logger, { nowSeconds: () => Math.floor(Date.now() / 1000) - 3600 });
     const r = await skewed.addTxt('_acme-challenge.app.example.test', 'late');
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.error.code, 'dns-tsig-badtime');
