@@ -7,7 +7,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-interface Row { round: string; subject: string; test: string; value: number; p99: number; cpu: number; rss: number; cpu0: number; cpu1: number }
+interface Row { round: string; subject: string; test: string; value: number; p99: number; cpu: number; rss: number; cpu0: number; cpu1: number; other: number }
 
 const dir = process.argv[2];
 if (!dir || !existsSync(join(dir, 'results.csv'))) {
@@ -17,8 +17,8 @@ if (!dir || !existsSync(join(dir, 'results.csv'))) {
 
 const num = (s: string | undefined): number => (s === undefined || s === '' ? NaN : Number(s));
 const rows: Row[] = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n').slice(1).map((line) => {
-  const [round = '', subject = '', test = '', value, , p99, cpu, rss, cpu0, cpu1] = line.split(',');
-  return { round, subject, test, value: num(value), p99: num(p99), cpu: num(cpu), rss: num(rss), cpu0: num(cpu0), cpu1: num(cpu1) };
+  const [round = '', subject = '', test = '', value, , p99, cpu, rss, cpu0, cpu1, other] = line.split(',');
+  return { round, subject, test, value: num(value), p99: num(p99), cpu: num(cpu), rss: num(rss), cpu0: num(cpu0), cpu1: num(cpu1), other: num(other) };
 });
 // rounds are numbered; 'prof' rows come from the profiling pass and '0'/'end' hold idle RSS
 const measured = rows.filter((r) => /^[1-9]\d*$/.test(r.round));
@@ -105,8 +105,10 @@ if (Number.isFinite(doorPass) && refs.length) {
   out.push('', `door passthrough against other TCP pipes over the same hop: ${refs.map((r) => `${ratio(doorPass, value(r, 'pass')).toFixed(2)}× ${LABEL[r]?.replace(/^through /, '') ?? r}`).join('; ')}`);
 }
 out.push('', `door RSS: idle ${fmt(idleRss('door', 'rss_idle_start'), 1)} MB at start, peak ${fmt(peakRss('door'))} MB under load, ${fmt(idleRss('door', 'rss_idle_end'), 1)} MB idle after the run`);
-const bg = rows.filter((r) => r.subject === 'background');
-const bgMax = Math.max(0, ...bg.flatMap((r) => [r.cpu0, r.cpu1]).filter(Number.isFinite));
-out.push(`background CPU busy (other processes, sampled between rounds): up to ${fmt(bgMax)}%${bgMax > 10 ? ' — the machine was not quiet; treat the numbers as noisy and rerun' : ''}`);
+// other processes' CPU (% of one core) during each kept sample; noisy samples were retried by run.sh
+const others = measured.map((r) => r.other).filter(Number.isFinite).sort((a, b) => a - b);
+const discarded = existsSync(join(dir, 'discarded.csv')) ? readFileSync(join(dir, 'discarded.csv'), 'utf8').trim().split('\n').filter(Boolean).length : 0;
+const worst = others.at(-1) ?? NaN;
+out.push(`other processes on this machine during the kept samples: median ${fmt(median(others.map((x) => x + 1)) - 1)}%, worst ${fmt(worst)}% of a core; ${discarded} noisy sample(s) set aside and retaken${worst > 15 ? ' — the machine was not quiet; treat the numbers as noisy and rerun' : ''}`);
 out.push(failed ? `${failed} of ${targets.length} targets not met` : `all ${targets.length} targets met`);
 console.log(out.join('\n'));
