@@ -1,0 +1,123 @@
+/**
+ * Dynamic DNS: when the public address changes, write it to the domain's A (or AAAA) record
+ * through the DNS provider (Cloudflare, DuckDNS, RFC 2136 — main/core/dns). Exactly one update
+ * per change; at most one update per `minIntervalMs` (providers rate-limit and a flapping link
+ * must not hammer them): a change inside that window is written when the window ends.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Clock, Timer } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { DnsProvider } from '../dns/dns-provider.ts';
+import type { DdnsStatus } from '../../shared/status/router.ts';
+
+export interface DdnsUpdaterOptions {
+  /** The names to keep current (wildcards are skipped: they need no address record of their own). */
+  names: string[];
+  provider: Pick<DnsProvider, 'setAddresses'>;
+  /** The address the internet sees now (a PublicIpProvider's lookup, or the router's). */
+  publicAddress: () => Promise<string>;
+  clock: Clock;
+  logger: Logger;
+  /** How often to look at the public address. [5 min] */
+  checkEveryMs?: number;
+  /** Least time between two updates. [10 min] */
+  minIntervalMs?: number;
+  /** What DNS is known to hold already (e.g. from the last run), so a start does not rewrite it. */
+  knownAddress?: string | null;
+}
+
+export class DdnsUpdater {
+  private readonly o: DdnsUpdaterOptions;
+  private readonly log: Logger;
+  private status: DdnsStatus = { state: 'idle' };
+  private written: string | null;
+  private lastUpdateAt: number | null = null;
+  private timer: Timer | null = null;
+  private running = false;
+  private chain: Promise<DdnsStatus> = Promise.resolve(this.status);
+  private readonly listeners = new Set<(s: DdnsStatus) => void>();
+
+  constructor(opts: DdnsUpdaterOptions) {
+    this.o = opts;
+    this.log = opts.logger.child('ddns');
+    this.written = opts.knownAddress ?? null;
+    if (this.written) this.status = { state: 'idle', address: this.written };
+  }
+
+  getStatus(): DdnsStatus { return { ...this.status }; }
+
+  onDidChange(fn: (s: DdnsStatus) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private set(s: DdnsStatus): void {
+    this.status = s;
+    for (const fn of this.listeners) fn({ ...s });
+  }
+
+  /** Check now and then every checkEveryMs. */
+  start(): Promise<DdnsStatus> {
+    this.running = true;
+    return this.check();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = null;
+  }
+
+  private arm(ms: number): void {
+    this.timer?.cancel();
+    if (this.running) this.timer = this.o.clock.setTimer(() => { void this.check(); }, ms);
+  }
+
+  /** Look at the public address and update DNS if it changed (serialized: never two at once). */
+  check(): Promise<DdnsStatus> {
+    this.chain = this.chain.then(() => this.doCheck(), () => this.doCheck());
+    return this.chain;
+  }
+
+  private async doCheck(): Promise<DdnsStatus> {
+    const every = this.o.checkEveryMs ?? 5 * 60_000;
+    let addr: string;
+    try {
+      addr = (await this.o.publicAddress()).trim();
+      if (!isIPv4(addr) && !isIPv6(addr)) throw new Error(`"${addr}" is not an IP address`);
+    } catch (e) {
+      this.set({ ...this.status, state: 'error', error: `dynamic DNS could not learn the public address: ${(e as Error).message}` });
+      this.arm(every);
+      return this.getStatus();
+    }
+    if (addr === this.written) {
+      if (this.status.state === 'error') this.set({ ...this.status, state: this.lastUpdateAt ? 'updated' : 'idle', error: undefined });
+      this.arm(every);
+      return this.getStatus();
+    }
+    const now = this.o.clock.now();
+    const minInterval = this.o.minIntervalMs ?? 10 * 60_000;
+    if (this.lastUpdateAt !== null && now - this.lastUpdateAt < minInterval) {
+      // Rate limit: write the newest address when the window ends.
+      this.arm(this.lastUpdateAt + minInterval - now);
+      return this.getStatus();
+    }
+    const type = isIPv4(addr) ? 'A' : 'AAAA';
+    this.set({ ...this.status, state: 'updating', error: undefined });
+    this.lastUpdateAt = now;
+    for (const name of this.o.names.filter((n) => !n.startsWith('*.'))) {
+      const r = await this.o.provider.setAddresses(name, type, [addr]);
+      if (!r.ok) {
+        this.log.warn('dynamic DNS update failed', { name, code: r.error.code });
+        this.set({ ...this.status, state: 'error', error: `updating ${type} of ${name} to ${addr} failed: ${r.error.message}${r.error.fix ? `; ${r.error.fix}` : ''}` });
+        this.arm(Math.max(every, minInterval));
+        return this.getStatus();
+      }
+    }
+    this.written = addr;
+    this.log.info('dynamic DNS updated', { names: this.o.names, type, address: addr });
+    this.set({ state: 'updated', address: addr, lastUpdate: new Date(now).toISOString() });
+    this.arm(every);
+    return this.getStatus();
+  }
+}

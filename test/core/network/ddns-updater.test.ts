@@ -1,0 +1,77 @@
+/**
+ * Dynamic DNS against a real BIND 9 through RFC 2136 (TSIG), with the public address coming
+ * from the STUN stand-in: each address change produces exactly one update.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBind } from '../../helpers/bind.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
+import { startStunStandIn } from '../../stand-ins/stun.ts';
+import { silentLogger } from '../../../main/core/logger.ts';
+import { Rfc2136 } from '../../../main/core/dns/rfc2136.ts';
+import { DdnsUpdater } from '../../../main/core/network/ddns-updater.ts';
+import { StunPublicIp } from '../../../main/core/network/stun-public-ip.ts';
+import type { DdnsStatus } from '../../../main/shared/status/router.ts';
+
+test('an address change triggers exactly one RFC 2136 update; changes are rate-limited', async (t) => {
+  const bind = await startBind();
+  t.after(() => bind.stop());
+  const stun = await startStunStandIn();
+  t.after(() => stun.close());
+  const name = `plex.${bind.zone}`;
+  const dns = new Rfc2136({ kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: bind.keySecret }, silentLogger);
+  const sent: string[] = [];
+  const provider = { setAddresses: (n: string, type: 'A' | 'AAAA', v: string[]) => { sent.push(`${n} ${type} ${v.join(',')}`); return dns.setAddresses(n, type, v); } };
+  const stunIp = new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] });
+  const clock = new ManualClock();
+  const u = new DdnsUpdater({ names: [name], provider, publicAddress: () => stunIp.lookup(), clock, logger: silentLogger, checkEveryMs: 60_000, minIntervalMs: 600_000 });
+  t.after(() => u.stop());
+  const events: DdnsStatus[] = [];
+  u.onDidChange((s) => events.push(s));
+
+  stun.behaviour = { kind: 'answer', reportAddress: '198.51.100.7' };
+  let s = await u.start();
+  assert.equal(s.state, 'updated');
+  assert.deepEqual(bind.query(name, 'A'), ['198.51.100.7']);
+  assert.deepEqual(sent, [`${name} A 198.51.100.7`]);
+  assert.ok(events.some((e) => e.state === 'updated' && e.address === '198.51.100.7'), 'status event');
+
+  // Same address on the next checks: nothing is sent.
+  await u.check();
+  await u.check();
+  assert.equal(sent.length, 1);
+
+  // The address changes after the rate-limit window: exactly one more update.
+  await clock.advance(600_000);
+  stun.behaviour = { kind: 'answer', reportAddress: '198.51.100.8' };
+  s = await u.check();
+  await u.check();
+  assert.equal(s.address, '198.51.100.8');
+  assert.deepEqual(sent, [`${name} A 198.51.100.7`, `${name} A 198.51.100.8`]);
+  assert.deepEqual(bind.query(name, 'A'), ['198.51.100.8']);
+
+  // A change inside the window waits for the window's end, then is written once.
+  stun.behaviour = { kind: 'answer', reportAddress: '198.51.100.9' };
+  await clock.advance(60_000); // the periodic check fires (inside the window): no update
+  await u.check();
+  assert.equal(sent.length, 2);
+  assert.deepEqual(bind.query(name, 'A'), ['198.51.100.8']);
+  const due = clock.pending()[0]! - clock.now();
+  assert.ok(due > 0 && due <= 600_000 - 60_000, `a check is scheduled for the end of the window (in ${due} ms)`);
+  await clock.advance(due);
+  s = await u.check(); // waits for the timer's check (serialized), then finds nothing new
+  assert.equal(s.address, '198.51.100.9');
+  assert.equal(sent.length, 3);
+  assert.deepEqual(bind.query(name, 'A'), ['198.51.100.9']);
+});
+
+test('a refused update is reported with what failed and the fix, and DNS is left unchanged', async (t) => {
+  const bind = await startBind();
+  t.after(() => bind.stop());
+  const dns = new Rfc2136({ kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: Buffer.alloc(32, 1).toString('base64') }, silentLogger);
+  const u = new DdnsUpdater({ names: [`plex.${bind.zone}`], provider: dns, publicAddress: async () => '198.51.100.20', clock: new ManualClock(), logger: silentLogger });
+  const s = await u.check();
+  assert.equal(s.state, 'error');
+  assert.match(s.error!, /198\.51\.100\.20.*TSIG.*keySecret/);
+  assert.deepEqual(bind.query(`plex.${bind.zone}`, 'A'), []);
+});
