@@ -2,7 +2,7 @@
  * What the tray shows, as a pure function of the status: the icon, a tooltip with the reason and
  * the menu with each item's enabled state. main/app only turns this into Electron objects.
  */
-import type { AppStatus, HealthState } from './status.ts';
+import type { AppStatus, Health, HealthState } from './status.ts';
 
 export type TrayItemId = 'status' | 'open-dashboard' | 'renew' | 'run-setup' | 'open-plex-url' | 'start-at-login' | 'quit';
 
@@ -51,3 +51,22 @@ export function trayModel(status: AppStatus, opts: { startAtLogin: boolean }): T
   };
 }
 
+
+/** Which file in resources/tray/ shows a state on each OS (macOS: template images the menu bar tints). */
+export function trayIconFile(state: HealthState, platform: string): string {
+  if (platform === 'darwin') return `tray/${state}Template.png`;
+  if (platform === 'win32') return `tray/${state}.ico`;
+  return `tray/${state}.png`;
+}
+
+/**
+ * A desktop notification only when health turns to warning or error (or worsens), never
+ * again while it stays there, so a failing renewal that retries all day notifies once.
+ */
+export function notificationFor(prev: Health | undefined, next: Health): { title: string; body: string } | null {
+  if (next.state !== 'warning' && next.state !== 'error') return null;
+  if (prev && prev.state === next.state) return null;
+  if (prev?.state === 'error' && next.state === 'warning') return null;
+  const title = next.state === 'error' ? 'Portico: remote access to Plex is not working' : 'Portico needs your attention';
+  return { title, body: next.action ? `${next.reason}. ${next.action}` : next.reason };
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { health } from '../../main/shared/health.ts';
-import { trayModel, TOOLTIP_MAX, type TrayMenuItem } from '../../main/shared/tray-model.ts';
+import { notificationFor, trayIconFile, trayModel, TOOLTIP_MAX, type TrayMenuItem } from '../../main/shared/tray-model.ts';
 import type { AppStatus, HealthState } from '../../main/shared/status.ts';
 import { healthyStatus } from './app-status-fixture.ts';
 
@@ -65,4 +65,34 @@ test('tray: tooltip is cut to the Windows limit and marks demo mode', () => {
   assert.equal(m.tooltip.length, TOOLTIP_MAX);
   assert.ok(m.tooltip.startsWith('Portico (demo): '));
   assert.ok(m.tooltip.endsWith('…'));
+});
+
+test('tray: an icon file per state and platform, and every one exists in resources/', async () => {
+  const { existsSync } = await import('node:fs');
+  const res = new URL('../../resources/', import.meta.url).pathname;
+  for (const state of ['ok', 'warning', 'error', 'working'] as const) {
+    for (const platform of ['darwin', 'win32', 'linux']) {
+      const f = trayIconFile(state, platform);
+      assert.ok(existsSync(`${res}${f}`), `${platform} ${state}: ${f} exists`);
+      if (platform === 'darwin') {
+        assert.match(f, /Template\.png$/);
+        assert.ok(existsSync(`${res}${f.replace('.png', '@2x.png')}`), `${f} has an @2x`);
+      }
+    }
+  }
+  assert.equal(trayIconFile('error', 'win32'), 'tray/error.ico');
+});
+
+test('notifications: once when health turns to warning or error, not while it stays there', () => {
+  const ok = { state: 'ok' as const, reason: 'fine' };
+  const warn = { state: 'warning' as const, reason: 'Renewal failed', action: 'Open port 443.' };
+  const err = { state: 'error' as const, reason: 'Certificate expired' };
+  assert.equal(notificationFor(undefined, ok), null);
+  assert.deepEqual(notificationFor(ok, warn), { title: 'Portico needs your attention', body: 'Renewal failed. Open port 443.' });
+  assert.equal(notificationFor(warn, { ...warn, reason: 'Renewal failed again' }), null);
+  assert.equal(notificationFor(warn, err)?.title, 'Portico: remote access to Plex is not working');
+  assert.equal(notificationFor(err, warn), null, 'getting better is not news');
+  assert.equal(notificationFor(err, { state: 'working', reason: 'renewing' }), null);
+  assert.ok(notificationFor({ state: 'working', reason: 'renewing' }, err));
+  assert.ok(notificationFor(undefined, err), 'a problem at start-up is reported');
 });

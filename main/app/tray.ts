@@ -1,0 +1,46 @@
+/** Renders the pure tray model (main/shared/tray-model.ts) into Electron's Tray and Menu. */
+import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
+import { join } from 'node:path';
+import type { AppStatus } from '../shared/status.ts';
+import { trayIconFile, trayModel, type TrayItemId, type TrayModel } from '../shared/tray-model.ts';
+
+export class TrayController {
+  private readonly tray: Tray;
+  private readonly resourcesDir: string;
+  private readonly onAction: (id: TrayItemId, model: TrayModel) => void;
+  private icon = '';
+
+  constructor(opts: { resourcesDir: string; status: AppStatus; startAtLogin: boolean; onAction: (id: TrayItemId, model: TrayModel) => void }) {
+    this.resourcesDir = opts.resourcesDir;
+    this.onAction = opts.onAction;
+    this.tray = new Tray(this.image(opts.status.health.state));
+    this.update(opts.status, opts.startAtLogin);
+  }
+
+  private image(state: AppStatus['health']['state']) {
+    const img = nativeImage.createFromPath(join(this.resourcesDir, trayIconFile(state, process.platform)));
+    if (process.platform === 'darwin') img.setTemplateImage(true);
+    return img;
+  }
+
+  update(status: AppStatus, startAtLogin: boolean): void {
+    const model = trayModel(status, { startAtLogin });
+    if (model.icon !== this.icon) {
+      this.tray.setImage(this.image(model.icon));
+      this.icon = model.icon;
+    }
+    this.tray.setToolTip(model.tooltip);
+    const items: MenuItemConstructorOptions[] = model.menu.map((m) => {
+      if (m.kind === 'separator') return { type: 'separator' };
+      const click = () => this.onAction(m.id, model);
+      return m.kind === 'checkbox'
+        ? { type: 'checkbox', id: m.id, label: m.label, enabled: m.enabled, checked: m.checked, click }
+        : { type: 'normal', id: m.id, label: m.label, enabled: m.enabled, click };
+    });
+    this.tray.setContextMenu(Menu.buildFromTemplate(items));
+  }
+
+  destroy(): void {
+    this.tray.destroy();
+  }
+}
