@@ -16,10 +16,11 @@ const VALID_DAYS = 3650;
  */
 export async function placeholderCert(dataDir: string, hosts: string[], now: Date = new Date()): Promise<PlaceholderCert> {
   const dir = join(dataDir, DIR);
-  const want = [...new Set(hosts.map((h) => h.toLowerCase()))].sort();
+  const want = [...new Set(hosts.map((h) => h.toLowerCase()))];
+  const same = (x: unknown) => Array.isArray(x) && [...x].sort().join(',') === [...want].sort().join(',');
   try {
     const meta = JSON.parse(await readFile(join(dir, 'hosts.json'), 'utf8')) as unknown;
-    if (Array.isArray(meta) && meta.join(',') === want.join(',')) {
+    if (same(meta)) {
       const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem'), 'utf8'), readFile(join(dir, 'cert.pem'), 'utf8')]);
       return { key, cert, hosts: want };
     }
