@@ -127,6 +127,7 @@ export class RouterNetns {
     for (const [ns, args] of cmds) await must('ip', ['-n', ns, ...args]);
     await must('ip', ['netns', 'exec', this.rtr, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     const nft = join(this.dir, 'miniupnpd.nft');
+    // Like a home router: LAN traffic leaves with the public address (source NAT).
     await writeFile(nft, `table inet filter {
   chain forward {
     type filter hook forward priority 0; policy drop;
@@ -143,6 +144,7 @@ export class RouterNetns {
   chain postrouting {
     type nat hook postrouting priority 100; policy accept;
     jump postrouting_miniupnpd
+    oifname "ext0" snat ip to ${this.extIp}
   }
   chain prerouting_miniupnpd {
   }

@@ -37,7 +37,7 @@ function errorAttr(code: number, reason: string): Buffer {
   return attr(0x0009, v);
 }
 
-export async function startStunStandIn(): Promise<StunStandIn> {
+export async function startStunStandIn(opts: { host?: string; port?: number } = {}): Promise<StunStandIn> {
   const s = createSocket('udp4');
   const st: StunStandIn = {
     port: 0, requests: 0, behaviour: { kind: 'answer' },
@@ -60,7 +60,7 @@ export async function startStunStandIn(): Promise<StunStandIn> {
     for (let i = 0; i < 4; i++) v[4 + i] = ip[i]! ^ ((MAGIC >>> (24 - 8 * i)) & 0xff);
     reply(message(0x0101, tid, [attr(0x0020, v), attr(0x8022, Buffer.from('portico stun stand-in'))]));
   });
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => s.bind(opts.port ?? 0, opts.host ?? '127.0.0.1', () => r()));
   st.port = s.address().port;
   return st;
 }

@@ -128,6 +128,42 @@ export class RouterManager {
     return this.serial(() => this.doStop(opts.removeMappings ?? true));
   }
 
+  /**
+   * Look without touching (for `portico doctor`): gateway, protocols, external address, admin page,
+   * and for each wanted port what the router has now (UPnP can tell who owns a port; for
+   * NAT-PMP/PCP only Portico's own records can). Creates and deletes nothing.
+   */
+  inspect(): Promise<RouterStatus> {
+    return this.serial(async () => {
+      await this.loadOwned();
+      const mode = this.o.mode;
+      const gateway = this.o.gateway ?? (await discoverGateway());
+      const lan = gateway ? (this.o.lanAddress ?? (await localAddressToward(gateway)) ?? '') : '';
+      const st: RouterStatus = { mode, state: mode === 'off' ? 'off' : 'manual', mappings: [], findings: [], ...(gateway ? { gateway } : {}), ...(lan ? { lanAddress: lan } : {}) };
+      if (!gateway || mode === 'off') return st;
+      if (mode === 'manual') return { ...st, manual: this.manualRows(lan) };
+      const found = await this.findMapper(gateway, mode);
+      st.protocols = found.protocols;
+      const m = found.mapper;
+      if (!m) return { ...st, manual: this.manualRows(lan) };
+      st.adminUrl = m instanceof UpnpClient ? (m.presentationUrl ?? `http://${gateway}/`) : `http://${gateway}/`;
+      st.externalAddress = await m.externalAddress().catch(() => undefined);
+      for (const w of this.wanted()) {
+        const base: PortMappingStatus = { protocol: m.protocol, externalPort: w.externalPort, internalPort: w.internalPort, internalClient: lan, transport: 'TCP', state: 'failed' };
+        const own = this.owned.find((o) => o.externalPort === w.externalPort && o.protocol === m.protocol);
+        const live = m.lookup ? await m.lookup(w.externalPort, 'TCP').catch(() => null) : undefined;
+        if (live === undefined) st.mappings.push(own ? { ...base, state: 'mapped' } : { ...base, error: `WAN port ${w.externalPort} is not mapped by Portico (run \`portico serve\`, or forward it by hand)` });
+        else if (live && live.internalClient === lan && live.internalPort === w.internalPort) st.mappings.push({ ...base, state: 'mapped' });
+        else if (live) st.mappings.push({ ...base, state: 'conflict', error: `WAN port ${w.externalPort}/TCP is forwarded to ${live.internalClient}:${live.internalPort}${live.description ? ` ("${live.description}")` : ''}, not to this machine's door (${lan}:${w.internalPort})` });
+        else st.mappings.push({ ...base, error: `WAN port ${w.externalPort} is not forwarded on the router` });
+      }
+      const mapped = st.mappings.filter((x) => x.state === 'mapped').length;
+      st.state = mapped === st.mappings.length ? 'mapped' : mapped ? 'partial' : 'error';
+      if (st.state !== 'mapped') st.manual = this.manualRows(lan).filter((r) => st.mappings.find((x) => x.externalPort === r.externalPort)?.state !== 'mapped');
+      return st;
+    });
+  }
+
   private async loadOwned(): Promise<void> {
     try {
       const j = JSON.parse(await readFile(join(this.o.dataDir, STORE_FILE), 'utf8')) as { mappings?: OwnedMapping[] };
