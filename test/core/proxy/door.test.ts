@@ -165,7 +165,9 @@ test('TLS: session resumption works (TLS 1.3 ticket), TLS 1.1 is refused', async
 });
 
 test('websocket echo through the door', async () => {
-  const ws = new WebSocket(`wss://127.0.0.1:${https}/:/websockets/notifications`, { servername: DOMAIN, headers: { Host: DOMAIN }, rejectUnauthorized: false });
+  // ws passes TLS options through to tls.connect; its types only list the http.request ones
+  const tlsOpts = { servername: DOMAIN, headers: { Host: DOMAIN }, rejectUnauthorized: false } as WebSocket.ClientOptions;
+  const ws = new WebSocket(`wss://127.0.0.1:${https}/:/websockets/notifications`, tlsOpts);
   await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   const echoed = await new Promise<string>((resolve) => { ws.once('message', (m) => resolve(String(m))); ws.send('hello plex'); });
   assert.equal(echoed, 'hello plex');
