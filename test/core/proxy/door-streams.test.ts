@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createHttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type ServerResponse, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { EventEmitter, once } from 'node:events';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -153,7 +153,7 @@ test('a chunked upload is streamed to the upstream, not buffered', { timeout: 60
     if (!req.write(b)) await once(req, 'drain');
   }
   req.end();
-  const [r] = await res as [import('node:http').IncomingMessage];
+  const [r] = await res as [IncomingMessage];
   let body = '';
   for await (const c of r) body += c;
   const got = JSON.parse(body) as { bytes: number; sha256: string; te: string };
