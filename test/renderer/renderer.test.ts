@@ -4,7 +4,7 @@
  * including the failure paths the UI must explain, and checks accessibility (axe-core) in light
  * and dark, a 200 % zoom layout, CSP cleanliness and that leaving halfway loses nothing.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +21,6 @@ const axeSource = await readFile(`${root}node_modules/axe-core/axe.min.js`, 'utf
 const token = randomBytes(24).toString('base64url');
 
 let browser: Browser;
-let server: UiServer;
-let service: StandInService;
 let dir: string;
 
 before(async () => {
@@ -31,12 +29,6 @@ before(async () => {
   for (const f of ['index.html', 'styles.css']) await cp(`${root}renderer/${f}`, `${dir}/${f}`);
   await cp(`${root}renderer/assets`, `${dir}/assets`, { recursive: true });
   await mkdir(shots, { recursive: true });
-  service = new StandInService();
-  server = new UiServer({
-    port: 0, staticDir: dir, token, logger: silentLogger, handlers: service.handlers(),
-    getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus, onDidAddEvent: service.onDidAddEvent, heartbeatMs: 60_000,
-  });
-  await server.start();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -45,9 +37,19 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** The real headless UiServer (token, SSE) in front of a stand-in service, one per test. */
+async function serve(t: TestContext, service: StandInService): Promise<string> {
+  const server = new UiServer({
+    port: 0, staticDir: dir, token, logger: silentLogger, handlers: service.handlers(),
+    getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus, onDidAddEvent: service.onDidAddEvent, heartbeatMs: 60_000,
+  });
+  await server.start();
+  t.after(() => server.stop());
+  return `http://127.0.0.1:${server.port}`;
+}
 
 interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
 
@@ -64,25 +66,33 @@ async function noHorizontalScroll(page: Page, label: string): Promise<void> {
   assert.ok(scroll <= width, `${label}: content is ${scroll}px wide in a ${width}px viewport (horizontal scrolling)`);
 }
 
-async function openPage(opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
+async function openPage(t: TestContext, base: string, opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ colorScheme: opts.colorScheme, viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, acceptDownloads: true });
   const page = await context.newPage();
   const cspErrors: string[] = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text()); });
   page.on('pageerror', (e) => cspErrors.push(`page error: ${e.message}`));
+  t.after(() => context.close());
   page.setDefaultTimeout(10_000);
-  await page.goto(`${base()}/#token=${token}`);
+  await page.goto(`${base}/#token=${token}`);
   return { page, cspErrors };
 }
 
-const base = () => `http://127.0.0.1:${server.port}`;
 const step = (page: Page, id: string) => page.getByTestId(`step-${id}`).waitFor();
 /** Wait until no loading message (they all end in an ellipsis) is on screen; SSE keeps the network busy forever. */
-const settle = (page: Page) => page.waitForFunction('![...document.querySelectorAll("[role=status]")].some((e) => e.textContent.trim().endsWith("…"))');
+async function settle(page: Page): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await page.evaluate('![...document.querySelectorAll("[role=status]")].some((e) => e.textContent.trim().endsWith("…"))')) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('the page kept showing a loading message for 10 s');
+}
 const shot = (page: Page, name: string) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 
-test('a new user walks the wizard to the dashboard; failures explain themselves; nothing is lost on reload', async () => {
-  const { page, cspErrors } = await openPage({ colorScheme: 'light' });
+test('a new user walks the wizard to the dashboard; failures explain themselves; nothing is lost on reload', async (t) => {
+  const service = new StandInService();
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
   // The token leaves the address bar at once (it would otherwise end up in history and screenshots).
   await step(page, 'welcome');
   assert.ok(!page.url().includes('token'), page.url());
@@ -198,48 +208,47 @@ test('a new user walks the wizard to the dashboard; failures explain themselves;
   await page.reload();
   await page.getByTestId('dashboard').waitFor();
   await page.getByTestId('step-link-domain').count();
-  await page.goto(`${base()}/#/setup/domain`);
+  await page.goto(`${base}/#/setup/domain`);
   await step(page, 'domain');
   assert.equal(await page.getByTestId('domain-name').inputValue(), 'plex.example.com');
   assert.equal(await page.getByTestId('acme-email').inputValue(), 'me@example.com');
   assert.equal(await page.locator('[data-testid^="step-link-"] .visually-hidden').count(), 7, 'every step shows as done');
 
   assert.deepEqual(cspErrors, []);
-  await page.context().close();
 });
 
-test('dark mode: every step and the dashboard pass axe; 200 % zoom needs no horizontal scrolling', async () => {
-  const { page, cspErrors } = await openPage({ colorScheme: 'dark' });
+test('dark mode: every step and the dashboard pass axe; 200 % zoom needs no horizontal scrolling', async (t) => {
+  const base = await serve(t, await StandInService.finished());
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'dark' });
   await page.getByTestId('dashboard').waitFor();
   await axe(page, 'dark dashboard');
   await shot(page, 'dark-dashboard');
   for (const s of ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify']) {
-    await page.goto(`${base()}/#/setup/${s}`);
+    await page.goto(`${base}/#/setup/${s}`);
     await step(page, s);
     await settle(page);
     await axe(page, `dark ${s}`);
     if (s === 'certificate' || s === 'router') await shot(page, `dark-${s}`);
   }
-  await page.context().close();
 
   // 200 %: a 1280x800 window at 200 % zoom lays out like a 640x400 viewport.
-  const zoomed = await openPage({ colorScheme: 'light', width: 640, height: 400 });
+  const zoomed = await openPage(t, base, { colorScheme: 'light', width: 640, height: 400 });
   await zoomed.page.getByTestId('dashboard').waitFor();
   await noHorizontalScroll(zoomed.page, 'dashboard');
   for (const s of ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify']) {
-    await zoomed.page.goto(`${base()}/#/setup/${s}`);
+    await zoomed.page.goto(`${base}/#/setup/${s}`);
     await step(zoomed.page, s);
     await settle(zoomed.page);
     await noHorizontalScroll(zoomed.page, s);
   }
   await shot(zoomed.page, 'zoom200-verify');
   assert.deepEqual([...cspErrors, ...zoomed.cspErrors], []);
-  await zoomed.page.context().close();
 });
 
-test('keyboard: the step list and buttons are reachable with Tab and show a focus ring', async () => {
-  const { page } = await openPage({ colorScheme: 'light' });
-  await page.goto(`${base()}/#/setup/welcome`);
+test('keyboard: the step list and buttons are reachable with Tab and show a focus ring', async (t) => {
+  const base = await serve(t, new StandInService());
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  // A new user lands on Welcome with nothing focused, so Tab starts at the top of the page.
   await step(page, 'welcome');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
@@ -252,15 +261,52 @@ test('keyboard: the step list and buttons are reachable with Tab and show a focu
     assert.notEqual(outline, 'none', `${id} has a visible focus ring`);
   }
   for (const id of ['nav-wizard', 'nav-dashboard', 'step-link-plex', 'step-link-verify', 'welcome-start']) assert.ok(reached.has(id), `${id} reachable by keyboard (reached: ${[...reached].join(', ')})`);
-  await page.context().close();
 });
 
-test('without a valid session token the page says to open the link from `portico serve`', async () => {
+test('without a valid session token the page says to open the link from `portico serve`', async (t) => {
+  const base = await serve(t, new StandInService());
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base()}/#token=wrong-token`);
+  await page.goto(`${base}/#token=wrong-token`);
   await page.getByTestId('unauthorized').waitFor();
   assert.match(await page.getByTestId('unauthorized').textContent() ?? '', /open the link printed by portico serve/);
   await axe(page, 'unauthorized');
   await context.close();
+});
+
+test('failure paths: PMS down and the CA refusing each show their fix, and recover without losing anything', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  const domainsBefore = [...service.config.domains];
+
+  service.pmsDown = true;
+  await page.goto(`${base}/#/setup/plex`);
+  await page.getByTestId('plex-not-found').waitFor();
+  assert.match(await page.getByTestId('plex-not-found').textContent() ?? '', /connection refused.*What to do: Start Plex Media Server/);
+  await axe(page, 'plex down');
+  await shot(page, 'failure-pms-down');
+  service.pmsDown = false;
+  await page.getByTestId('plex-recheck').click();
+  await page.getByTestId('plex-signed-in').waitFor();
+
+  service.caRefuses = true;
+  await page.goto(`${base}/#/setup/certificate`);
+  await step(page, 'certificate');
+  await page.getByTestId('cert-issue').click();
+  await page.getByTestId('cert-error').waitFor();
+  assert.match(await page.getByTestId('cert-error').textContent() ?? '', /timed out.*What to do: Make sure your router forwards port 443/);
+  assert.equal(await page.getByTestId('cert-progress-staging').getAttribute('data-state'), 'failed');
+  assert.equal(await page.getByTestId('cert-progress-production').getAttribute('data-state'), 'skipped', 'a failed dry run never reaches the real CA');
+  assert.match(await page.locator('.step .hint').allTextContents().then((t) => t.join(' ')), /no rate limit was used up/);
+  await axe(page, 'CA refusing');
+  await shot(page, 'failure-ca-refusing');
+  service.caRefuses = false;
+  await page.getByTestId('cert-issue').click();
+  await page.getByTestId('cert-issued').waitFor();
+
+  assert.deepEqual(service.config.domains, domainsBefore, 'the failures changed no settings');
+  assert.equal(service.wizard.completed.length, 7, 'and no progress was lost');
+  assert.deepEqual(cspErrors, []);
 });

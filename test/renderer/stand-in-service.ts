@@ -27,6 +27,9 @@ export class StandInService {
   /** Calls per channel, so a test can see what the UI asked for. */
   calls: string[] = [];
   routerMapAttempts = 0;
+  /** Failure switches for the failure-path tests. */
+  pmsDown = false;
+  caRefuses = false;
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -102,7 +105,9 @@ export class StandInService {
       },
       'wizard:get': () => track('wizard:get', this.wizard),
       'wizard:save': (w) => { this.wizard = w; return track('wizard:save', w); },
-      'plex:discover': () => track('plex:discover', { url: 'http://127.0.0.1:32400', found: true, version: '1.41.3.9314', machineIdentifier: 'f00dfeed', token: this.signedIn ? 'signed-in' as const : 'none' as const, tokenValid: this.signedIn }),
+      'plex:discover': () => this.pmsDown
+        ? track('plex:discover', { url: 'http://127.0.0.1:32400', found: false, token: 'none' as const, tokenValid: false, error: { code: 'pms-unreachable', message: 'Plex Media Server does not answer at http://127.0.0.1:32400 (connection refused).', fix: 'Start Plex Media Server on this computer, wait until its icon shows it is running, then choose "Check again".' } })
+        : track('plex:discover', { url: 'http://127.0.0.1:32400', found: true, version: '1.41.3.9314', machineIdentifier: 'f00dfeed', token: this.signedIn ? 'signed-in' as const : 'none' as const, tokenValid: this.signedIn }),
       'plex:signin-start': () => track('plex:signin-start', ok({ authUrl: 'https://app.plex.tv/auth#?clientID=portico-test&code=WXYZ', code: 'WXYZ', expiresAt: new Date(Date.now() + 900_000).toISOString() })),
       'plex:signin-poll': () => {
         // The person confirms on plex.tv before the first poll arrives.
@@ -142,6 +147,9 @@ export class StandInService {
         { id: 'hairpin', severity: 'warning' as const, title: 'Devices at home may not reach the domain', detail: 'The router does not loop back connections to its own public address.', fix: 'Add a local DNS entry for the domain pointing at 192.168.1.20.' },
       ])),
       'cert:issue': ({ staging }) => {
+        if (this.caRefuses) {
+          return track('cert:issue', err({ code: 'acme-unauthorized', message: 'The certificate authority could not check plex.example.com: connection to port 443 timed out (urn:ietf:params:acme:error:connection).', fix: 'Make sure your router forwards port 443 to this computer (Router step), or choose DNS-01 with a DNS provider, then try again.' }));
+        }
         const c = this.cert(staging);
         if (!staging) {
           this.update((s) => {
@@ -170,5 +178,20 @@ export class StandInService {
       },
       'diagnostics:export': () => track('diagnostics:export', ok({ filename: 'portico-diagnostics-20261129.json', content: JSON.stringify({ status: this.status, config: this.config }, null, 2) })),
     };
+  }
+
+  /** The state after a completed wizard, reached through the same handlers the UI calls. */
+  static async finished(): Promise<StandInService> {
+    const svc = new StandInService();
+    const h = svc.handlers();
+    await h['config:update']({ domains: ['plex.example.com'], acme: { email: 'me@example.com' } });
+    await h['plex:signin-poll']();
+    await h['router:map']();
+    await h['router:map']();
+    await h['cert:issue']({ staging: false });
+    await h['plex:apply']({ manualPort: true, customCertificate: false });
+    svc.wizard = { step: 'verify', completed: ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify'], finished: true };
+    svc.calls = [];
+    return svc;
   }
 }
