@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { tmpDir } from '../helpers/tmp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { run } from '../core/proxy/door-fixtures.ts';
+
+const BIN = new URL('../../bin/portico.js', import.meta.url).pathname;
+
+function portico(args: string[]) {
+  const c = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, PORTICO_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  c.stdout.on('data', (d: Buffer) => { out.stdout += d; });
+  c.stderr.on('data', (d: Buffer) => { out.stderr += d; });
+  const exited = once(c, 'exit').then(([code]) => code as number | null);
+  return { child: c, out, exited };
+}
+
+test('bad config: one line per problem naming the key, exit 2', async (t) => {
+  const dir = await tmpDir(t);
+  const file = join(dir, 'bad.json');
+  await writeFile(file, JSON.stringify({ door: { httpsPorts: [70000] }, plex: { url: 'nope' } }));
+  const p = portico(['serve', '--config', file]);
+  assert.equal(await p.exited, 2);
+  const lines = p.out.stderr.trim().split('\n');
+  assert.equal(lines.length, 3, p.out.stderr);
+  assert.ok(lines.some((l) => l.startsWith('config: domains: ')));
+  assert.ok(lines.some((l) => l.startsWith('config: door.httpsPorts[0]: ')));
+  assert.ok(lines.some((l) => l.startsWith('config: plex.url: ')));
+});
+
+test('good config: listens, proxies to Plex, exits 0 on SIGTERM; a busy port is one clear line and exit 1', async (t) => {
+  const dir = await tmpDir(t);
+  const pms = createServer((req, res) => res.end(`pms saw ${req.headers['x-forwarded-for']}`));
+  await new Promise<void>((r) => pms.listen(0, '127.0.0.1', r));
+  t.after(() => pms.close());
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify({
+    domains: ['plex.example.com'], dataDir: join(dir, 'data'),
+    door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: 0 },
+    plex: { url: `http://127.0.0.1:${(pms.address() as { port: number }).port}` },
+  }));
+  const p = portico(['serve', '--config', file]);
+  t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
+  const line = await waitFor('HTTPS door line', () => /HTTPS door: 127\.0\.0\.1:(\d+) \(router: WAN 443 -> this machine:\d+\)/.exec(p.out.stdout), 15_000);
+  const port = Number(line[1]);
+  assert.match(p.out.stdout, /HTTP door: +127\.0\.0\.1:\d+ \(router: WAN 80/);
+  const r = await run('curl', ['-sk', '--resolve', `plex.example.com:${port}:127.0.0.1`, `https://plex.example.com:${port}/identity`]);
+  assert.equal(r.stdout, 'pms saw 127.0.0.1');
+
+  // a second instance on the same port fails clearly
+  await writeFile(join(dir, 'second.json'), JSON.stringify({ domains: ['plex.example.com'], dataDir: join(dir, 'data2'), door: { bind: '127.0.0.1', httpsPorts: [port], httpPort: null } }));
+  const second = portico(['serve', '--config', join(dir, 'second.json')]);
+  assert.equal(await second.exited, 1);
+  const errLines = second.out.stderr.split('\n').filter((l) => l.startsWith('portico serve:'));
+  assert.equal(errLines.length, 1, second.out.stderr);
+  assert.match(errLines[0]!, new RegExp(`port ${port} .*already in use.*door\\.httpsPorts`));
+
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  assert.match(p.out.stderr, /stopped/);
+});
