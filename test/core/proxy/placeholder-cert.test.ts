@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { placeholderCert } from '../../../main/core/proxy/placeholder-cert.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+
+test('placeholder: self-signed ECDSA P-256 for the domains, key 0600, stable across restarts, remade when domains change', async (t) => {
+  const dir = await tmpDir(t);
+  const a = await placeholderCert(dir, ['plex.example.com', 'overseerr.example.com']);
+  const x = new X509Certificate(a.cert);
+  assert.equal(x.subjectAltName, 'DNS:plex.example.com, DNS:overseerr.example.com');
+  assert.match(x.subject, /CN=plex\.example\.com/);
+  assert.match(x.subject, /placeholder/);
+  assert.equal(x.verify(x.publicKey), true); // self-signed
+  assert.equal(x.checkPrivateKey(createPrivateKey(a.key)), true);
+  assert.equal(x.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  assert.equal((await stat(join(dir, 'placeholder', 'key.pem'))).mode & 0o777, 0o600);
+
+  const again = await placeholderCert(dir, ['overseerr.example.com', 'plex.example.com']);
+  assert.equal(again.cert, a.cert);
+  const changed = await placeholderCert(dir, ['plex.example.com']);
+  assert.notEqual(changed.cert, a.cert);
+  assert.equal(new X509Certificate(changed.cert).subjectAltName, 'DNS:plex.example.com');
+});

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, type Config } from '../../main/shared/config.ts';
+import { Service } from '../../main/core/service.ts';
+import { silentLogger } from '../../main/core/logger.ts';
+import { MemorySecretStore } from '../../main/core/secret-store.ts';
+import { ManualClock } from '../helpers/manual-clock.ts';
+import { tmpDir } from '../helpers/tmp-dir.ts';
+import { tlsTo } from './proxy/door-fixtures.ts';
+
+test('Service: starts the door with a placeholder for every routed host; status and change events', async (t) => {
+  const dir = await tmpDir(t);
+  const parsed = parseConfig({ domains: ['plex.example.com'], door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, routes: [{ host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }], plex: { url: 'http://127.0.0.1:32400', tlsPort: 32401 } });
+  assert.ok(parsed.ok);
+  const config = { ...(parsed.value as Config), dataDir: dir };
+  assert.deepEqual(Service.routesOf(config), [{ host: 'plex.example.com', upstream: 'http://127.0.0.1:32400' }, { host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }]);
+  const svc = new Service({ config, logger: silentLogger, clock: new ManualClock(), secrets: new MemorySecretStore() });
+  const seen: string[] = [];
+  const off = svc.onDidChangeStatus((s) => seen.push(s.door.state));
+  await svc.start();
+  t.after(() => svc.stop(0));
+  const st = svc.getStatus();
+  assert.equal(st.door.state, 'running');
+  assert.deepEqual(st.door.routes.map((r) => [r.host, r.certificate]), [['plex.example.com', 'placeholder'], ['overseerr.example.com', 'placeholder']]);
+  assert.deepEqual(st.certificates, [{ domains: ['plex.example.com'], state: 'placeholder' }]);
+  assert.equal(st.plex.state, 'unknown');
+  assert.equal(st.health.state, 'warning');
+  assert.match(st.health.reason, /No trusted certificate for plex\.example\.com/);
+  assert.deepEqual(seen, ['running']);
+  const s = await tlsTo(svc.door.ports().https[0]!, { servername: 'overseerr.example.com' });
+  assert.match(s.getPeerX509Certificate()!.subject, /placeholder/);
+  s.destroy();
+  off();
+  await svc.stop(0);
+  assert.deepEqual(seen, ['running']);
+  assert.equal(svc.getStatus().door.state, 'stopped');
+});
