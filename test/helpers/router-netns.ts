@@ -253,6 +253,8 @@ export class RouterNetns {
     let ready: () => void = () => {};
     const readyP = new Promise<void>((r) => (ready = r));
     c.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    // A call racing teardown writes to a pipe being closed: that is a rejected call, not a crash.
+    c.stdin!.on('error', () => {});
     c.stdout!.on('data', (d) => {
       buf += d;
       let i;
@@ -275,7 +277,7 @@ export class RouterNetns {
     let seq = 0;
     return {
       call: <T = unknown>(fn: string, ...args: unknown[]) => new Promise<T>((resolve, reject) => {
-        if (c.exitCode !== null || c.signalCode !== null) return reject(new Error(`worker in ${ns} has exited; cannot call ${fn}`));
+        if (c.exitCode !== null || c.signalCode !== null || c.killed || !this.children.has(c)) return reject(new Error(`worker in ${ns} has exited; cannot call ${fn}`));
         const id = ++seq;
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
         c.stdin!.write(JSON.stringify({ id, fn, args }) + '\n');

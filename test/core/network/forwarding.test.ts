@@ -23,7 +23,6 @@ test('WAN client -> router public address :443 -> door on the LAN; no hairpin se
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, ca.caPem);
   const w = await h.worker(h.lan, new URL('./fixtures/lan-worker.ts', import.meta.url).pathname);
-  t.after(() => w.call('stopDoor').catch(() => {}));
   await w.call('startDoor', 8443, HOST, { key: ca.keyPem, cert: ca.certPem });
   const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir: dir, doors: { https: 8443, http: null } });
   assert.equal(s.state, 'mapped', JSON.stringify(s));
@@ -50,4 +49,5 @@ test('WAN client -> router public address :443 -> door on the LAN; no hairpin se
 
   await w.call('stopManager');
   assert.deepEqual(await h.routerTable(), []);
+  await w.call('stopDoor');
 });
