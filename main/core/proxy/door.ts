@@ -49,6 +49,7 @@ export const INTERMEDIATE_CIPHERS = [
   'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 export const ECDH_CURVES = 'X25519:P-256:P-384';
+const STOP_POLL_MS = 250;
 
 /** Why start() failed, in words a person can act on. */
 export class DoorStartError extends Error {
@@ -84,6 +85,8 @@ export class Door {
   private routes = new Map<string, RouteState>();
   private listeners: Listener[] = [];
   private readonly sockets = new Set<Socket>();
+  /** Per open socket: may stop() close it now (no request or stream in flight)? Absent = yes. */
+  private readonly idleChecks = new Map<Socket, () => boolean>();
   private readonly errors: Record<string, number> = {};
   private readonly passthroughStats = { openConnections: 0, total: 0, bytesIn: 0, bytesOut: 0 };
   private state: DoorStatus['state'] = 'stopped';
@@ -151,8 +154,13 @@ export class Door {
     if (this.state === 'stopped') return;
     const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => (l.bound === null ? r() : l.server.close(() => r())))));
     for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeIdleConnections();
-    const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-    await Promise.race([closed, deadline]);
+    // Close connections as they become idle; cut whatever is still busy at the deadline.
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      for (const s of this.sockets) if (this.idleChecks.get(s)?.() ?? true) s.destroy();
+      if (this.sockets.size === 0 || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(STOP_POLL_MS, deadline - Date.now())));
+    }
     for (const s of this.sockets) s.destroy();
     for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeAllConnections();
     await closed;
@@ -236,7 +244,7 @@ export class Door {
     socket.on('error', () => socket.destroy());
     let buf: Buffer | null = null;
     const timer = setTimeout(() => { this.countError('handshake-timeout'); socket.destroy(); }, this.t.handshakeMs);
-    socket.once('close', () => { clearTimeout(timer); this.sockets.delete(socket); });
+    socket.once('close', () => { clearTimeout(timer); this.sockets.delete(socket); this.idleChecks.delete(socket); });
     const onData = (chunk: Buffer) => {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
       const r = parseClientHello(buf);
@@ -293,7 +301,7 @@ export class Door {
       clearTimeout(timer);
       tls.off('error', onHandshakeError);
       tls.on('error', () => tls.destroy());
-      new HttpProxyConnection({
+      const conn = new HttpProxyConnection({
         client: tls,
         upstream: route.upstream,
         counters: route.counters,
@@ -301,6 +309,7 @@ export class Door {
         timeouts: this.t,
         hsts: this.o.hsts ?? false,
       });
+      this.idleChecks.set(socket, () => conn.isIdle(STOP_POLL_MS));
     });
   }
 
@@ -316,6 +325,13 @@ export class Door {
     // side failing tears down both, while a clean end still lets the other side flush.
     socket.pipe(up);
     up.pipe(socket);
+    let seen = -1;
+    this.idleChecks.set(socket, () => {
+      const n = socket.bytesRead + socket.bytesWritten;
+      const quiet = n === seen;
+      seen = n;
+      return quiet;
+    });
     up.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ECONNREFUSED') this.countError('passthrough-refused');
       socket.destroy();

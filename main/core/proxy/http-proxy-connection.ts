@@ -47,6 +47,7 @@ export class HttpProxyConnection {
   private upstreamBytes = 0;
   private readonly clientIp: string;
   private finished = false;
+  private lastActivity = Date.now();
 
   constructor(o: HttpProxyConnectionOptions) {
     this.o = o;
@@ -62,7 +63,13 @@ export class HttpProxyConnection {
     this.armHeadTimer();
   }
 
+  /** Between requests, nothing in flight, quiet for quietMs: safe to close when the door stops. */
+  isIdle(quietMs: number): boolean {
+    return this.state.kind === 'head' && !this.pending && !this.responseTimer && Date.now() - this.lastActivity >= quietMs;
+  }
+
   private onClientData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
     this.o.counters.bytesIn += chunk.length;
     let buf = chunk;
     if (this.pending) {
@@ -195,6 +202,7 @@ export class HttpProxyConnection {
   }
 
   private onUpstreamData(c: Buffer): void {
+    this.lastActivity = Date.now();
     this.upstreamBytes += c.length;
     this.o.counters.bytesOut += c.length;
     this.clearResponseTimer();

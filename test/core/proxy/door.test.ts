@@ -343,10 +343,19 @@ test('graceful stop: an in-flight response finishes, new connections are refused
   d.setCertificate([DOMAIN], placeholder, 'placeholder');
   await d.start();
   const p = d.ports().https[0]!;
+  // an idle keep-alive connection (one request done) must not hold the stop for the whole grace
+  const idle = await tlsTo(p, { servername: DOMAIN });
+  idle.write(`GET / HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`);
+  await new Promise((r) => idle.once('data', r));
+  await new Promise((r) => setTimeout(r, 300)); // past the first response
+  const idleClosed = new Promise((r) => idle.once('close', r));
   const out = rawExchange(p, DOMAIN, `GET / HTTP/1.1\r\nHost: ${DOMAIN}\r\nConnection: close\r\n\r\n`);
   await new Promise((r) => setTimeout(r, 100));
+  const t = Date.now();
   const stopped = d.stop(5000);
   assert.match(await out, /\r\n\r\ndone$/);
+  await idleClosed;
   await stopped;
+  assert.ok(Date.now() - t < 2000, `stop took ${Date.now() - t} ms`);
   await assert.rejects(tlsTo(p, { servername: DOMAIN }));
 });
