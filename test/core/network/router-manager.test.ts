@@ -101,3 +101,29 @@ test('discovery inside the LAN: default gateway from /proc/net/route, local addr
   const info = await w.call<{ service: { kind: string; version: number }; external: string; list: unknown[] }>('upnpInfo', h.rootDescUrl);
   assert.deepEqual([info.service.kind, info.service.version, info.external, info.list], ['WANIPConnection', 2, h.extIp, []]);
 });
+
+test('upnp: a renewal that fails (router restarting) is retried and recovers', async (t) => {
+  const { h, w, dataDir } = await setup(t);
+  const opts = { mode: 'upnp', dataDir, doors: { https: 8443, http: null }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600, retryMs: 30_000 };
+  assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
+  await h.stopDaemon();
+  let s = await w.call<RouterStatus>('advance', 300_000, 1);
+  assert.equal(s.state, 'error');
+  assert.match(s.mappings[0]!.error!, /renewing WAN port 443 failed: .*retrying in 30 s/);
+  await h.startDaemon();
+  s = await w.call<RouterStatus>('advance', 30_000, 1);
+  assert.equal(s.state, 'mapped', JSON.stringify(s));
+  assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client, r.internalPort]), [[443, h.lanIp, 8443]]);
+  await w.call('stopManager');
+  assert.deepEqual(await h.routerTable(), []);
+});
+
+test('IGDv2 AddAnyPortMapping: the router offers a free port when the one asked for is taken', async (t) => {
+  const { h, w } = await setup(t, { extraLanHosts: 1 });
+  await w.call('upnpMapAs', h.rootDescUrl, h.otherLanIps[0], 18000, 18000);
+  const got = await w.call<number>('upnpAddAny', h.rootDescUrl, h.lanIp, 18000, 8443);
+  assert.notEqual(got, 18000);
+  const table = await h.routerTable();
+  assert.ok(table.some((r) => r.externalPort === got && r.client === h.lanIp && r.internalPort === 8443), JSON.stringify(table));
+  assert.ok(table.some((r) => r.externalPort === 18000 && r.client === h.otherLanIps[0]));
+});
