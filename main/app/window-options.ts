@@ -9,7 +9,7 @@ import type { BrowserWindowConstructorOptions } from 'electron';
  * preload's IPC bridge, so even connect-src needs nothing beyond 'self'.
  */
 export const APP_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "font-src 'self'",
   "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
 ].join('; ');
 
@@ -37,6 +37,8 @@ export function windowOptions(preloadPath: string, iconPath?: string): BrowserWi
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      // Middle-click would open links in a new Electron window; there is no use for it here.
+      disableBlinkFeatures: 'Auxclick',
     },
   };
 }

@@ -29,6 +29,7 @@ test('window: isolated, sandboxed, no Node, web security on, no webview', () => 
   assert.equal(w.webviewTag, false);
   assert.equal(w.experimentalFeatures, false);
   assert.equal(w.preload, '/x/preload.cjs');
+  assert.match(w.disableBlinkFeatures ?? '', /Auxclick/);
 });
 
 test('CSP: nothing inline, no eval, nothing remote, no framing', () => {
@@ -51,7 +52,7 @@ test('CSP: the renderer\'s meta tag carries the same policy (minus what a meta t
   assert.ok(meta, 'index.html has a CSP meta tag');
   const m = directives(meta), h = directives(APP_CSP);
   for (const [k, v] of m) assert.deepEqual(v, h.get(k), `${k} matches`);
-  assert.deepEqual([...h.keys()].filter((k) => !m.has(k)).sort(), ['frame-ancestors', 'object-src'], 'only frame-ancestors (ignored in meta) and object-src (covered by default-src) are header-only');
+  assert.deepEqual([...h.keys()].filter((k) => !m.has(k)).sort(), ['frame-ancestors'], 'only frame-ancestors (ignored in a meta tag) is header-only');
   assert.ok(!/<script(?![^>]*\bsrc=)/.test(html), 'no inline script');
   assert.ok(!/\sstyle=|<style/.test(html), 'no inline style');
 });
