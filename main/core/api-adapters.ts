@@ -77,7 +77,7 @@ export function routerApi(m: RouterManagerLike, o: ReachabilityOptions): RouterA
       if (s.state === 'error' || (s.error && !mapped)) {
         return err({
           code: 'router-map-failed',
-          message: `Portico could not open the ports on your router: ${s.error ?? 'no mapping was accepted'}.`,
+          message: `Portico could not open the ports on your router: ${(s.error ?? 'no mapping was accepted').replace(/\.$/, '')}.`,
           fix: 'Turn on UPnP (or NAT-PMP/PCP) in the router\'s settings and try again, or forward the ports by hand with the numbers shown.',
         });
       }

@@ -1,0 +1,86 @@
+// `npm run demo`: the headless service with local stand-ins for the outside world, on loopback
+// only, so anyone can click through the whole wizard without Plex, a domain or a router:
+// pebble as the CA, the PMS and plex.tv stand-ins, no router (mode "off"). The UI shows a demo
+// banner. Ctrl-C stops everything and removes the temporary data directory.
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../main/core/clock.ts';
+import { createLogger } from '../main/core/logger.ts';
+import { MemorySecretStore } from '../main/core/secret-store.ts';
+import { startPebble } from '../test/helpers/pebble.ts';
+import { freePort } from '../test/helpers/free-port.ts';
+import { PmsStandIn } from '../test/stand-ins/pms.ts';
+import { PlexTvStandIn } from '../test/stand-ins/plextv.ts';
+import { PorticoStack } from '../test/e2e/portico-stack.ts';
+import { buildRenderer } from '../test/e2e/build-renderer.ts';
+
+const OWNER = { id: 1, username: 'demo', email: 'demo@example.com', token: 'demo-owner-token-0000' };
+const DOMAIN = 'plex.demo.test';
+
+const uiPort = Number(process.env.PORTICO_DEMO_PORT ?? 8765);
+const dir = await mkdtemp(join(tmpdir(), 'portico-demo-'));
+const dataDir = join(dir, 'data');
+await mkdir(dataDir, { recursive: true });
+const stops: (() => Promise<unknown>)[] = [async () => rm(dir, { recursive: true, force: true })];
+const stopAll = async () => { for (const s of stops.splice(0).reverse()) await s().catch(() => {}); };
+
+try {
+  const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: OWNER.token, reachabilityDelayMs: 500 });
+  await pms.start();
+  stops.push(() => pms.stop());
+  const tv = new PlexTvStandIn({ clock: systemClock, accounts: [OWNER] });
+  tv.addServer({
+    name: 'Demo Plex', machineIdentifier: pms.opts.machineIdentifier, ownerToken: OWNER.token,
+    connections: () => (pms.pref('customConnections') ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((uri) => {
+      const u = new URL(uri);
+      return { protocol: u.protocol.slice(0, -1), address: u.hostname, port: Number(u.port || 443), uri, local: false, relay: false };
+    }),
+  });
+  await tv.start();
+  stops.push(() => tv.stop());
+  const [doorHttps, doorHttp] = [await freePort(), await freePort()];
+  const pebble = await startPebble({ httpPort: doorHttp, tlsPort: doorHttps });
+  stops.push(() => pebble.stop());
+
+  const configPath = join(dir, 'portico.json');
+  await writeFile(configPath, JSON.stringify({
+    domains: [DOMAIN],
+    dataDir,
+    door: { bind: '127.0.0.1', httpsPorts: [doorHttps], httpPort: doorHttp },
+    plex: { url: pms.url },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, email: 'demo@example.com' },
+    router: { mode: 'off' },
+    ui: { port: uiPort },
+  }, null, 2));
+  const stack = await PorticoStack.start({
+    configPath, dataDir, secrets: new MemorySecretStore(), clock: systemClock, demo: true,
+    logger: createLogger({ level: 'warn' }),
+    staticDir: await buildRenderer(join(dir, 'renderer')),
+    extraTrustedCAs: [pebble.rootPem],
+    // As if Plex Media Server on this machine had its owner's token in its own settings.
+    plex: { plexTvBaseUrl: tv.url, tokenSources: [async () => ({ token: OWNER.token, source: 'demo Plex Media Server settings' })], reachabilityPoll: { everyMs: 250, attempts: 40 } },
+  });
+  stops.push(() => stack.stop());
+
+  console.log('Portico demo is running (everything on 127.0.0.1; nothing leaves this machine):');
+  console.log(`  CA (pebble):         ${pebble.directoryUrl}`);
+  console.log(`  Plex Media Server:   ${pms.url} (stand-in)`);
+  console.log(`  plex.tv:             ${tv.url} (stand-in)`);
+  console.log(`  door:                https://127.0.0.1:${doorHttps} (serves https://${DOMAIN}), http://127.0.0.1:${doorHttp}`);
+  console.log('');
+  console.log(`Open the dashboard: ${stack.ui.url}`);
+  console.log('Press Ctrl+C to stop.');
+} catch (e) {
+  console.error(`demo: could not start (${(e as Error).message}). It needs the Debian packages pebble and openssl (scripts/install-system-deps.sh); if port ${uiPort} is busy set PORTICO_DEMO_PORT.`);
+  await stopAll();
+  process.exit(1);
+}
+
+await new Promise<void>((resolve) => {
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+});
+console.log('\nStopping the demo…');
+await stopAll();
+process.exit(0);
