@@ -228,6 +228,14 @@ export class Door {
     this.errors[kind] = (this.errors[kind] ?? 0) + 1;
   }
 
+  /** Exact host first, then a wildcard route (`*.example.com`) one label up. */
+  private routeFor(host: string): RouteState | undefined {
+    const exact = this.routes.get(host);
+    if (exact) return exact;
+    const dot = host.indexOf('.');
+    return dot > 0 ? this.routes.get(`*${host.slice(dot)}`) : undefined;
+  }
+
   private certFor(host: string): CertEntry | undefined {
     const exact = this.certs.get(host);
     if (exact) return exact;
@@ -266,7 +274,7 @@ export class Door {
       const sni = r.sni;
       const acme = sni !== undefined && r.alpn.includes('acme-tls/1') ? this.o.challenges.getAlpn(sni) : undefined;
       if (acme) return this.answerAlpnChallenge(socket, buf, acme, timer);
-      const route = sni !== undefined ? this.routes.get(sni) : undefined;
+      const route = sni !== undefined ? this.routeFor(sni) : undefined;
       const cert = route ? this.certFor(route.route.host) : undefined;
       if (route && cert) return this.terminate(socket, buf, route, cert.context, timer);
       clearTimeout(timer);
@@ -282,7 +290,7 @@ export class Door {
     tls.on('error', () => tls.destroy());
     tls.once('secure', () => {
       clearTimeout(timer);
-      this.countError('acme-tls-alpn-answered');
+      this.log.info('answered a tls-alpn-01 challenge', { servername: tls.servername });
       tls.end();
     });
   }
