@@ -12,7 +12,7 @@ import { isWizardStep, renderWizard, type StepView } from './wizard.ts';
 
 interface Model { status: AppStatus; config: ConfigView; wizard: WizardState; events: EventRecord[] }
 
-const HEALTH_WORD: Record<HealthState, string> = { ok: 'Working', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
+const HEALTH_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
 
 function start(): void {
   const root = document.getElementById('app');
@@ -56,8 +56,8 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
   const pill = h('p', { class: 'pill', 'data-testid': 'health-pill' });
   const drawPill = () => {
     pill.className = `pill pill-${model.status.health.state}`;
-    pill.textContent = HEALTH_WORD[model.status.health.state];
     pill.title = model.status.health.reason;
+    replaceChildren(pill, HEALTH_WORD[model.status.health.state], h('span', { class: 'visually-hidden' }, `: ${model.status.health.reason}`));
   };
   const navSetup = h('a', { href: '#/setup', 'data-testid': 'nav-wizard' }, 'Setup');
   const navDash = h('a', { href: '#/dashboard', 'data-testid': 'nav-dashboard' }, 'Dashboard');

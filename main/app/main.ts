@@ -2,7 +2,7 @@
  * Electron main process: glue only. Single instance, tray, one window, IPC to the service.
  * Everything worth testing lives in main/core, main/shared and the pure helpers beside this file.
  */
-import { app, BrowserWindow, ipcMain, Notification, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../shared/status.ts';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
   const dataDir = app.getPath('userData');
   const secrets = new SafeStorageSecretStore(join(dataDir, 'secrets.json'), safeStorage);
-  const svc = await startAppService({ configFile: openAppConfigFile(), dataDir, secrets, logger: log, rendererDir: join(distDir, 'renderer') });
+  const svc = await startAppService({ configFile: openAppConfigFile(), dataDir, secrets, logger: log });
   service = svc;
 
   const isTrusted = (e: IpcMainInvokeEvent) =>
@@ -125,7 +125,9 @@ async function main(): Promise<void> {
   if (!wizard.finished || !atLogin) showWindow(wizard.finished ? '#/dashboard' : undefined);
 }
 
-main().catch((e) => {
+main().catch((e: unknown) => {
   log.error('Portico could not start', { error: e });
+  // Messages from the core already say what to do next.
+  if (app.isReady()) dialog.showErrorBox('Portico could not start', e instanceof Error ? e.message : String(e));
   app.exit(1);
 });

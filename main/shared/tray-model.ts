@@ -22,7 +22,7 @@ export interface TrayModel {
 /** Windows truncates tray tooltips at 127 characters; cut ourselves so the cut is visible. */
 export const TOOLTIP_MAX = 127;
 
-const STATE_WORD: Record<HealthState, string> = { ok: 'Working', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
+const STATE_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
 
 export function trayModel(status: AppStatus, opts: { startAtLogin: boolean }): TrayModel {
   const { health } = status;
