@@ -2,7 +2,8 @@ import type { Check, PinSignIn, PlexDiscovery, PrefChange } from '../shared/api.
 import type { Config } from '../shared/config.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import type { Finding, RouterStatus } from '../shared/status/router.ts';
-import type { DnsApi, PlexApi, PlexApplyOptions, RouterApi } from './api-handlers.ts';
+import type { CertificateStatus } from '../shared/status/certificates.ts';
+import type { CertsApi, DnsApi, PlexApi, PlexApplyOptions, RouterApi } from './api-handlers.ts';
 import { diagnose } from './network/diagnose.ts';
 import { gatherFacts, resolveAddresses } from './network/gather-facts.ts';
 import { HttpPublicIp } from './network/http-public-ip.ts';
@@ -45,6 +46,38 @@ export function plexApi(m: PlexManagerLike, certificate?: () => Promise<Result<P
     apply: async (o) => { const w = await withCert(o); return w.ok ? m.apply(w.value) : w; },
     undo: () => m.undo(),
     verify: async () => (await m.verify()).filter((c) => c.id !== 'door-reaches-pms'),
+  };
+}
+
+export interface CertManagerLike {
+  renewNow(opts: { force?: boolean; staging?: boolean }): Promise<Result<CertificateStatus>>;
+  exportPkcs12(): Promise<{ path: string; passphrase: string }>;
+}
+
+/**
+ * The Certificate step: `staging` runs the pre-flight order, otherwise the real one (which the
+ * manager skips while the current certificate is not due). `onIssued` lets the service start the
+ * renewal loop once a real certificate exists.
+ */
+export function certsApi(m: CertManagerLike, onIssued?: () => Promise<void> | void): CertsApi {
+  const after = async (r: Result<CertificateStatus>, staging: boolean) => {
+    if (r.ok && !staging) await onIssued?.();
+    return r;
+  };
+  return {
+    issue: async ({ staging }) => after(await m.renewNow(staging ? { staging: true } : {}), staging),
+    renew: async ({ force }) => after(await m.renewNow({ force }), false),
+  };
+}
+
+/** PMS's custom-certificate prefs need the PKCS#12 export of the current certificate. */
+export function pkcs12ForPlex(m: CertManagerLike, domain: () => string): () => Promise<Result<PlexCertificate>> {
+  return async () => {
+    try {
+      return ok({ ...(await m.exportPkcs12()), domain: domain() });
+    } catch (e) {
+      return err({ code: 'cert-missing', message: (e as Error).message, fix: 'Get the certificate in the Certificate step first.' });
+    }
   };
 }
 

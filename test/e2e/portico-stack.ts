@@ -10,8 +10,6 @@
  */
 import type { AppStatus } from '../../main/shared/status.ts';
 import { health } from '../../main/shared/health.ts';
-import { err, ok, type Result } from '../../main/shared/result.ts';
-import type { CertificateStatus } from '../../main/shared/status/certificates.ts';
 import { ChallengeStore } from '../../main/core/challenge-store.ts';
 import type { Clock } from '../../main/core/clock.ts';
 import type { Logger } from '../../main/core/logger.ts';
@@ -25,8 +23,7 @@ import { placeholderCert } from '../../main/core/proxy/placeholder-cert.ts';
 import { CertManager } from '../../main/core/certs/cert-manager.ts';
 import { PlexManager, type PlexManagerOptions } from '../../main/core/plex/plex-manager.ts';
 import { RouterManager, type RouterManagerOptions } from '../../main/core/network/router-manager.ts';
-import { dnsApi, plexApi, routerApi, type PlexManagerLike, type RouterManagerLike } from '../../main/core/api-adapters.ts';
-import type { CertsApi } from '../../main/core/api-handlers.ts';
+import { certsApi, dnsApi, pkcs12ForPlex, plexApi, routerApi, type CertManagerLike, type PlexManagerLike, type RouterManagerLike } from '../../main/core/api-adapters.ts';
 import { HeadlessUi } from '../../main/core/ui/headless-ui.ts';
 
 export interface StackOptions {
@@ -88,19 +85,10 @@ export class PorticoStack {
     };
     const routerNow: RouterManagerLike = { start: () => s.router.start(), getStatus: () => s.router.getStatus() };
     const reach = { config: () => s.configStore.get() };
-    const plex = plexApi(plexNow, async () => {
-      try {
-        const e = await s.certs.exportPkcs12();
-        return ok({ ...e, domain: s.configStore.get().domains[0]! });
-      } catch (e) {
-        return err({ code: 'cert-missing', message: (e as Error).message, fix: 'Get the certificate in the Certificate step first.' });
-      }
-    });
+    const certsNow: CertManagerLike = { renewNow: (x) => s.certs.renewNow(x), exportPkcs12: () => s.certs.exportPkcs12() };
+    const plex = plexApi(plexNow, pkcs12ForPlex(certsNow, () => s.configStore.get().domains[0]!));
     const router = routerApi(routerNow, reach);
-    const certs: CertsApi = {
-      issue: async ({ staging }) => s.afterIssue(await s.certs.renewNow(staging ? { staging: true } : {}), staging),
-      renew: async ({ force }) => s.afterIssue(await s.certs.renewNow({ force }), false),
-    };
+    const certs = certsApi(certsNow, () => s.startBackground());
     const wrap = <T extends object>(api: T): T => Object.fromEntries(Object.entries(api).map(([k, f]) => [k, (...a: unknown[]) => withStatus(() => (f as (...x: unknown[]) => Promise<unknown>)(...a))()])) as T;
     s.ui = await HeadlessUi.start({
       dataDir: o.dataDir, port: s.configStore.get().ui.port, staticDir: o.staticDir, logger: o.logger, clock: o.clock,
@@ -152,11 +140,6 @@ export class PorticoStack {
     if (text === this.last) return;
     this.last = text;
     for (const fn of [...this.listeners]) fn(s);
-  }
-
-  private async afterIssue(r: Result<CertificateStatus>, staging: boolean): Promise<Result<CertificateStatus>> {
-    if (r.ok && !staging && !this.renewing) await this.startBackground();
-    return r;
   }
 
   /** Renewals (and keeping router leases) run once setup has produced something to keep. */

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EventRecord } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import { createApiHandlers, type ApiHandlerDeps } from '../api-handlers.ts';
@@ -56,6 +59,25 @@ export class HeadlessUi {
     });
     await server.start();
     return new HeadlessUi(server);
+  }
+
+  /**
+   * The built renderer (dist/renderer of this package), found by walking up to Portico's
+   * package.json so it works from the sources and from dist/; null when it is not built.
+   */
+  static defaultStaticDir(from: string = fileURLToPath(import.meta.url)): string | null {
+    for (let dir = dirname(from); dir !== dirname(dir); dir = dirname(dir)) {
+      const pkg = join(dir, 'package.json');
+      if (!existsSync(pkg)) continue;
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name !== 'portico') continue;
+      } catch {
+        continue;
+      }
+      const out = join(dir, 'dist', 'renderer');
+      return existsSync(join(out, 'index.html')) ? out : null;
+    }
+    return null;
   }
 
   /** Print this once: it carries the session token. */

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HeadlessUi } from '../../../main/core/ui/headless-ui.ts';
+import { ConfigStore } from '../../../main/core/config-store.ts';
+import { EventLog } from '../../../main/core/event-log.ts';
+import { MemorySecretStore } from '../../../main/core/secret-store.ts';
+import { silentLogger } from '../../../main/core/logger.ts';
+import { systemClock } from '../../../main/core/clock.ts';
+import { healthyStatus } from '../../shared/app-status-fixture.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+
+test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to the stores', async (t) => {
+  const dir = await tmpDir(t);
+  const path = join(dir, 'portico.json');
+  await writeFile(path, JSON.stringify({ domains: ['plex.example.com'] }));
+  const store = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore() });
+  assert.ok(store.ok);
+  const ui = await HeadlessUi.start({
+    dataDir: dir, port: 0, staticDir: null, clock: systemClock, logger: silentLogger,
+    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
+    configStore: store.value, events: new EventLog({ clock: systemClock }),
+  });
+  t.after(() => ui.stop());
+  const token = (await readFile(join(dir, 'ui-token'), 'utf8')).trim();
+  assert.equal(ui.url, `http://127.0.0.1:${ui.port}/#token=${token}`);
+  const call = (channel: string, args: unknown[]) => fetch(`http://127.0.0.1:${ui.port}/api/${channel}`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ args }),
+  }).then((r) => r.json());
+  const saved = await call('config:update', [{ domains: ['media.example.org'] }]) as { ok: boolean; value: { domains: string[] } };
+  assert.deepEqual(saved.value.domains, ['media.example.org']);
+  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).domains, ['media.example.org']);
+  const w = await call('wizard:save', [{ step: 'domain', completed: ['welcome', 'plex'], finished: false }]);
+  assert.deepEqual(await call('wizard:get', []), w);
+  const events = await call('events:list', []) as { kind: string }[];
+  assert.deepEqual(events.map((e) => e.kind), ['config-changed']);
+  const page = await fetch(`http://127.0.0.1:${ui.port}/`);
+  assert.equal(page.status, 503, 'without a built renderer the page says to build it');
+  assert.match(await page.text(), /npm run build/);
+});
+
+test('the default static dir is dist/renderer of this package, or null when not built', async (t) => {
+  const dir = await tmpDir(t);
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'portico' }));
+  await mkdir(join(dir, 'main', 'core', 'ui'), { recursive: true });
+  const from = join(dir, 'main', 'core', 'ui', 'headless-ui.ts');
+  assert.equal(HeadlessUi.defaultStaticDir(from), null);
+  await mkdir(join(dir, 'dist', 'renderer'), { recursive: true });
+  await writeFile(join(dir, 'dist', 'renderer', 'index.html'), '<!doctype html>');
+  assert.equal(HeadlessUi.defaultStaticDir(from), join(dir, 'dist', 'renderer'));
+});
