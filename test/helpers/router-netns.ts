@@ -24,6 +24,8 @@ export interface RouterNetnsOptions {
   extIp?: string;
   /** Start miniupnpd right away. [true] */
   daemon?: boolean;
+  /** Let UPnP/NAT-PMP/PCP map WAN ports below 1024 (many routers, and Debian's default config, don't). [true] */
+  allowLowPorts?: boolean;
   /** Extra addresses given to the LAN host (e.g. to play "another host" for conflicts). */
   extraLanHosts?: number;
 }
@@ -76,7 +78,10 @@ export class RouterNetns {
   private daemon: ChildProcess | null = null;
   private readonly children = new Set<ChildProcess>();
 
-  private constructor(id: string, dir: string, octet: number, extIp: string, extra: number) {
+  private readonly allowLowPorts: boolean;
+
+  private constructor(id: string, dir: string, octet: number, extIp: string, extra: number, allowLowPorts: boolean) {
+    this.allowLowPorts = allowLowPorts;
     this.wan = `${id}-wan`;
     this.rtr = `${id}-rtr`;
     this.lan = `${id}-lan`;
@@ -95,7 +100,7 @@ export class RouterNetns {
     const id = `ptc-${process.pid}-${n}`;
     const dir = await mkdtemp(join(tmpdir(), `${id}-`));
     const octet = 20 + ((process.pid * 7 + n) % 200);
-    const h = new RouterNetns(id, dir, octet, opts.extIp ?? '1.2.3.4', opts.extraLanHosts ?? 0);
+    const h = new RouterNetns(id, dir, octet, opts.extIp ?? '1.2.3.4', opts.extraLanHosts ?? 0, opts.allowLowPorts ?? true);
     t.after(() => h.destroy());
     await h.build();
     if (opts.daemon ?? true) await h.startDaemon();
@@ -167,8 +172,8 @@ export class RouterNetns {
       `presentation_url=http://${this.gatewayIp}/admin`,
       `lease_file=${join(this.dir, 'upnp.leases')}`,
       `uuid=${randomUUID()}`,
-      // Low ports too: the whole point is WAN 443/80.
-      `allow 1-65535 ${this.lanSubnet} 1-65535`,
+      // Low ports too (the whole point is WAN 443/80), unless the test plays a stricter router.
+      `allow ${this.allowLowPorts ? 1 : 1024}-65535 ${this.lanSubnet} 1-65535`,
       'deny 0-65535 0.0.0.0/0 0-65535',
       '',
     ].join('\n'));

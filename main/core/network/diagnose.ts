@@ -93,9 +93,12 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
   }
   for (const m of f.mappings ?? []) {
     if (m.state === 'conflict') {
-      out.push({ id: `mapping-conflict-${m.externalPort}`, severity: 'error', title: `WAN port ${m.externalPort} is forwarded to another device`,
-        detail: m.error ?? `The router already forwards port ${m.externalPort} to another device; Portico left it alone.`,
-        fix: `Remove or change that forward in ${router}, then press Retry.` });
+      out.push({ id: `mapping-conflict-${m.externalPort}`, severity: 'error',
+        title: m.owner ? `WAN port ${m.externalPort} is forwarded to another device (${m.owner})` : `WAN port ${m.externalPort} is not available to Portico`,
+        detail: m.error ?? `The router already forwards port ${m.externalPort} elsewhere; Portico left it alone.`,
+        fix: m.owner
+          ? `Remove or change the forward to ${m.owner} in ${router}, then press Retry.`
+          : `Look in ${router} for a forward of port ${m.externalPort} (remove it), or for a rule limiting automatic forwards to high ports (allow ${m.externalPort}); then press Retry — or forward it by hand.` });
     } else if (m.state === 'failed') {
       out.push({ id: `mapping-failed-${m.externalPort}`, severity: 'warning', title: `Could not open WAN port ${m.externalPort}`, detail: m.error ?? 'The router refused the mapping.', fix: `Forward TCP ${m.externalPort} to ${m.internalClient}:${m.internalPort} in ${router}.` });
     }

@@ -107,13 +107,13 @@ export class PcpClient implements PortMapper {
     try {
       r = await this.request(req, lifetime, nonce);
     } catch (e) {
-      if (e instanceof PcpError && e.resultCode === 11) throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is already in use on the router (PCP: ${e.message})`);
+      if (e instanceof PcpError && e.resultCode === 11) throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available (${e.message})`);
       throw e;
     }
     if (r.externalAddress) this.lastExternal = r.externalAddress;
     if (r.externalPort !== req.externalPort) {
       await this.request({ ...req, externalPort: r.externalPort }, 0, nonce).catch(() => {});
-      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is already in use on the router (PCP offered port ${r.externalPort} instead)`);
+      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available: the router offered port ${r.externalPort} instead over PCP (another device holds it, or the router does not allow this port)`);
     }
     return r;
   }

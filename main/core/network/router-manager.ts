@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../atomic-file.ts';
 import type { RouterMode } from '../../shared/config.ts';
 import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
 import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';
-import { UpnpClient } from './upnp-client.ts';
+import { UpnpClient, UpnpError } from './upnp-client.ts';
 import { NatPmpClient } from './nat-pmp-client.ts';
 import { PcpClient } from './pcp-client.ts';
 import { ssdpSearch } from './ssdp-search.ts';
@@ -154,7 +154,7 @@ export class RouterManager {
         const live = m.lookup ? await m.lookup(w.externalPort, 'TCP').catch(() => null) : undefined;
         if (live === undefined) st.mappings.push(own ? { ...base, state: 'mapped' } : { ...base, error: `WAN port ${w.externalPort} is not mapped by Portico (run \`portico serve\`, or forward it by hand)` });
         else if (live && live.internalClient === lan && live.internalPort === w.internalPort) st.mappings.push({ ...base, state: 'mapped' });
-        else if (live) st.mappings.push({ ...base, state: 'conflict', error: `WAN port ${w.externalPort}/TCP is forwarded to ${live.internalClient}:${live.internalPort}${live.description ? ` ("${live.description}")` : ''}, not to this machine's door (${lan}:${w.internalPort})` });
+        else if (live) st.mappings.push({ ...base, state: 'conflict', owner: live.internalClient, error: `WAN port ${w.externalPort}/TCP is forwarded to ${live.internalClient}:${live.internalPort}${live.description ? ` ("${live.description}")` : ''}, not to this machine's door (${lan}:${w.internalPort})` });
         else st.mappings.push({ ...base, error: `WAN port ${w.externalPort} is not forwarded on the router` });
       }
       const mapped = st.mappings.filter((x) => x.state === 'mapped').length;
@@ -300,7 +300,10 @@ export class RouterManager {
       await this.saveOwned();
       if (e instanceof MappingConflictError) {
         this.log.warn('port taken by another device; left alone', { externalPort: w.externalPort, owner: e.owner });
-        return { ...base, state: 'conflict', error: `${e.message}. Portico left it alone. Remove that forward in the router's settings (or stop the program on that device that asked for it), then press Retry — or set door.publicHttpsPort to a free port.` };
+        return { ...base, state: 'conflict', ...(e.owner ? { owner: e.owner } : {}), error: `${e.message}. Portico left it alone. Remove that forward in the router's settings (or stop the program on that device that asked for it), then press Retry — or set door.publicHttpsPort to a free port.` };
+      }
+      if (e instanceof UpnpError && e.code === 606) {
+        return { ...base, state: 'failed', error: `the router refuses to open WAN port ${w.externalPort} through UPnP (606 Action not authorized; many routers allow UPnP only for ports 1024 and up). Allow it in the router's UPnP settings and press Retry, or forward it by hand (see the rows below).` };
       }
       return { ...base, state: 'failed', error: `mapping WAN port ${w.externalPort} to ${lan}:${w.internalPort} over ${mapper.protocol} failed: ${(e as Error).message}. Press Retry, or forward the port by hand (see the rows below).` };
     }

@@ -11,7 +11,7 @@ export interface UdpExchangeOptions {
  * RFC's doubling schedule. Also reports our own address on the path to the host (PCP needs it).
  */
 export function udpExchange<T>(host: string, port: number, build: (localAddress: string) => Buffer, accept: (msg: Buffer) => T | undefined, opts: UdpExchangeOptions = {}): Promise<T> {
-  const waits = opts.waitsMs ?? [250, 500, 1000];
+  const waits = opts.waitsMs ?? [250, 500, 1000, 2000];
   return new Promise<T>((resolve, reject) => {
     const s = createSocket('udp4');
     let timer: NodeJS.Timeout | undefined;

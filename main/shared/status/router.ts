@@ -8,6 +8,8 @@ export interface PortMappingStatus {
   state: 'mapped' | 'failed' | 'conflict' | 'manual';
   expiresAt?: string;
   error?: string;
+  /** For a conflict: the LAN address that holds the port, when the router tells (UPnP). */
+  owner?: string;
 }
 export interface Finding {
   id: string;

@@ -81,8 +81,13 @@ test('router with no UPnP, NAT-PMP or PCP; conflicts; unknown public address; no
   const f = one({ ...base, protocols: { upnp: false, pcp: false, natpmp: false } }, 'no-port-mapping');
   assert.match(f.fix!, /UPnP.*http:\/\/192\.168\.1\.1\/.*443 and 80 to 192\.168\.1\.10/);
   assert.ok(!ids({ ...base, routerMode: 'manual', protocols: { upnp: false, pcp: false, natpmp: false } }).includes('no-port-mapping'), 'manual mode asked for it');
-  const c = one({ ...base, mappings: [{ protocol: 'upnp', externalPort: 443, internalPort: 8443, internalClient: '192.168.1.10', transport: 'TCP', state: 'conflict', error: 'WAN port 443/TCP is already forwarded to 192.168.1.20:443' }] }, 'mapping-conflict-443');
-  assert.match(c.detail, /192\.168\.1\.20/);
+  const c = one({ ...base, mappings: [{ protocol: 'upnp', externalPort: 443, internalPort: 8443, internalClient: '192.168.1.10', transport: 'TCP', state: 'conflict', owner: '192.168.1.20', error: 'WAN port 443/TCP is already forwarded to 192.168.1.20:443' }] }, 'mapping-conflict-443');
+  assert.match(c.title, /another device \(192\.168\.1\.20\)/);
+  assert.match(c.fix!, /forward to 192\.168\.1\.20/);
+  const anon = one({ ...base, mappings: [{ protocol: 'natpmp', externalPort: 80, internalPort: 8080, internalClient: '192.168.1.10', transport: 'TCP', state: 'conflict', error: 'WAN port 80/TCP is not available' }] }, 'mapping-conflict-80');
+  assert.match(anon.title, /not available/);
+  assert.match(anon.fix!, /high ports/);
+  assert.match(one({ ...base, mappings: [{ protocol: 'upnp', externalPort: 80, internalPort: 8080, internalClient: '192.168.1.10', transport: 'TCP', state: 'failed', error: 'the router refused the mapping (501 Action Failed)' }] }, 'mapping-failed-80').fix!, /TCP 80 to 192\.168\.1\.10:8080/);
   assert.match(one({ ...base, publicAddress: null, publicAddressError: 'STUN x: timeout' }, 'public-ip-unknown').detail, /timeout/);
   assert.equal(one({ ...base, gateway: null }, 'no-gateway').severity, 'error');
 });

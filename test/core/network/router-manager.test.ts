@@ -66,7 +66,10 @@ for (const mode of ['upnp', 'natpmp', 'pcp'] as const) {
     const m443 = s.mappings.find((m) => m.externalPort === 443)!;
     assert.equal(m443.state, 'conflict');
     assert.match(m443.error!, /443/);
-    if (mode === 'upnp') assert.match(m443.error!, new RegExp(`${other.replace(/\./g, '\\.')}:9443`), 'UPnP names the owner');
+    if (mode === 'upnp') {
+      assert.match(m443.error!, new RegExp(`${other.replace(/\./g, '\\.')}:9443`), 'UPnP names the owner');
+      assert.equal(m443.owner, other);
+    }
     assert.match(m443.error!, /left it alone.*Retry/);
     assert.deepEqual(s.manual?.map((r) => [r.externalPort, r.internalClient, r.internalPort]), [[443, h.lanIp, 8443]]);
     assert.equal(s.mappings.find((m) => m.externalPort === 80)!.state, 'mapped');
@@ -126,4 +129,25 @@ test('IGDv2 AddAnyPortMapping: the router offers a free port when the one asked 
   const table = await h.routerTable();
   assert.ok(table.some((r) => r.externalPort === got && r.client === h.lanIp && r.internalPort === 8443), JSON.stringify(table));
   assert.ok(table.some((r) => r.externalPort === 18000 && r.client === h.otherLanIps[0]));
+});
+
+test('a router that allows automatic forwards only for ports 1024+ (Debian\'s default): refused, reported, manual rows', async (t) => {
+  const h = await RouterNetns.create(t, { allowLowPorts: false });
+  const w = await h.worker(h.lan, WORKER);
+  for (const mode of ['upnp', 'natpmp'] as const) {
+    const s = await w.call<RouterStatus>('startManager', { mode, dataDir: await tmpDir(t), doors: { https: 8443, http: 8080 }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null,
+      // miniupnpd takes ~0.5 s to find the port it offers instead (it walks up to 1024).
+      udpWaitsMs: [250, 500, 1000, 2000] });
+    assert.equal(s.state, 'error', mode);
+    if (mode === 'upnp') {
+      assert.deepEqual(s.mappings.map((m) => m.state), ['failed', 'failed']);
+      assert.match(s.mappings[0]!.error!, /refuses to open WAN port 443 through UPnP \(606.*1024 and up/);
+    } else {
+      assert.deepEqual(s.mappings.map((m) => m.state), ['conflict', 'conflict'], JSON.stringify(s.mappings));
+      assert.match(s.mappings[0]!.error!, /WAN port 443\/TCP is not available: the router offered port \d+ instead over NAT-PMP/);
+    }
+    assert.deepEqual(s.manual?.map((r) => [r.externalPort, r.internalClient, r.internalPort]), [[443, h.lanIp, 8443], [80, h.lanIp, 8080]]);
+    assert.deepEqual(await h.routerTable(), [], 'no stray mapping on another port');
+    await w.call('stopManager');
+  }
 });
