@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
 import { errorPage } from './error-page.ts';
+import { HstsInjector } from './hsts-injector.ts';
 
 /** Live counters of one route, shared by all its connections (read by Door.getStatus). */
 export interface RouteCounters { openConnections: number; requests: number; bytesIn: number; bytesOut: number }
@@ -48,11 +49,15 @@ export class HttpProxyConnection {
   private readonly clientIp: string;
   private finished = false;
   private lastActivity = Date.now();
+  private waitingForDrain = false;
+  /** Only with door.hsts: follows response framing to add the header to each response head. */
+  private readonly hstsInjector: HstsInjector | null;
 
   constructor(o: HttpProxyConnectionOptions) {
     this.o = o;
     this.client = o.client;
     this.clientIp = normalizeIp(o.client.remoteAddress);
+    this.hstsInjector = o.hsts ? new HstsInjector() : null;
     o.counters.openConnections++;
     this.client.on('data', (c: Buffer) => this.onClientData(c));
     this.client.on('end', () => this.onClientEnd());
@@ -99,6 +104,7 @@ export class HttpProxyConnection {
           this.clearHeadTimer();
           off += r.size;
           this.o.counters.requests++;
+          this.hstsInjector?.onRequest(r.method);
           if (!this.sendUp(this.rewrite(r))) return;
           if (r.upgrade) {
             this.state = { kind: 'upgrade-pending', seen: '' };
@@ -170,9 +176,13 @@ export class HttpProxyConnection {
   private sendUp(b: Buffer): boolean {
     if (this.state.kind === 'closed') return false;
     const up = this.upstream ?? this.openUpstream();
-    if (b.length > 0 && !up.write(b)) {
+    if (b.length > 0 && !up.write(b) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
       this.client.pause();
-      up.once('drain', () => { if (this.state.kind !== 'upgrade-pending') this.client.resume(); });
+      up.once('drain', () => {
+        this.waitingForDrain = false;
+        if (this.state.kind !== 'upgrade-pending') this.client.resume();
+      });
     }
     return true;
   }
@@ -208,7 +218,10 @@ export class HttpProxyConnection {
     this.clearResponseTimer();
     const st = this.state;
     if (st.kind === 'upgrade-pending') this.checkUpgrade(st, c);
-    if (!this.client.write(c)) {
+    let flowing = true;
+    if (this.hstsInjector) for (const part of this.hstsInjector.feed(c)) flowing = this.client.write(part) && flowing;
+    else flowing = this.client.write(c);
+    if (!flowing) {
       this.upstream!.pause();
       this.client.once('drain', () => this.upstream?.resume());
     }
@@ -220,7 +233,7 @@ export class HttpProxyConnection {
     const held = this.pending;
     this.pending = null;
     this.state = RESPONSE_101.test(st.seen) ? { kind: 'tunnel' } : { kind: 'head' };
-    this.client.resume();
+    if (!this.waitingForDrain) this.client.resume();
     if (held) this.process(held);
   }
 
@@ -236,7 +249,9 @@ export class HttpProxyConnection {
     this.headTimer = setTimeout(() => {
       this.headTimer = null;
       this.o.countError('head-timeout');
-      this.reject(408, 'the request head did not arrive in time');
+      // A connection opened and never used (browsers pre-connect) just closes; a head cut short gets a 408.
+      if (this.pending) this.reject(408, 'the request head did not arrive in time');
+      else this.close();
     }, this.o.timeouts.headMs);
   }
 

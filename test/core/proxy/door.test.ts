@@ -359,3 +359,23 @@ test('graceful stop: an in-flight response finishes, new connections are refused
   assert.ok(Date.now() - t < 2000, `stop took ${Date.now() - t} ms`);
   await assert.rejects(tlsTo(p, { servername: DOMAIN }));
 });
+
+test('door.hsts: every proxied response carries Strict-Transport-Security; bodies and websockets still work', async () => {
+  const d = new Door({ bind: '127.0.0.1', httpsPorts: [0], httpPort: null, publicHttpsPort: 443, hsts: true, routes: [{ host: DOMAIN, upstream: `http://127.0.0.1:${port(echo)}` }], passthrough: { host: '127.0.0.1', port: 1 }, challenges, logger: silentLogger });
+  d.setCertificate([DOMAIN], placeholder, 'placeholder');
+  await d.start();
+  try {
+    const p = d.ports().https[0]!;
+    const r = await run('curl', ['-sk', '-D', '-', '--resolve', `${DOMAIN}:${p}:127.0.0.1`, `https://${DOMAIN}:${p}/a`, `https://${DOMAIN}:${p}/b`, '-X', 'POST', '-d', 'x=1']);
+    assert.equal((r.stdout.match(/^Strict-Transport-Security: max-age=31536000\r$/gim) ?? []).length, 2, r.stdout);
+    assert.equal((r.stdout.match(/"bodyBytes":3/g) ?? []).length, 2);
+    const tlsOpts = { servername: DOMAIN, headers: { Host: DOMAIN }, rejectUnauthorized: false } as WebSocket.ClientOptions;
+    const ws = new WebSocket(`wss://127.0.0.1:${p}/:/websockets/notifications`, tlsOpts);
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+    const echoed = await new Promise<string>((resolve) => { ws.once('message', (m) => resolve(String(m))); ws.send('still works'); });
+    assert.equal(echoed, 'still works');
+    ws.close();
+  } finally {
+    await d.stop(100);
+  }
+});

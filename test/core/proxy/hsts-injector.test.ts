@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HstsInjector, HSTS_HEADER } from '../../../main/core/proxy/hsts-injector.ts';
+
+const RESPONSES = [
+  'HTTP/1.1 100 Continue\r\n\r\n',
+  'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+  'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nHTTP\r\n0\r\n\r\n',
+  'HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n', // answer to HEAD: no body
+  'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n',
+  'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/10\r\nContent-Length: 4\r\nStrict-Transport-Security: max-age=1\r\n\r\n\r\n\r\n',
+];
+const METHODS = ['POST', 'GET', 'HEAD', 'GET', 'GET'];
+const stream = Buffer.from(RESPONSES.join(''), 'latin1');
+
+test('HSTS added to every final response head, bodies untouched, however the bytes are split', () => {
+  for (let split = 1; split < stream.length; split += 3) {
+    const h = new HstsInjector();
+    METHODS.forEach((m) => h.onRequest(m));
+    const out = Buffer.concat([...h.feed(stream.subarray(0, split)), ...h.feed(stream.subarray(split))]).toString('latin1');
+    const want = RESPONSES.map((r, i) => (i === 0 || i === 5 ? r : r.replace('\r\n\r\n', `\r\n${HSTS_HEADER}\r\n\r\n`))).join('');
+    assert.equal(out, want, `split ${split}`);
+  }
+});
+
+test('a 101 or a body to the end of the connection turns into a raw pass-through', () => {
+  const h = new HstsInjector();
+  h.onRequest('GET');
+  const out = Buffer.concat(h.feed(Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  assert.equal(out, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n');
+  const c = new HstsInjector();
+  c.onRequest('GET');
+  const o2 = Buffer.concat(c.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  assert.equal(o2, `HTTP/1.0 200 OK\r\n${HSTS_HEADER}\r\n\r\nHTTP/1.1 200 OK\r\n\r\n`);
+});
