@@ -259,7 +259,7 @@ export class RouterManager {
   }
 
   private async findUpnp(gateway: string): Promise<UpnpClient | null> {
-    const urls = this.o.upnpDescriptionUrl ? [this.o.upnpDescriptionUrl] : (await ssdpSearch({ timeoutMs: this.o.ssdpTimeoutMs ?? 1500 }))
+    const urls = this.o.upnpDescriptionUrl ? [this.o.upnpDescriptionUrl] : (await ssdpSearch({ timeoutMs: this.o.ssdpTimeoutMs ?? 2000, until: (a) => a.from === gateway }))
       // Prefer the answer from our own gateway (another UPnP box on the LAN is not our router).
       .sort((a, b) => Number(b.from === gateway) - Number(a.from === gateway)).map((a) => a.location);
     for (const url of urls) {
