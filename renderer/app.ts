@@ -116,6 +116,11 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
     model.events = [e, ...model.events].slice(0, 200);
     (view as ReturnType<typeof renderDashboard> | undefined)?.onEvent?.(e);
   });
+  // The fragment is our router, so the skip link moves focus itself instead of changing the hash.
+  document.querySelector('.skip-link')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
   window.addEventListener('hashchange', route);
   route();
 }

@@ -22,6 +22,7 @@ const token = randomBytes(24).toString('base64url');
 
 let browser: Browser;
 let dir: string;
+const servers = new Map<number, UiServer>();
 
 before(async () => {
   dir = await mkdtemp(`${tmpdir()}/portico-renderer-`);
@@ -41,13 +42,14 @@ after(async () => {
 });
 
 /** The real headless UiServer (token, SSE) in front of a stand-in service, one per test. */
-async function serve(t: TestContext, service: StandInService): Promise<string> {
+async function serve(t: TestContext, service: StandInService, port = 0): Promise<string> {
   const server = new UiServer({
-    port: 0, staticDir: dir, token, logger: silentLogger, handlers: service.handlers(),
+    port, staticDir: dir, token, logger: silentLogger, handlers: service.handlers(),
     getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus, onDidAddEvent: service.onDidAddEvent, heartbeatMs: 60_000,
   });
   await server.start();
   t.after(() => server.stop());
+  servers.set(server.port, server);
   return `http://127.0.0.1:${server.port}`;
 }
 
@@ -261,6 +263,13 @@ test('keyboard: the step list and buttons are reachable with Tab and show a focu
     assert.notEqual(outline, 'none', `${id} has a visible focus ring`);
   }
   for (const id of ['nav-wizard', 'nav-dashboard', 'step-link-plex', 'step-link-verify', 'welcome-start']) assert.ok(reached.has(id), `${id} reachable by keyboard (reached: ${[...reached].join(', ')})`);
+  // The skip link jumps to the content without leaving the step (the fragment is the router).
+  await page.reload();
+  await step(page, 'welcome');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate('document.activeElement.id'), 'main');
+  assert.equal(await page.getByTestId('step-welcome').count(), 1);
 });
 
 test('without a valid session token the page says to open the link from `portico serve`', async (t) => {
@@ -309,4 +318,19 @@ test('failure paths: PMS down and the CA refusing each show their fix, and recov
   assert.deepEqual(service.config.domains, domainsBefore, 'the failures changed no settings');
   assert.equal(service.wizard.completed.length, 7, 'and no progress was lost');
   assert.deepEqual(cspErrors, []);
+});
+
+test('a dropped service connection is shown, and the page catches up when the service is back', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const port = Number(new URL(base).port);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  await servers.get(port)!.stop();
+  await page.getByTestId('link-status').getByText('Connection to Portico lost').waitFor();
+  // While away, Plex went down; the page must learn it from the status it fetches on reconnect.
+  service.update((s) => { s.plex.state = 'unreachable'; });
+  await serve(t, service, port);
+  await page.locator('[data-testid="health-card"][data-state="error"]').waitFor({ timeout: 15_000 });
+  assert.equal((await page.getByTestId('link-status').textContent())?.trim(), '');
 });
