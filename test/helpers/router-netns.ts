@@ -24,6 +24,12 @@ export interface RouterNetnsOptions {
   extIp?: string;
   /** Start miniupnpd right away. [true] */
   daemon?: boolean;
+  /**
+   * Put a provider NAT (carrier-grade NAT) between the router and the internet: an `isp`
+   * namespace that source-NATs everything to this address, so the router's WAN address and the
+   * address the internet sees differ.
+   */
+  upstreamNat?: string;
   /** Let UPnP/NAT-PMP/PCP map WAN ports below 1024 (many routers, and Debian's default config, don't). [true] */
   allowLowPorts?: boolean;
   /** Extra addresses given to the LAN host (e.g. to play "another host" for conflicts). */
@@ -53,7 +59,7 @@ async function must(cmd: string, args: string[]): Promise<string> {
 async function sweepStale(): Promise<void> {
   const list = await run('ip', ['netns', 'list']);
   for (const line of list.stdout.split('\n')) {
-    const m = /^(ptc-(\d+)-\d+-(?:wan|rtr|lan))\b/.exec(line);
+    const m = /^(ptc-(\d+)-\d+-(?:wan|rtr|lan|isp))\b/.exec(line);
     if (!m) continue;
     const pid = Number(m[2]);
     let alive = true;
@@ -69,7 +75,11 @@ export class RouterNetns {
   readonly extIp: string;
   /** Router address on the WAN link (the "ISP side"). */
   readonly wanRouterIp = '10.99.0.1';
-  readonly wanHostIp = '10.99.0.2';
+  /** The internet host (STUN server, WAN client). 10.98.0.2 behind a provider NAT. */
+  readonly wanHostIp: string;
+  /** The provider-NAT namespace, when `upstreamNat` is set. */
+  readonly isp: string | null;
+  readonly upstreamNat: string | null;
   readonly lanSubnet: string;
   readonly gatewayIp: string;
   readonly lanIp: string;
@@ -80,8 +90,11 @@ export class RouterNetns {
 
   private readonly allowLowPorts: boolean;
 
-  private constructor(id: string, dir: string, octet: number, extIp: string, extra: number, allowLowPorts: boolean) {
+  private constructor(id: string, dir: string, octet: number, extIp: string, extra: number, allowLowPorts: boolean, upstreamNat: string | null) {
     this.allowLowPorts = allowLowPorts;
+    this.upstreamNat = upstreamNat;
+    this.isp = upstreamNat ? `${id}-isp` : null;
+    this.wanHostIp = upstreamNat ? '10.98.0.2' : '10.99.0.2';
     this.wan = `${id}-wan`;
     this.rtr = `${id}-rtr`;
     this.lan = `${id}-lan`;
@@ -100,7 +113,7 @@ export class RouterNetns {
     const id = `ptc-${process.pid}-${n}`;
     const dir = await mkdtemp(join(tmpdir(), `${id}-`));
     const octet = 20 + ((process.pid * 7 + n) % 200);
-    const h = new RouterNetns(id, dir, octet, opts.extIp ?? '1.2.3.4', opts.extraLanHosts ?? 0, opts.allowLowPorts ?? true);
+    const h = new RouterNetns(id, dir, octet, opts.extIp ?? '1.2.3.4', opts.extraLanHosts ?? 0, opts.allowLowPorts ?? true, opts.upstreamNat ?? null);
     t.after(() => h.destroy());
     await h.build();
     if (opts.daemon ?? true) await h.startDaemon();
@@ -108,17 +121,26 @@ export class RouterNetns {
   }
 
   private async build(): Promise<void> {
-    for (const ns of [this.wan, this.rtr, this.lan]) {
+    for (const ns of this.namespaces()) {
       await must('ip', ['netns', 'add', ns]);
       await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    await must('ip', ['link', 'add', 'ext0', 'netns', this.rtr, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', this.wan]);
+    // Router WAN side: straight to the internet, or to the provider's NAT first.
+    await must('ip', ['link', 'add', 'ext0', 'netns', this.rtr, 'type', 'veth', 'peer', 'name', this.isp ? 'in0' : 'wan0', 'netns', this.isp ?? this.wan]);
+    if (this.isp) await must('ip', ['link', 'add', 'out0', 'netns', this.isp, 'type', 'veth', 'peer', 'name', 'wan0', 'netns', this.wan]);
     await must('ip', ['link', 'add', 'int0', 'netns', this.rtr, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', this.lan]);
     const prefix = this.lanSubnet.replace(/\.0\/24$/, '');
     const cmds: [string, string[]][] = [
       [this.rtr, ['addr', 'add', `${this.wanRouterIp}/24`, 'dev', 'ext0']],
       [this.rtr, ['addr', 'add', `${this.extIp}/32`, 'dev', 'ext0']],
       [this.rtr, ['addr', 'add', `${prefix}.1/24`, 'dev', 'int0']],
+      ...(this.isp ? [
+        [this.isp, ['addr', 'add', '10.99.0.2/24', 'dev', 'in0']],
+        [this.isp, ['addr', 'add', '10.98.0.1/24', 'dev', 'out0']],
+        [this.isp, ['addr', 'add', `${this.upstreamNat}/32`, 'dev', 'out0']],
+        [this.isp, ['link', 'set', 'in0', 'up']],
+        [this.isp, ['link', 'set', 'out0', 'up']],
+      ] as [string, string[]][] : []),
       [this.wan, ['addr', 'add', `${this.wanHostIp}/24`, 'dev', 'wan0']],
       [this.lan, ['addr', 'add', `${this.lanIp}/24`, 'dev', 'lan0']],
       ...this.otherLanIps.map((ip): [string, string[]] => [this.lan, ['addr', 'add', `${ip}/24`, 'dev', 'lan0']]),
@@ -127,9 +149,19 @@ export class RouterNetns {
       [this.wan, ['link', 'set', 'wan0', 'up']],
       [this.lan, ['link', 'set', 'lan0', 'up']],
       [this.lan, ['route', 'add', 'default', 'via', this.gatewayIp]],
-      [this.wan, ['route', 'add', `${this.extIp}/32`, 'via', this.wanRouterIp]],
+      ...(this.isp ? [
+        [this.rtr, ['route', 'add', 'default', 'via', '10.99.0.2']],
+        [this.isp, ['route', 'add', `${this.extIp}/32`, 'via', this.wanRouterIp]],
+        [this.wan, ['route', 'add', `${this.upstreamNat}/32`, 'via', '10.98.0.1']],
+      ] as [string, string[]][] : [[this.wan, ['route', 'add', `${this.extIp}/32`, 'via', this.wanRouterIp]] as [string, string[]]]),
     ];
     for (const [ns, args] of cmds) await must('ip', ['-n', ns, ...args]);
+    if (this.isp) {
+      await must('ip', ['netns', 'exec', this.isp, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      const ispNft = join(this.dir, 'isp.nft');
+      await writeFile(ispNft, `table ip cgnat {\n  chain postrouting {\n    type nat hook postrouting priority 100; policy accept;\n    oifname "out0" snat to ${this.upstreamNat}\n  }\n}\n`);
+      await must('ip', ['netns', 'exec', this.isp, 'nft', '-f', ispNft]);
+    }
     await must('ip', ['netns', 'exec', this.rtr, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     const nft = join(this.dir, 'miniupnpd.nft');
     // Like a home router: LAN traffic leaves with the public address (source NAT).
@@ -177,6 +209,10 @@ export class RouterNetns {
       'deny 0-65535 0.0.0.0/0 0-65535',
       '',
     ].join('\n'));
+  }
+
+  private namespaces(): string[] {
+    return [this.wan, this.rtr, this.lan, ...(this.isp ? [this.isp] : [])];
   }
 
   get rootDescUrl(): string { return `http://${this.gatewayIp}:5555/rootDesc.xml`; }
@@ -303,7 +339,7 @@ export class RouterNetns {
   async destroy(): Promise<void> {
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
     await this.stopDaemon();
-    for (const ns of [this.wan, this.rtr, this.lan]) await run('ip', ['netns', 'del', ns]);
+    for (const ns of this.namespaces()) await run('ip', ['netns', 'del', ns]);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

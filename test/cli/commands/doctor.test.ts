@@ -57,3 +57,26 @@ test('portico doctor: mapping state, addresses, hairpin, manual rows; text and -
   await w.call('stopManager');
   assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client]), [[80, h.otherLanIps[0]]], 'doctor changed nothing; stop removed only ours');
 });
+
+test('portico doctor behind a provider NAT: the router\'s WAN address is not the public one -> CGNAT', async (t) => {
+  const h = await RouterNetns.create(t, { upstreamNat: '5.6.7.8' });
+  const dir = await tmpDir(t);
+  const stun = h.spawnNode(h.wan, join(FIX, 'wan-stun.ts'));
+  await waitForLine(stun, /stun listening/);
+  const w = await h.worker(h.lan, join(FIX, 'lan-worker.ts'));
+  const config = join(dir, 'portico.json');
+  await writeFile(config, JSON.stringify({
+    domains: ['plex.example.test'], dataDir: dir, door: { httpsPorts: [8443], httpPort: 8080 },
+    dns: { resolver: '127.0.0.1:53' }, publicIp: { stunServer: `${h.wanHostIp}:3478` },
+  }));
+  const j = await w.call<{ code: number; out: string[]; err: string[] }>('doctorCli', ['--json', '--config', config]);
+  const report = JSON.parse(j.out.join('\n')) as DoctorReport;
+  assert.equal(j.code, 1);
+  assert.equal(report.facts.gatewayExternalAddress, h.extIp);
+  assert.equal(report.facts.publicAddress, '5.6.7.8', 'STUN saw the provider NAT\'s address');
+  const f = report.findings.find((x) => x.id === 'cgnat');
+  assert.ok(f, JSON.stringify(report.findings));
+  assert.match(f.detail, /1\.2\.3\.4.*5\.6\.7\.8/);
+  assert.deepEqual(report.router.mappings.map((m) => [m.externalPort, m.state]), [[443, 'failed'], [80, 'failed']], 'doctor only looks: nothing mapped');
+  assert.deepEqual(await h.routerTable(), []);
+});
