@@ -154,7 +154,7 @@ test('HTTP door: answers http-01 from the store, redirects everything else to ht
   assert.equal(r.stdout, `301 https://${DOMAIN}/web/index.html?a=b`);
 });
 
-test('TLS: session resumption works (TLS 1.3 ticket), TLS 1.1 is refused', async () => {
+test('TLS: session resumption works (TLS 1.3 and 1.2 tickets), TLS 1.1 is refused', async () => {
   const first = await tlsTo(https, { servername: DOMAIN });
   const session = await new Promise<Buffer>((resolve) => { first.once('session', resolve); first.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n'); });
   first.destroy();
@@ -162,6 +162,14 @@ test('TLS: session resumption works (TLS 1.3 ticket), TLS 1.1 is refused', async
   assert.equal(second.isSessionReused(), true);
   second.destroy();
   await assert.rejects(tlsTo(https, { servername: DOMAIN, minVersion: 'TLSv1', maxVersion: 'TLSv1.1' }));
+  // TLS 1.2 resumes too (session ticket)
+  const a = await tlsTo(https, { servername: DOMAIN, maxVersion: 'TLSv1.2' });
+  assert.equal(a.getProtocol(), 'TLSv1.2');
+  const s12 = a.getSession()!;
+  a.destroy();
+  const b = await tlsTo(https, { servername: DOMAIN, maxVersion: 'TLSv1.2', session: s12 });
+  assert.equal(b.isSessionReused(), true);
+  b.destroy();
 });
 
 test('websocket echo through the door', async () => {
@@ -262,10 +270,13 @@ test('2,000 idle connections do not stop a new client being served', async () =>
     s.on('error', () => resolve());
     idle.push(s);
   })));
+  let closed = 0;
+  idle.forEach((s) => s.once('close', () => closed++));
   const started = Date.now();
   const r = await curl(['-o', '/dev/null', '-w', '%{http_code}', `https://${DOMAIN}:${https}/`]);
   assert.equal(r.stdout, '200');
   assert.ok(Date.now() - started < 2000);
+  assert.ok(closed < 100, `the idle connections were still open while the new client was served (${closed} closed)`);
   idle.forEach((s) => s.destroy());
 });
 
