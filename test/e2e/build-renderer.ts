@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -13,5 +13,7 @@ export async function buildRenderer(outDir: string): Promise<string> {
   await build({ entryPoints: [join(ROOT, 'renderer/app.ts')], bundle: true, format: 'esm', target: 'chrome120', outfile: join(outDir, 'app.js'), logLevel: 'warning' });
   for (const f of ['index.html', 'styles.css']) if (existsSync(join(ROOT, 'renderer', f))) cpSync(join(ROOT, 'renderer', f), join(outDir, f));
   if (existsSync(join(ROOT, 'renderer/assets'))) cpSync(join(ROOT, 'renderer/assets'), join(outDir, 'assets'), { recursive: true });
+  // esbuild keeps a helper process alive for further builds; a long-running service wants none.
+  await stop();
   return outDir;
 }
