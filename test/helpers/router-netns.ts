@@ -108,6 +108,7 @@ export class RouterNetns {
 
   /** Build the namespaces (and start miniupnpd); everything is removed in t.after, even on failure. */
   static async create(t: Pick<TestContext, 'after'>, opts: RouterNetnsOptions = {}): Promise<RouterNetns> {
+    if (process.getuid?.() !== 0) throw new Error('router tests build network namespaces and need root (CI runs as root); run them with sudo');
     await sweepStale();
     const n = ++counter;
     const id = `ptc-${process.pid}-${n}`;
