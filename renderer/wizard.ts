@@ -35,7 +35,7 @@ export interface StepView {
 
 interface StepDef { title: string; short: string; intro: string; render: (ctx: StepContext) => StepView; needs: string }
 
-export const STEP_DEFS: Record<WizardStep, StepDef> = {
+const STEP_DEFS: Record<WizardStep, StepDef> = {
   welcome: { title: 'Welcome', short: 'Welcome', intro: 'Portico gives your Plex Media Server its own address with a real HTTPS certificate, such as https://plex.example.com.', render: welcomeStep, needs: 'Choose "Start setup" to begin.' },
   plex: { title: 'Find Plex Media Server', short: 'Plex', intro: 'Portico looks for Plex Media Server on this computer and needs your permission to change its settings.', render: plexStep, needs: 'Continue is available once Plex Media Server is found and Portico is signed in.' },
   domain: { title: 'Choose your domain', short: 'Domain', intro: 'The name people will use to reach your Plex, and how its DNS record is kept up to date.', render: domainStep, needs: 'Continue is available once the domain is saved.' },
