@@ -5,6 +5,9 @@
  * must not hammer them): a change inside that window is written when the window ends.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.ts';
 import type { Clock, Timer } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { DnsProvider } from '../dns/dns-provider.ts';
@@ -22,9 +25,13 @@ export interface DdnsUpdaterOptions {
   checkEveryMs?: number;
   /** Least time between two updates. [10 min] */
   minIntervalMs?: number;
-  /** What DNS is known to hold already (e.g. from the last run), so a start does not rewrite it. */
+  /** What DNS is known to hold already, so a start does not rewrite it. */
   knownAddress?: string | null;
+  /** Remember the address written (and when) in `<dataDir>/ddns-state.json` across restarts. */
+  dataDir?: string;
 }
+
+const STATE_FILE = 'ddns-state.json';
 
 export class DdnsUpdater {
   private readonly o: DdnsUpdaterOptions;
@@ -34,7 +41,7 @@ export class DdnsUpdater {
   private lastUpdateAt: number | null = null;
   private timer: Timer | null = null;
   private running = false;
-  private chain: Promise<DdnsStatus> = Promise.resolve(this.status);
+  private chain: Promise<DdnsStatus>;
   private readonly listeners = new Set<(s: DdnsStatus) => void>();
 
   constructor(opts: DdnsUpdaterOptions) {
@@ -42,6 +49,20 @@ export class DdnsUpdater {
     this.log = opts.logger.child('ddns');
     this.written = opts.knownAddress ?? null;
     if (this.written) this.status = { state: 'idle', address: this.written };
+    this.chain = opts.dataDir ? this.loadState(opts.dataDir) : Promise.resolve(this.status);
+  }
+
+  private async loadState(dir: string): Promise<DdnsStatus> {
+    try {
+      const j = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { names?: string[]; address?: string; lastUpdate?: string };
+      // Only trust it for the same names: a changed domain list must be written afresh.
+      if (j.address && JSON.stringify(j.names) === JSON.stringify(this.o.names)) {
+        this.written = j.address;
+        this.lastUpdateAt = j.lastUpdate ? Date.parse(j.lastUpdate) : null;
+        this.status = { state: 'idle', address: j.address, ...(j.lastUpdate ? { lastUpdate: j.lastUpdate } : {}) };
+      }
+    } catch { /* first run, or unreadable: write on the first check */ }
+    return this.status;
   }
 
   getStatus(): DdnsStatus { return { ...this.status }; }
@@ -115,6 +136,10 @@ export class DdnsUpdater {
       }
     }
     this.written = addr;
+    if (this.o.dataDir) {
+      await writeFileAtomic(join(this.o.dataDir, STATE_FILE), JSON.stringify({ names: this.o.names, address: addr, lastUpdate: new Date(now).toISOString() }) + '\n')
+        .catch((e: Error) => this.log.warn('could not save the dynamic DNS state; the next start will write the record again', { error: e.message }));
+    }
     this.log.info('dynamic DNS updated', { names: this.o.names, type, address: addr });
     this.set({ state: 'updated', address: addr, lastUpdate: new Date(now).toISOString() });
     this.arm(every);

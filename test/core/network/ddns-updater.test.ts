@@ -12,6 +12,7 @@ import { Rfc2136 } from '../../../main/core/dns/rfc2136.ts';
 import { DdnsUpdater } from '../../../main/core/network/ddns-updater.ts';
 import { StunPublicIp } from '../../../main/core/network/stun-public-ip.ts';
 import type { DdnsStatus } from '../../../main/shared/status/router.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
 
 test('an address change triggers exactly one RFC 2136 update; changes are rate-limited', async (t) => {
   const bind = await startBind();
@@ -24,7 +25,9 @@ test('an address change triggers exactly one RFC 2136 update; changes are rate-l
   const provider = { setAddresses: (n: string, type: 'A' | 'AAAA', v: string[]) => { sent.push(`${n} ${type} ${v.join(',')}`); return dns.setAddresses(n, type, v); } };
   const stunIp = new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] });
   const clock = new ManualClock();
-  const u = new DdnsUpdater({ names: [name], provider, publicAddress: () => stunIp.lookup(), clock, logger: silentLogger, checkEveryMs: 60_000, minIntervalMs: 600_000 });
+  const dataDir = await tmpDir(t);
+  const opts = { names: [name], provider, publicAddress: () => stunIp.lookup(), clock, logger: silentLogger, checkEveryMs: 60_000, minIntervalMs: 600_000, dataDir };
+  const u = new DdnsUpdater(opts);
   t.after(() => u.stop());
   const events: DdnsStatus[] = [];
   u.onDidChange((s) => events.push(s));
@@ -63,6 +66,13 @@ test('an address change triggers exactly one RFC 2136 update; changes are rate-l
   assert.equal(s.address, '198.51.100.9');
   assert.equal(sent.length, 3);
   assert.deepEqual(bind.query(name, 'A'), ['198.51.100.9']);
+
+  // A restart (new updater, same dataDir) knows what DNS holds: no rewrite.
+  u.stop();
+  const again = new DdnsUpdater(opts);
+  t.after(() => again.stop());
+  assert.equal((await again.start()).address, '198.51.100.9');
+  assert.equal(sent.length, 3);
 });
 
 test('a refused update is reported with what failed and the fix, and DNS is left unchanged', async (t) => {
