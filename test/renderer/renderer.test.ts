@@ -333,3 +333,11 @@ test('a dropped service connection is shown, and the page catches up when the se
   await page.locator('[data-testid="health-card"][data-state="error"]').waitFor({ timeout: 15_000 });
   assert.equal((await page.getByTestId('link-status').textContent())?.trim(), '');
 });
+
+test('the bundle needs nothing a strict CSP forbids: no eval, no Function constructor, no inline handlers', async () => {
+  const js = await readFile(`${dir}/app.js`, 'utf8');
+  assert.ok(!/\beval\s*\(/.test(js), 'no eval');
+  assert.ok(!/new Function\s*\(/.test(js), 'no Function constructor');
+  assert.ok(!/\.innerHTML\s*=|insertAdjacentHTML|document\.write/.test(js), 'no HTML from strings');
+  assert.ok(!/setAttribute\(\s*["'](on\w+|style)["']/.test(js), 'no inline handlers or styles');
+});
