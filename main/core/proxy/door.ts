@@ -65,7 +65,7 @@ export class DoorStartError extends Error {
   }
 }
 
-interface RouteState { route: DoorRoute; upstream: { host: string; port: number }; counters: RouteCounters }
+interface RouteState { route: DoorRoute; upstream: { host: string; port: number; tls: boolean }; counters: RouteCounters }
 interface CertEntry { context: SecureContext; kind: 'placeholder' | 'real' }
 interface Listener { kind: 'https' | 'http'; port: number; server: Server | HttpServer; bound: number | null; error?: string }
 
@@ -193,7 +193,7 @@ export class Door {
       const u = new URL(r.upstream);
       const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
       const old = this.routes.get(host);
-      next.set(host, { route: { host, upstream: r.upstream }, upstream: { host: u.hostname.replace(/^\[|\]$/g, ''), port }, counters: old?.counters ?? { openConnections: 0, requests: 0, bytesIn: 0, bytesOut: 0 } });
+      next.set(host, { route: { host, upstream: r.upstream }, upstream: { host: u.hostname.replace(/^\[|\]$/g, ''), port, tls: u.protocol === 'https:' }, counters: old?.counters ?? { openConnections: 0, requests: 0, bytesIn: 0, bytesOut: 0 } });
     }
     this.routes = next;
   }

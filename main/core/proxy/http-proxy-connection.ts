@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
@@ -10,7 +11,8 @@ export interface RouteCounters { openConnections: number; requests: number; byte
 
 export interface HttpProxyConnectionOptions {
   client: Duplex & { remoteAddress?: string | undefined; setNoDelay?: (v: boolean) => unknown };
-  upstream: { host: string; port: number };
+  /** `tls`: the upstream URL was https:// (PMS answers both on 32400; its *.plex.direct certificate never matches an IP, so it is not verified). */
+  upstream: { host: string; port: number; tls: boolean };
   counters: RouteCounters;
   countError: (kind: string) => void;
   timeouts: { headMs: number; idleMs: number; upstreamConnectMs: number; upstreamResponseMs: number };
@@ -188,7 +190,10 @@ export class HttpProxyConnection {
   }
 
   private openUpstream(): Socket {
-    const up = connect({ host: this.o.upstream.host, port: this.o.upstream.port, noDelay: true, allowHalfOpen: true });
+    const { host, port, tls } = this.o.upstream;
+    const up = tls
+      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }).setNoDelay(true)
+      : connect({ host, port, noDelay: true, allowHalfOpen: true });
     this.upstream = up;
     const connectTimer = setTimeout(() => {
       this.o.countError('upstream-connect-timeout');

@@ -91,6 +91,14 @@ test('extra route and keep-alive: several requests on one connection reach the r
   assert.match(k.stdout, /}0\n|}1\n/); // curl reused the connection (1 connect for the first, 0 after)
 });
 
+test('an https:// upstream (PMS\'s own TLS port) is reached over TLS', async () => {
+  const pmsTls = await plexDirectUpstream(t0, plexDirect);
+  door.setRoutes([...door.getStatus().routes.map((x) => ({ host: x.host, upstream: x.upstream })), { host: 'tlsup.example.com', upstream: `https://127.0.0.1:${port(pmsTls)}` }]);
+  door.setCertificate(['tlsup.example.com'], placeholder, 'placeholder');
+  const out = await rawExchange(https, 'tlsup.example.com', 'GET / HTTP/1.1\r\nHost: tlsup.example.com\r\n\r\n');
+  assert.match(out, /^HTTP\/1\.1 200 OK[\s\S]*plex-direct$/);
+});
+
 test('openssl s_client: our domain gets our certificate; plex.direct and no-SNI get PMS\'s own', async () => {
   const subject = async (args: string[]) => {
     const r = await run('sh', ['-c', `echo | openssl s_client -connect 127.0.0.1:${https} ${args.join(' ')} 2>/dev/null | openssl x509 -noout -subject`]);
