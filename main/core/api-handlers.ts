@@ -108,14 +108,15 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       return record(await deps.router.map(), 'router-mapped', (s) => `Router: ${s.mappings.filter((m) => m.state === 'mapped').length} port mapping(s) in place (${s.state}).`);
     },
     'router:diagnose': async () => (deps.router ? deps.router.diagnose() : err(notAvailable('The reachability diagnosis'))),
+    // CertManager announces issued, renewed and failed certificates itself (the service logs its
+    // events); only the dry run, which changes nothing it reports, is recorded here.
     'cert:issue': async (opts) => {
       if (!deps.certs) return err(notAvailable('Certificates'));
-      return record(await deps.certs.issue(opts), 'cert-issued', (c) => `Certificate ${c.staging ? '(staging) ' : ''}for ${c.domains.join(', ')} issued, valid until ${c.notAfter?.slice(0, 10) ?? '?'}.`);
+      const r = await deps.certs.issue(opts);
+      if (r.ok && opts.staging) deps.events.add('cert-preflight-passed', 'info', `Dry run against the staging CA passed for ${r.value.domains.join(', ')}.`);
+      return r;
     },
-    'cert:renew': async (opts) => {
-      if (!deps.certs) return err(notAvailable('Certificates'));
-      return record(await deps.certs.renew(opts), 'cert-renewed', (c) => `Certificate for ${c.domains.join(', ')} renewed, valid until ${c.notAfter?.slice(0, 10) ?? '?'}.`);
-    },
+    'cert:renew': async (opts) => (deps.certs ? deps.certs.renew(opts) : err(notAvailable('Certificates'))),
 
     'verify:run': async () => ok(await verify(deps)),
 

@@ -95,7 +95,7 @@ test('config, wizard and events go through the stores and the event log', async 
   assert.deepEqual((await handlers['events:list']()).map((e) => e.kind), ['config-changed']);
 });
 
-test('manager results are passed through and logged as events, failures with their fix', async (t) => {
+test('manager results are passed through; user actions are logged as events, failures with their fix', async (t) => {
   const { handlers, events } = await setup(t, {
     deps: {
       certs: {
@@ -108,11 +108,36 @@ test('manager results are passed through and logged as events, failures with the
   assert.ok(issued.ok && issued.value.staging === true);
   const renewed = await handlers['cert:renew']({ force: true });
   assert.ok(!renewed.ok);
-  const list = events.list();
-  assert.match(list[0]!.message, /\(staging\) for plex\.example\.com issued, valid until 2027-02-01/);
-  assert.equal(list[1]!.kind, 'cert-renewed-failed');
-  assert.equal(list[1]!.level, 'error');
-  assert.match(list[1]!.message, /Wait an hour/);
+  assert.equal(renewed.error.fix, 'Wait an hour and try again.');
+  assert.deepEqual(events.list().map((e) => e.message), ['Dry run against the staging CA passed for plex.example.com.'], 'the manager reports real issuance and failures itself');
+});
+
+test('plex and router actions are logged with their outcome', async (t) => {
+  const { handlers, events } = await setup(t, {
+    deps: {
+      plex: {
+        discover: async () => ({ url: 'http://127.0.0.1:32400', found: true, token: 'signed-in', tokenValid: true }),
+        signInStart: async () => ({ ok: true, value: { authUrl: 'https://app.plex.tv/auth#', code: 'ABCD', expiresAt: '2026-01-01T00:15:00Z' } }),
+        signInPoll: async () => ({ ok: true, value: { state: 'waiting' } }),
+        plan: async () => ({ ok: true, value: [] }),
+        apply: async () => ({ ok: true, value: [{ id: 'customConnections', label: 'Custom server access URLs', before: '', after: 'https://plex.example.com:443' }] }),
+        undo: async () => ({ ok: false, error: { code: 'plex-unreachable', message: 'Plex Media Server does not answer.', fix: 'Start it.' } }),
+        verify: async () => [],
+      },
+      router: {
+        map: async () => ({ ok: false, error: { code: 'router-map-failed', message: 'The router does not answer UPnP.', fix: 'Turn on UPnP.' } }),
+        diagnose: async () => ({ ok: true, value: [] }),
+      },
+    },
+  });
+  assert.ok((await handlers['plex:apply']({ manualPort: true, customCertificate: false })).ok);
+  assert.ok(!(await handlers['plex:undo']()).ok);
+  assert.ok(!(await handlers['router:map']()).ok);
+  assert.deepEqual(events.list().map((e) => [e.kind, e.level, e.message]), [
+    ['plex-applied', 'info', 'Plex settings applied (Custom server access URLs).'],
+    ['plex-restored-failed', 'error', 'Plex Media Server does not answer. Start it.'],
+    ['router-mapped-failed', 'error', 'The router does not answer UPnP. Turn on UPnP.'],
+  ]);
 });
 
 test('verify: a trusted certificate and Plex behind the door are green', async (t) => {

@@ -163,7 +163,10 @@ export class PorticoStack {
         onCertificate: (hosts, pem, kind) => { this.door.setCertificate(hosts, pem, kind); this.changed(); },
       });
       this.unsub.push(this.certs.onDidChange((ev) => {
-        this.events.add(ev.kind, ev.kind === 'cert-failed' ? 'error' : 'info', ev.kind === 'cert-failed' ? `Certificate request failed: ${ev.status.lastError?.message ?? 'unknown error'}` : `Certificate for ${ev.status.domains.join(', ')} in place until ${ev.status.notAfter?.slice(0, 10) ?? '?'}.`);
+        const names = ev.status.domains.join(', ');
+        const until = ev.status.notAfter?.slice(0, 10) ?? '?';
+        if (ev.kind === 'cert-failed') this.events.add(ev.kind, 'error', `Certificate request for ${names} failed: ${ev.status.lastError?.message ?? 'unknown error'}${ev.nextAttemptAt ? ` Next try ${ev.nextAttemptAt.slice(0, 16).replace('T', ' ')} UTC.` : ''}`);
+        else this.events.add(ev.kind, 'info', `Certificate for ${names} ${ev.kind === 'cert-renewed' ? 'renewed' : 'obtained'}, valid until ${until}.`);
         this.changed();
       }));
       if (this.renewing) await this.certs.start();

@@ -68,6 +68,14 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   assert.deepEqual(m443 && { client: m443.client, internalPort: m443.internalPort }, { client: net.lanIp, internalPort: ports.doorHttps }, JSON.stringify(table));
   assert.deepEqual(m80 && { client: m80.client, internalPort: m80.internalPort }, { client: net.lanIp, internalPort: ports.doorHttp });
 
+  const dash = await call<{ pill: string; reason: string; renewed: string; diagnostics: { filename: string; leaks: string[]; hasStatus: boolean } }>('dashboard', 60_000);
+  assert.match(dash.pill, /\w/, 'the health pill (waited for in its ok state) has a label');
+  assert.match(dash.reason, new RegExp(`https://${DOMAIN.replace(/\./g, '\\.')} works`));
+  assert.match(dash.renewed, /renew|valid/i);
+  assert.match(dash.diagnostics.filename, /^portico-diagnostics-.*\.json$/);
+  assert.deepEqual(dash.diagnostics.leaks, [], 'the diagnostics bundle holds no secret');
+  assert.equal(dash.diagnostics.hasStatus, true);
+
   // Failure paths, in the same harness.
   const pms = await call<{ message: string; fix: string; recovered: boolean }>('pmsDown', 60_000);
   assert.match(pms.message, /Plex Media Server/);
@@ -90,6 +98,7 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
 
   const after = await call<Facts>('facts', 20_000);
   assert.deepEqual(after.domains, [DOMAIN], 'failures lose no settings');
-  assert.deepEqual(after.wizard.completed, f.wizard.completed, 'failures lose no wizard progress');
+  assert.deepEqual(after.wizard.completed, [...f.wizard.completed, 'verify'], 'failures lose no wizard progress');
+  assert.equal(after.wizard.finished, true);
   assert.match(after.customConnections, new RegExp(DOMAIN.replace(/\./g, '\\.')));
 }
