@@ -213,9 +213,10 @@ export class RouterManager {
     this.set({ protocols: found.protocols, adminUrl: adminUrl ?? this.status.adminUrl ?? `http://${gateway}/` });
 
     // Mappings we made earlier that are no longer wanted (ports changed, other protocol): remove.
-    const keep = new Set(this.wanted().map((w) => w.externalPort));
+    const keep = new Map(this.wanted().map((w) => [w.externalPort, w.internalPort]));
     for (const m of [...this.owned]) {
-      if (!keep.has(m.externalPort) || m.protocol !== found.mapper.protocol || m.gateway !== gateway || m.internalClient !== lan) await this.removeOwned(m);
+      const stale = keep.get(m.externalPort) !== m.internalPort || m.protocol !== found.mapper.protocol || m.gateway !== gateway || m.internalClient !== lan;
+      if (stale) await this.removeOwned(m);
     }
 
     try {

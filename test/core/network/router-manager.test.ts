@@ -151,3 +151,14 @@ test('a router that allows automatic forwards only for ports 1024+ (Debian\'s de
     await w.call('stopManager');
   }
 });
+
+test('pcp: after the door moves to another port, a restart replaces Portico\'s old mapping', async (t) => {
+  const { h, w, dataDir } = await setup(t);
+  const opts = { mode: 'pcp', dataDir, doors: { https: 8443, http: null } };
+  assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
+  const s = await w.call<RouterStatus>('startManager', { ...opts, doors: { https: 9443, http: null } });
+  assert.equal(s.state, 'mapped', JSON.stringify(s));
+  assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client, r.internalPort]), [[443, h.lanIp, 9443]]);
+  await w.call('stopManager');
+  assert.deepEqual(await h.routerTable(), []);
+});
