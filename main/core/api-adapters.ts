@@ -2,6 +2,7 @@ import type { Check, PinSignIn, PlexDiscovery, PrefChange } from '../shared/api.
 import type { Config } from '../shared/config.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import type { Finding, RouterStatus } from '../shared/status/router.ts';
+import type { AppStatus } from '../shared/status.ts';
 import type { CertificateStatus } from '../shared/status/certificates.ts';
 import type { CertsApi, DnsApi, PlexApi, PlexApplyOptions, RouterApi } from './api-handlers.ts';
 import { diagnose } from './network/diagnose.ts';
@@ -132,7 +133,7 @@ export function routerApi(m: RouterManagerLike, o: ReachabilityOptions): RouterA
  * The Domain step's live check: does each name resolve to the address the internet sees?
  * The public address comes from the configured services, else the router's own WAN address.
  */
-export function dnsApi(o: ReachabilityOptions & { router?: RouterManagerLike }): DnsApi {
+export function dnsApi(o: ReachabilityOptions & { router?: RouterManagerLike; onRecords?: (records: AppStatus['dns']['records']) => void }): DnsApi {
   return {
     async check() {
       const c = o.config();
@@ -145,10 +146,16 @@ export function dnsApi(o: ReachabilityOptions & { router?: RouterManagerLike }):
         publicAddress = r?.publicAddress ?? r?.externalAddress ?? null;
       }
       const checks: Check[] = [];
+      const records: AppStatus['dns']['records'] = [];
       for (const name of c.domains) {
         const lookup = name.startsWith('*.') ? `portico-check.${name.slice(2)}` : name;
         const r = await resolveAddresses(lookup, c.dns.resolver);
         const all = [...r.a, ...r.aaaa];
+        const matches = (vs: string[]) => (publicAddress && vs.length ? vs.includes(publicAddress) : null);
+        if (!r.error) {
+          if (r.a.length) records.push({ name, type: 'A', values: r.a, matchesPublic: matches(r.a) });
+          if (r.aaaa.length) records.push({ name, type: 'AAAA', values: r.aaaa, matchesPublic: null });
+        }
         const base = { id: `dns:${name}`, title: `${name} points to this network` };
         if (r.error) checks.push({ ...base, ok: false, detail: r.error, fix: 'Check the internet connection (or dns.resolver in the config) and try again.' });
         else if (all.length === 0) checks.push({ ...base, ok: false, detail: `${name} has no A or AAAA record yet.`, fix: `Create an A record for ${name}${publicAddress ? ` pointing to ${publicAddress}` : ''} at your DNS provider, or turn on dynamic DNS below.` });
@@ -156,6 +163,7 @@ export function dnsApi(o: ReachabilityOptions & { router?: RouterManagerLike }):
         else if (all.includes(publicAddress)) checks.push({ ...base, ok: true, detail: `${name} resolves to ${publicAddress}, this network's public address.` });
         else checks.push({ ...base, ok: false, detail: `${name} resolves to ${all.join(', ')}, but this network's public address is ${publicAddress}.`, fix: `Change the A record of ${name} to ${publicAddress}, or turn on dynamic DNS so Portico keeps it current.` });
       }
+      o.onRecords?.(records);
       return ok(checks);
     },
   };

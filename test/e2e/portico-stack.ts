@@ -56,6 +56,7 @@ export class PorticoStack {
   private readonly unsub: (() => void)[] = [];
   private last = '';
   private current: LoadedConfigValue;
+  private dnsRecords: AppStatus['dns']['records'] = [];
 
   private constructor(o: StackOptions, configStore: ConfigStore) {
     this.o = o;
@@ -102,7 +103,7 @@ export class PorticoStack {
           return saved;
         },
       },
-      plex: wrap(plex), certs: wrap(certs), router: wrap(router), dns: dnsApi({ ...reach, router: routerNow }),
+      plex: wrap(plex), certs: wrap(certs), router: wrap(router), dns: dnsApi({ ...reach, router: routerNow, onRecords: (r) => { s.dnsRecords = r; s.changed(); } }),
       extraTrustedCAs: () => o.extraTrustedCAs ?? [],
     });
     if ((await s.wizard.get()).finished) await s.startBackground();
@@ -115,7 +116,7 @@ export class PorticoStack {
     const partial = {
       version: porticoVersion(), demo: !!this.o.demo, domains: c.domains,
       door: this.door.getStatus(), certificates: this.certs.getStatus(), plex: this.plex.getStatus(), router: this.router.getStatus(),
-      dns: { records: [] },
+      dns: { records: this.dnsRecords },
     };
     return { ...partial, health: health(partial) };
   }
@@ -192,6 +193,7 @@ export class PorticoStack {
   private async reconfigure(c: LoadedConfigValue): Promise<void> {
     const prev = this.current;
     this.current = c;
+    if (prev.domains.join() !== c.domains.join()) this.dnsRecords = [];
     await this.build(c, prev);
     this.changed();
   }
