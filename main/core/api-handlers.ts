@@ -61,7 +61,7 @@ export interface ApiHandlerDeps {
 
 const notAvailable = (what: string): AppError => ({
   code: 'not-available',
-  message: `${what} is not available in this Portico service (the component is not running).`,
+  message: `${what}: not available in this Portico service (that component is not running).`,
   fix: 'Update Portico, or check the service log for why the component did not start.',
 });
 
