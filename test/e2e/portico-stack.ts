@@ -54,6 +54,8 @@ export class PorticoStack {
   private renewing = false;
   private readonly listeners = new Set<(s: AppStatus) => void>();
   private readonly unsub: (() => void)[] = [];
+  /** Subscriptions to the current managers, dropped when a manager is replaced. */
+  private readonly managerUnsub = new Map<'certs' | 'plex' | 'router', () => void>();
   private last = '';
   private current: LoadedConfigValue;
   private dnsRecords: AppStatus['dns']['records'] = [];
@@ -127,7 +129,8 @@ export class PorticoStack {
   }
 
   async stop(): Promise<void> {
-    for (const u of this.unsub.splice(0)) u();
+    for (const u of [...this.unsub.splice(0), ...this.managerUnsub.values()]) u();
+    this.managerUnsub.clear();
     await this.ui?.stop();
     await this.certs.stop();
     await this.router.stop({ removeMappings: false });
@@ -163,7 +166,8 @@ export class PorticoStack {
         domains: c.domains, acme: c.acme, dns: c.dns, dataDir: o.dataDir, secrets: o.secrets, challenges: this.challenges, clock: o.clock, logger: o.logger,
         onCertificate: (hosts, pem, kind) => { this.door.setCertificate(hosts, pem, kind); this.changed(); },
       });
-      this.unsub.push(this.certs.onDidChange((ev) => {
+      this.managerUnsub.get('certs')?.();
+      this.managerUnsub.set('certs', this.certs.onDidChange((ev) => {
         const names = ev.status.domains.join(', ');
         const until = ev.status.notAfter?.slice(0, 10) ?? '?';
         if (ev.kind === 'cert-failed') this.events.add(ev.kind, 'error', `Certificate request for ${names} failed: ${ev.status.lastError?.message ?? 'unknown error'}${ev.nextAttemptAt ? ` Next try ${ev.nextAttemptAt.slice(0, 16).replace('T', ' ')} UTC.` : ''}`);
@@ -174,7 +178,8 @@ export class PorticoStack {
       this.plex = new PlexManager({
         plex: c.plex, domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, dataDir: o.dataDir, secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex,
       });
-      this.unsub.push(this.plex.onDidChange(() => this.changed()));
+      this.managerUnsub.get('plex')?.();
+      this.managerUnsub.set('plex', this.plex.onDidChange(() => this.changed()));
     }
     if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort) {
       const hadRouter = !!this.router;
@@ -185,7 +190,8 @@ export class PorticoStack {
         doors: { https: ports.https[0] ?? c.door.httpsPorts[0]!, http: ports.http, plexHttps: c.router.mapPlexPort ? (ports.https[1] ?? null) : null },
         ...o.router,
       });
-      this.unsub.push(this.router.onDidChange(() => this.changed()));
+      this.managerUnsub.get('router')?.();
+      this.managerUnsub.set('router', this.router.onDidChange(() => this.changed()));
       if (hadRouter && c.router.mode !== 'off' && c.router.mode !== 'manual') void this.router.start();
     }
   }

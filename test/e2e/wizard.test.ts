@@ -77,7 +77,9 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   assert.equal(dash.diagnostics.hasStatus, true);
 
   // Failure paths, in the same harness.
-  const pms = await call<{ message: string; fix: string; recovered: boolean }>('pmsDown', 60_000);
+  const pms = await call<{ message: string; fix: string; recovered: boolean; pillError: boolean; pillAfter: boolean }>('pmsDown', 60_000);
+  assert.equal(pms.pillError, true, 'the health pill turns to error while PMS is down');
+  assert.equal(pms.pillAfter, true, 'and back to ok once PMS answers again');
   assert.match(pms.message, /Plex Media Server/);
   assert.match(pms.message, /Start Plex Media Server|start it|running/i, 'the notice says what to do');
   assert.equal(pms.recovered, true, 'bringing PMS back and "Check again" recovers');
