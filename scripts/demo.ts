@@ -68,6 +68,7 @@ try {
   console.log(`  Plex Media Server:   ${pms.url} (stand-in)`);
   console.log(`  plex.tv:             ${tv.url} (stand-in)`);
   console.log(`  door:                https://127.0.0.1:${doorHttps} (serves https://${DOMAIN}), http://127.0.0.1:${doorHttp}`);
+  console.log(`  temporary data:      ${dir}`);
   console.log('');
   console.log(`Open the dashboard: ${stack.ui.url}`);
   console.log('Press Ctrl+C to stop.');
