@@ -41,7 +41,8 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   const ports = await call<{ ui: string; doorHttps: number; doorHttp: number }>('setup', 60_000, { extIp: net.extIp, lanIp: net.lanIp, screenshots: SCREENSHOTS });
   assert.match(ports.ui, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/);
 
-  const run = await call<{ verify: { id: string; ok: string; text: string }[]; summary: string; certSteps: string[] }>('happyPath', 120_000);
+  const run = await call<{ verify: { id: string; ok: string; text: string }[]; summary: string; certSteps: string[]; resumedAt: string }>('happyPath', 120_000);
+  assert.equal(run.resumedAt, 'router', 'reopening the dashboard mid-wizard resumes at the step the user was on');
   const red = run.verify.filter((c) => c.ok === 'false');
   assert.deepEqual(red, [], `Verify has red items: ${JSON.stringify(red, null, 1)}`);
   assert.match(run.summary, /All \d+ checks passed/);
