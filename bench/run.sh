@@ -13,9 +13,10 @@
 #   PASS_SUBJECTS="origin door-pass haproxy-pass node-tcp"   (node-tcp-hwm: raw Node TCP pipe, 256 KiB buffers)
 #   TESTS="bulk small hs pass"       DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
 #   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
-#   NOISE_MAX=15 RETRIES=2 QUIET_WAIT=20   before each sample, wait up to QUIET_WAIT s for other processes
-#                                    to use less than NOISE_MAX % of a core; a sample during which they used
-#                                    more is set aside (results/<run>/discarded.csv) and taken again
+#   NOISE_MAX=15 STRAY_MAX=45 RETRIES=2 QUIET_WAIT=20   before each sample, wait up to QUIET_WAIT s for
+#     other processes to use less than NOISE_MAX % of a core; a sample during which they used more (or CPU1
+#     was busier than the subject by more than STRAY_MAX %) is taken again, and the quietest attempt kept
+#     (the others go to results/<run>/discarded.csv)
 # Only processes this script started (their PIDs are kept in bench/work/run/) are ever signalled.
 set -u -o pipefail
 
@@ -32,7 +33,7 @@ DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
 PROFILE=${PROFILE:-0}
 PORT_BASE=${PORT_BASE:-28080}
-NOISE_MAX=${NOISE_MAX:-15}; RETRIES=${RETRIES:-2}; QUIET_WAIT=${QUIET_WAIT:-20}
+NOISE_MAX=${NOISE_MAX:-15}; STRAY_MAX=${STRAY_MAX:-45}; RETRIES=${RETRIES:-2}; QUIET_WAIT=${QUIET_WAIT:-20}
 HOST=plex.example.test            # the door's configured domain (terminated route)
 OHOST=origin.bench.test           # a name the door does not know: its passthrough route
 BIG=$W/www/big.bin; BIGSZ=1073741824
@@ -205,14 +206,15 @@ cpu_ticks() { local s=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/stat ] && 
 rss_kb()    { local s=0 p r; for p in $(pids_of "$1"); do r=$(awk '/^VmRSS/{print $2}' /proc/$p/status 2>/dev/null); s=$((s + ${r:-0})); done; echo $s; }
 now()       { date +%s.%N; }
 # CPU ticks used by everything that is not this run: processes outside our process tree (their reaped
-# children included), kernel threads excluded. Shared machines make this the main source of noise.
+# children included; for our ancestors, e.g. PID 1 reaping orphans, only what they reap), kernel threads
+# excluded. Shared machines make this the main source of noise.
 ANCESTORS=" "; _p=$$; while [ "$_p" -gt 1 ] 2>/dev/null; do _p=$(awk '{s=$0; sub(/^.*\) /,"",s); split(s,f," "); print f[2]}' /proc/$_p/stat 2>/dev/null || echo 1); ANCESTORS+="$_p "; done
 foreign_ticks() {
   cat /proc/[0-9]*/stat 2>/dev/null | awk -v root=$$ -v anc="$ANCESTORS" '
-    { pid=$1; s=$0; sub(/^.*\) /,"",s); split(s,f," "); pp[pid]=f[2]; t[pid]=f[12]+f[13]+f[14]+f[15] }
+    { pid=$1; s=$0; sub(/^.*\) /,"",s); split(s,f," "); pp[pid]=f[2]; t[pid]=f[12]+f[13]+f[14]+f[15]; ct[pid]=f[14]+f[15] }
     END {
       mine[root]=1; do { ch=0; for (p in pp) if (!(p in mine) && (pp[p] in mine)) { mine[p]=1; ch=1 } } while (ch)
-      for (p in t) if (!(p in mine) && p!=2 && pp[p]!=2 && index(anc, " " p " ")==0) sum+=t[p]
+      for (p in t) if (!(p in mine) && p!=2 && pp[p]!=2) sum+=(index(anc, " " p " ") ? ct[p] : t[p])
       print sum+0 }'
 }
 stat_cpu()  { awk '/^cpu[01] /{b=$2+$3+$4+$7+$8; t=b+$5+$6; printf "%s %s ", b, t}' /proc/stat; }
@@ -269,21 +271,28 @@ wait_quiet() {  # up to QUIET_WAIT seconds for a half second in which other proc
   return 0
 }
 
-sampled() {  # FN ARGS...: one sample; taken again (up to RETRIES times) when other processes took > NOISE_MAX % of a core
-  local try
-  PENDING=$W/tmp/pending.csv
+sampled() {  # FN ARGS...: one sample, taken again (up to RETRIES times) while it was noisy; the quietest attempt is kept
+  local try stray score best="" best_score=""
   for try in $(seq 0 "$RETRIES"); do
-    : > "$PENDING"
+    PENDING=$W/tmp/pending.$try.csv; : > "$PENDING"
     wait_quiet
     "$@"
-    if [ "${M_OTHER:-0}" -le "$NOISE_MAX" ] || [ "$try" = "$RETRIES" ]; then
-      [ "${M_OTHER:-0}" -le "$NOISE_MAX" ] || log "    kept despite noise (other processes ${M_OTHER}% of a core; retries used up)"
-      cat "$PENDING" >> "$CSV"; break
+    # CPU1 busy beyond what the subject itself used is normally kernel network work (< ~35 %); far more
+    # means someone else ran on the proxy's core in a way the process scan missed
+    stray=$(( ${M_C1:-0} - ${M_CPU:-0} ))
+    score=$(( ${M_OTHER:-0} + (stray > STRAY_MAX ? stray - STRAY_MAX : 0) ))
+    if [ -z "$best" ] || [ "$score" -lt "$best_score" ]; then
+      [ -n "$best" ] && cat "$best" >> "$OUTD/discarded.csv"
+      best=$PENDING; best_score=$score
+    else
+      cat "$PENDING" >> "$OUTD/discarded.csv"
     fi
-    cat "$PENDING" >> "$OUTD/discarded.csv"
-    log "    noisy sample (other processes used ${M_OTHER}% of a core): set aside, measuring again"
+    [ "$score" -le "$NOISE_MAX" ] && break
+    [ "$try" = "$RETRIES" ] && { log "    retries used up: keeping the quietest attempt (noise score $best_score)"; break; }
+    log "    noisy sample (other processes ${M_OTHER}% of a core, CPU1 busy beyond the subject ${stray}%): measuring again"
     sleep 2
   done
+  cat "$best" >> "$CSV"
   PENDING=""
 }
 
@@ -435,4 +444,5 @@ main() {
   log "results: $OUTD"
 }
 
-main "$@"
+# on one line, so bash never reads past it (the file may be edited while a run is going)
+main "$@"; exit $?
