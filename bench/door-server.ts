@@ -29,5 +29,11 @@ const door = new Door({
 await door.start();
 door.setCertificate(['plex.example.test'], { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') }, 'real');
 console.log(`ready pid=${process.pid} port=${port}`);
+// SIGUSR2: where the memory is (V8 heap vs buffers/native), for the RSS line of the summary
+process.on('SIGUSR2', () => {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 104857.6) / 10;
+  console.log(`memory rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} MB`);
+});
 // exit through process.exit so --cpu-prof gets to write its profile; the bench has no streams to drain
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));

@@ -382,15 +382,18 @@ rss_idle() {  # subject label
   log "  $1 $2: $(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}') MB"
 }
 
-profile_door() {  # a second door run under --cpu-prof: wrk small, then one bulk download
+profile_door() {  # fresh door processes under --cpu-prof: wrk small, new handshakes, one bulk download
   local pd=$OUTD/profile
   mkdir -p "$pd"
   stop_one door
+  ROUND=prof
   DOOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=$pd/small" start_subject door || return 1
-  ROUND=prof; t_small door; stop_one door
+  wait_quiet; t_small door; stop_one door
+  DOOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=$pd/hs" start_subject door || return 1
+  wait_quiet; t_hs door; stop_one door
   DOOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=$pd/bulk" start_subject door || return 1
-  local BULK_REPS=1; t_bulk door; stop_one door
-  for k in small bulk; do
+  wait_quiet; bulk_once door bulk 1; stop_one door
+  for k in small hs bulk; do
     local f; f=$(ls "$pd/$k"/*.cpuprofile 2>/dev/null | head -1)
     [ -n "$f" ] && { echo "== door CPU profile under $k load (self time) =="; "$NODE" "$B/profile-top.ts" "$f" 25; } >> "$OUTD/profile.txt"
   done
@@ -437,6 +440,7 @@ main() {
   bg_sample end
   ROUND=end
   for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_end; done
+  alive door && kill -USR2 "$(pid_of door)" && sleep 0.3 && grep '^memory' "$W/logs/door.out" | tail -1 > "$OUTD/door-memory.txt"
   [ "$PROFILE" = 1 ] && [[ " ${have[*]} " == *" door "* ]] && profile_door
   cp "$W/logs/door.out" "$OUTD/door.log" 2>/dev/null
   cleanup

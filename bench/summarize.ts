@@ -96,6 +96,7 @@ const targets: Target[] = [
   { what: 'small p99 ms', door: p99('door', 'small'), base: p99('haproxy', 'small'), baseName: 'HAProxy', want: '≤ 3×', ok: (r) => r <= 3, digits: 2 },
   { what: 'handshakes/s', door: value('door', 'hs'), base: value('haproxy', 'hs'), baseName: 'HAProxy', want: '≥ 0.7×', ok: (r) => r >= 0.7, perCore: perCore('hs', 'door', 'haproxy') },
   { what: 'passthrough MB/s', door: value('door-pass', 'pass'), base: value('origin', 'pass'), baseName: 'direct TLS', want: '≥ 0.9×', ok: (r) => r >= 0.9 },
+  { what: 'passthrough MB/s', door: value('door-pass', 'pass'), base: value('node-tcp', 'pass'), baseName: 'raw Node TCP pipe', want: '≥ 0.9×', ok: (r) => r >= 0.9 },
 ];
 let failed = 0;
 out.push('', table(['target (issue 2)', 'door', 'baseline', 'ratio', 'want', 'result', 'ratio per proxy CPU'], targets.map((t) => {
@@ -115,6 +116,8 @@ out.push('', `door RSS: idle ${fmt(idleRss('door', 'rss_idle_start'), 1)} MB at 
 const others = measured.map((r) => r.other).filter(Number.isFinite).sort((a, b) => a - b);
 const discarded = existsSync(join(dir, 'discarded.csv')) ? readFileSync(join(dir, 'discarded.csv'), 'utf8').trim().split('\n').filter(Boolean).length : 0;
 const worst = others.at(-1) ?? NaN;
+const mem = existsSync(join(dir, 'door-memory.txt')) ? readFileSync(join(dir, 'door-memory.txt'), 'utf8').trim() : '';
+if (mem) out.push(`door process.memoryUsage() after the run: ${mem.replace(/^memory /, '')}`);
 out.push(`other processes on this machine during the kept samples: median ${fmt(median(others.map((x) => x + 1)) - 1)}%, worst ${fmt(worst)}% of a core; ${discarded} noisy sample(s) set aside and retaken${worst > 15 ? ' — the machine was not quiet; treat the numbers as noisy and rerun' : ''}`);
 out.push(failed ? `${failed} of ${targets.length} targets not met` : `all ${targets.length} targets met`);
 console.log(out.join('\n'));
