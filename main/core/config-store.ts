@@ -28,6 +28,10 @@ export interface ConfigStoreOptions {
   secrets: SecretStore;
   /** This machine's LAN address for the manual router rows; defaults to the first private IPv4. */
   lanAddress?: () => string | null;
+  /** [true] false for the app and `portico serve`: no domain yet means "setup pending", not an error. */
+  requireDomains?: boolean;
+  /** A missing file is an empty config (the app's first start), written on the first change. */
+  missingOk?: boolean;
 }
 
 /**
@@ -56,12 +60,13 @@ export class ConfigStore {
       doc = JSON.parse(await readFile(opts.path, 'utf8'));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return err([{ key: '(file)', message: `cannot read ${opts.path} (${code ?? (e as Error).message}); check the path and that it is valid JSON` }]);
+      if (code === 'ENOENT' && opts.missingOk) doc = {};
+      else return err([{ key: '(file)', message: `cannot read ${opts.path} (${code ?? (e as Error).message}); check the path and that it is valid JSON` }]);
     }
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return err([{ key: '(root)', message: 'the config must be a JSON object like {"domains": ["plex.example.com"]}' }]);
     const resolved = await resolveSecrets(doc as Doc, opts.secrets, new Map());
     if (!resolved.ok) return resolved;
-    const parsed = parseConfig(resolved.value);
+    const parsed = parseConfig(resolved.value, { requireDomains: opts.requireDomains ?? true });
     if (!parsed.ok) return parsed;
     return ok(new ConfigStore(opts, doc as Doc, { ...parsed.value, dataDir: opts.dataDir }));
   }
@@ -129,7 +134,7 @@ export class ConfigStore {
     if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);
 
     const resolved = await resolveSecrets(doc, this.opts.secrets, pending);
-    const parsed = resolved.ok ? parseConfig(resolved.value) : resolved;
+    const parsed = resolved.ok ? parseConfig(resolved.value, { requireDomains: this.opts.requireDomains ?? true }) : resolved;
     if (!parsed.ok) {
       const first = parsed.error[0];
       return err({

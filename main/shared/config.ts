@@ -105,11 +105,19 @@ function isHttpUrl(s: unknown): boolean {
 
 const KNOWN_TOP = new Set(['$schema', 'schemaVersion', 'domains', 'dataDir', 'door', 'plex', 'routes', 'acme', 'dns', 'router', 'publicIp', 'ui']);
 
+export interface ParseConfigOptions {
+  /**
+   * [true] A config without domains is an error. The app and `portico serve` pass false: there the
+   * setup wizard is how a new user chooses the domain, so the service starts "setup pending".
+   */
+  requireDomains?: boolean;
+}
+
 /**
  * Validate an untrusted JSON value and fill defaults. Collects every problem rather than stopping
  * at the first, so a person fixes the file in one go.
  */
-export function parseConfig(input: unknown): Result<Config, ConfigProblem[]> {
+export function parseConfig(input: unknown, opts: ParseConfigOptions = {}): Result<Config, ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
   const bad = (key: string, message: string) => problems.push({ key, message });
   if (!isObj(input)) return err([{ key: '(root)', message: 'the config must be a JSON object like {"domains": ["plex.example.com"]}' }]);
@@ -125,8 +133,11 @@ export function parseConfig(input: unknown): Result<Config, ConfigProblem[]> {
     if (input.schemaVersion !== CONFIG_SCHEMA_VERSION) bad('schemaVersion', `must be ${CONFIG_SCHEMA_VERSION} (this Portico does not know version ${String(input.schemaVersion)}); upgrade Portico or remove the key`);
   }
 
-  // domains (required)
-  if (!Array.isArray(input.domains) || input.domains.length === 0) {
+  // domains (required unless the wizard may still choose them)
+  const noDomains = input.domains === undefined || (Array.isArray(input.domains) && input.domains.length === 0);
+  if (noDomains && opts.requireDomains === false) {
+    // setup pending: the door runs without routes until the wizard saves a domain
+  } else if (!Array.isArray(input.domains) || input.domains.length === 0) {
     bad('domains', 'is required: a list with at least one name, e.g. ["plex.example.com"]');
   } else {
     const seen = new Set<string>();

@@ -89,3 +89,18 @@ test('secrets a user typed into the file move to the secret store on the next sa
   assert.ok(!(await readFile(path, 'utf8')).includes('duck-SECRET-1234'));
   assert.equal(await secrets.get('dns.duckdns.token'), 'duck-SECRET-1234');
 });
+
+test('setup pending: with requireDomains false a missing file or one without domains opens, and the first domain is written', async (t) => {
+  const dir = await tmpDir(t);
+  const path = join(dir, 'config.json');
+  const strict = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore(), missingOk: true });
+  assert.ok(!strict.ok, 'domains stay required by default');
+  assert.equal(strict.error[0]?.key, 'domains');
+  const r = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore(), requireDomains: false, missingOk: true });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+  assert.deepEqual(r.value.get().domains, []);
+  assert.ok((await r.value.update({ domains: ['plex.example.com'] })).ok);
+  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { domains: ['plex.example.com'] });
+  const missing = await ConfigStore.open({ path: join(dir, 'nope.json'), dataDir: dir, secrets: new MemorySecretStore(), requireDomains: false });
+  assert.ok(!missing.ok, 'a missing file is still an error unless missingOk');
+});

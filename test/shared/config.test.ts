@@ -66,3 +66,15 @@ test('domain name rules', () => {
   for (const good of ['plex.example.com', 'a-b.c.example.co.uk', '*.example.com', 'x.duckdns.org']) assert.ok(isDomainName(good), good);
   for (const bad of ['localhost', '-a.example.com', 'a..b', '1.2.3.4', 'exa mple.com', 'a.*.example.com', '']) assert.ok(!isDomainName(bad), bad);
 });
+
+test('requireDomains: false accepts a config with no domains yet (setup pending), and still checks the rest', () => {
+  assert.equal(parseConfig({}).ok, false, 'domains stay required by default (cert, plex apply)');
+  for (const input of [{}, { domains: [] }]) {
+    const r = parseConfig(input, { requireDomains: false });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    assert.deepEqual(r.value.domains, []);
+  }
+  const bad = parseConfig({ domains: 'plex.example.com', door: { httpsPorts: [70000] } }, { requireDomains: false });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.error.map((p) => p.key).sort(), ['domains', 'door.httpsPorts[0]']);
+});
