@@ -2,7 +2,7 @@
  * Entry point: connect (IPC or HTTP), load status/config/wizard/events, then route by hash:
  * `#/setup/<step>` or `#/dashboard`. Push events keep the open view current.
  */
-import type { ConfigView, EventRecord, WizardState } from '../main/shared/api.ts';
+import { WIZARD_STEPS, type ConfigView, type EventRecord, type WizardState, type WizardStep } from '../main/shared/api.ts';
 import type { AppStatus, HealthState } from '../main/shared/status.ts';
 import type { PorticoBridge } from '../main/shared/ipc.ts';
 import { connect, UnauthorizedError, type Connection } from './api-client.ts';
@@ -13,6 +13,11 @@ import { isWizardStep, renderWizard, type StepView } from './wizard.ts';
 interface Model { status: AppStatus; config: ConfigView; wizard: WizardState; events: EventRecord[] }
 
 const HEALTH_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
+
+/** Where the wizard opens without an explicit step: where the user left off, but never past Domain without a domain. */
+function resumeStep(w: WizardState, noDomain: boolean): WizardStep {
+  return noDomain && WIZARD_STEPS.indexOf(w.step) > WIZARD_STEPS.indexOf('domain') ? 'domain' : w.step;
+}
 
 function start(): void {
   const root = document.getElementById('app');
@@ -79,9 +84,11 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
   function route(): void {
     (view as StepView | undefined)?.dispose?.();
     const [, section, step] = location.hash.match(/^#\/([^/]*)\/?(.*)$/) ?? [];
-    const wantsSetup = section === 'setup' || (!section && !model.wizard.finished);
+    // No domain means setup is not finished, whatever the saved wizard state says (first run, or a reset config).
+    const pending = model.status.domains.length === 0 && model.config.domains.length === 0;
+    const wantsSetup = section === 'setup' || (!section && (!model.wizard.finished || pending));
     if (wantsSetup) {
-      const s = step && isWizardStep(step) ? step : model.wizard.step;
+      const s = step && isWizardStep(step) ? step : resumeStep(model.wizard, pending);
       view = renderWizard(s, {
         api, announce, go,
         status: () => model.status,

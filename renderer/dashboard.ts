@@ -8,7 +8,7 @@ import type { AppStatus, HealthState } from '../main/shared/status.ts';
 import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
 import { formatBytes, formatCount, formatDate } from './format.ts';
 import { certSummary } from './steps/certificate-step.ts';
-import { findingsList, mappingsTable } from './steps/router-step.ts';
+import { findingsList, routerNow } from './steps/router-step.ts';
 import { prefTable } from './steps/plex-settings-step.ts';
 import { attempt } from './steps/attempt.ts';
 
@@ -60,12 +60,24 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
 
   function draw(s: AppStatus): void {
     const st = s.health.state;
+    const pending = s.domains.length === 0;
     healthCard.className = `card health health-${st}`;
     healthCard.dataset.state = st;
     replaceChildren(healthCard,
       h('h2', { id: 'health-h' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, HEALTH_ICON[st]), ' ', HEALTH_TITLE[st]),
       h('p', { 'data-testid': 'health-reason', class: 'health-reason' }, s.health.reason),
-      s.health.action ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), s.health.action) : null);
+      pending
+        ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), h('a', { href: '#/setup', 'data-testid': 'continue-setup' }, 'continue the setup and choose your domain'), '.')
+        : s.health.action ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), s.health.action) : null);
+    renewBtn.disabled = pending;
+    if (pending) {
+      // First run: nothing below exists yet, so say so instead of showing empty cards.
+      replaceChildren(cards, h('section', { class: 'card', 'data-testid': 'setup-pending', 'aria-labelledby': 'setup-pending-h' },
+        h('h2', { id: 'setup-pending-h' }, 'Setup is not finished'),
+        h('p', {}, 'Portico does not know your domain yet, so it has no certificate to get and nothing to forward on your router. Plex itself keeps working as before.'),
+        h('p', {}, h('a', { href: '#/setup', class: 'btn btn-primary', 'data-testid': 'setup-pending-continue' }, 'Continue setup'))));
+      return;
+    }
 
     const routes = s.door.routes;
     const total = routes.reduce((a, r) => ({ req: a.req + r.requests, in: a.in + r.bytesIn, out: a.out + r.bytesOut, open: a.open + r.openConnections }), { req: 0, in: 0, out: 0, open: 0 });
@@ -87,7 +99,11 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
           h('dt', {}, 'Mode'), h('dd', {}, s.router.mode),
           h('dt', {}, 'State'), h('dd', { 'data-testid': 'router-state' }, s.router.state),
           s.router.publicAddress ? [h('dt', {}, 'Public address'), h('dd', {}, s.router.publicAddress)] : null),
-        mappingsTable(s.router, 'dash-mappings'),
+        routerNow(s.router, 'dash-router', 'dash-mappings'),
+        s.router.ddns && s.router.ddns.state !== 'off'
+          ? h('p', { 'data-testid': 'dash-ddns', class: s.router.ddns.state === 'error' ? 'error-text' : null },
+            h('strong', {}, 'Dynamic DNS: '), s.router.ddns.error ?? `${s.router.ddns.state}${s.router.ddns.address ? ` (${s.router.ddns.address})` : ''}`)
+          : null,
         s.router.findings.some((f) => f.severity !== 'ok') ? findingsList(s.router.findings.filter((f) => f.severity !== 'ok'), 'dash-findings') : null),
       card('plex', 'Plex Media Server',
         h('dl', { class: 'facts' },
@@ -115,6 +131,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       : h('p', { 'data-testid': 'events-list' }, 'Nothing has happened yet.'));
   }
 
+  const renewBtn = button('Renew certificate now', { testid: 'renew-now', class: 'btn btn-primary' }, renew);
   draw(deps.status());
   drawEvents();
   return {
@@ -122,7 +139,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       h('h1', { class: 'visually-hidden' }, 'Dashboard'),
       healthCard,
       h('div', { class: 'actions' },
-        button('Renew certificate now', { testid: 'renew-now', class: 'btn btn-primary', disabled: deps.status().domains.length === 0 }, renew),
+        renewBtn,
         button('Undo Plex changes', { testid: 'undo-plex', class: 'btn btn-secondary' }, undoPlex),
         button('Export diagnostics', { testid: 'export-diagnostics', class: 'btn btn-secondary' }, exportDiagnostics),
         h('a', { href: '#/setup/welcome', class: 'btn btn-secondary', 'data-testid': 'run-setup' }, 'Run setup again')),

@@ -33,7 +33,8 @@ export function certSummary(certs: CertificateStatus[], testid: string): HTMLEle
 }
 
 function recommendation(s: AppStatus, dnsProvider: boolean): string {
-  const reachable443 = s.router.state === 'mapped' || s.router.state === 'manual';
+  // 'manual' with an error means Portico could not map and nobody confirmed a forward by hand.
+  const reachable443 = s.router.state === 'mapped' || (s.router.state === 'manual' && !s.router.error);
   const port80Blocked = s.router.findings.some((f) => /port-?80/.test(f.id) && (f.severity === 'error' || f.severity === 'warning'));
   if (reachable443) return 'Port 443 reaches this computer, so Automatic will use TLS-ALPN-01 — it works even where your internet provider blocks port 80.';
   if (dnsProvider) return 'Your DNS provider is set up, so Automatic can use DNS-01 — no open port is needed.';

@@ -341,3 +341,84 @@ test('the bundle needs nothing a strict CSP forbids: no eval, no Function constr
   assert.ok(!/\.innerHTML\s*=|insertAdjacentHTML|document\.write/.test(js), 'no HTML from strings');
   assert.ok(!/setAttribute\(\s*["'](on\w+|style)["']/.test(js), 'no inline handlers or styles');
 });
+
+test('router step and dashboard show the router as it is now: a failed re-map or a lapsed lease leaves no "mapped" rows behind', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  await page.goto(`${base}/#/setup/router`);
+  await step(page, 'router');
+  assert.match(await page.getByTestId('router-mappings').textContent() ?? '', /443\/TCP.*mapped/, 'the current mapping is shown on arrival');
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-mapped').waitFor();
+
+  // The router stops answering: the re-map fails and the service drops the mappings.
+  service.routerMapFails = true;
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-map-error').waitFor();
+  await page.locator('[data-testid="router-now"][data-state="manual"]').waitFor();
+  assert.equal(await page.getByTestId('router-mappings').textContent(), 'Portico has no port mappings on your router.');
+  assert.equal(await page.getByTestId('router-mapped').count(), 0, 'no success message next to a failure');
+  assert.match(await page.getByTestId('router-now-error').textContent() ?? '', /does not answer UPnP/);
+  await page.locator('[data-testid="health-pill"].pill-warning').waitFor();
+  assert.match(await page.getByTestId('health-pill').textContent() ?? '', /Needs attention: Portico cannot open the ports/);
+  await axe(page, 'router after a failed re-map');
+
+  // Back on, then the lease lapses on its own: the success message goes, the row says why.
+  service.routerMapFails = false;
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-mapped').waitFor();
+  await page.locator('[data-testid="health-pill"].pill-ok').waitFor();
+  service.update((s) => { s.router.state = 'partial'; s.router.mappings[0] = { ...s.router.mappings[0]!, state: 'failed', error: 'renewing WAN port 443 failed: timeout' }; });
+  await page.locator('[data-testid="router-now"][data-state="partial"]').waitFor();
+  assert.equal(await page.getByTestId('router-mapped').count(), 0);
+  assert.match(await page.getByTestId('router-mappings').textContent() ?? '', /failed: renewing WAN port 443 failed/);
+  await page.locator('[data-testid="health-pill"].pill-warning').waitFor();
+
+  // The dashboard card draws the same live state, down to an empty list.
+  service.update((s) => { s.router = { ...s.router, state: 'error', mappings: [], error: 'no default gateway found' }; });
+  await page.goto(`${base}/#/dashboard`);
+  await page.locator('[data-testid="dash-router"][data-state="error"]').waitFor();
+  assert.equal(await page.getByTestId('dash-mappings').textContent(), 'Portico has no port mappings on your router.');
+  assert.match(await page.getByTestId('health-reason').textContent() ?? '', /Automatic port mapping failed: no default gateway found/);
+  assert.deepEqual(cspErrors, []);
+});
+
+test('setup pending (no domain): the wizard opens at Welcome or Domain, and the dashboard says setup is not finished', async (t) => {
+  // First run: nothing saved, so Welcome; the pill already says why.
+  const fresh = new StandInService();
+  const { page, cspErrors } = await openPage(t, await serve(t, fresh), { colorScheme: 'light' });
+  await step(page, 'welcome');
+  assert.match(await page.getByTestId('health-pill').textContent() ?? '', /Needs attention: Setup not finished/);
+
+  // A finished wizard whose domain was removed (config reset): setup resumes at Domain, not at Verify.
+  const service = await StandInService.finished();
+  service.config = { ...service.config, domains: [] };
+  service.update((s) => { s.domains = []; s.certificates = []; s.door.routes = []; s.dns.records = []; });
+  const base = await serve(t, service);
+  const again = await openPage(t, base, { colorScheme: 'dark' });
+  await step(again.page, 'domain');
+  assert.equal(await again.page.getByTestId('domain-name').inputValue(), '');
+
+  await again.page.goto(`${base}/#/dashboard`);
+  await again.page.getByTestId('setup-pending').waitFor();
+  assert.equal(await again.page.getByTestId('health-card').getAttribute('data-state'), 'warning');
+  assert.equal(await again.page.getByTestId('health-reason').textContent(), 'Setup not finished');
+  assert.equal(await again.page.getByTestId('renew-now').isDisabled(), true, 'nothing to renew without a domain');
+  assert.equal(await again.page.getByTestId('cert-card').count(), 0, 'no empty cards');
+  await axe(again.page, 'dashboard, setup pending');
+  await shot(again.page, 'dashboard-setup-pending');
+  await again.page.getByTestId('setup-pending-continue').click();
+  await step(again.page, 'domain');
+
+  // Saving a domain ends the pending state; the dashboard draws its cards again.
+  await again.page.getByTestId('domain-name').fill('plex.example.com');
+  await again.page.getByTestId('domain-save').click();
+  await again.page.getByTestId('domain-saved').waitFor();
+  await again.page.goto(`${base}/#/dashboard`);
+  await again.page.getByTestId('cert-card').waitFor();
+  assert.equal(await again.page.getByTestId('setup-pending').count(), 0);
+  assert.equal(await again.page.getByTestId('renew-now').isDisabled(), false);
+  assert.deepEqual([...cspErrors, ...again.cspErrors], []);
+});

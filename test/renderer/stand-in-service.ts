@@ -30,6 +30,7 @@ export class StandInService {
   /** Failure switches for the failure-path tests. */
   pmsDown = false;
   caRefuses = false;
+  routerMapFails = false;
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -100,7 +101,7 @@ export class StandInService {
         if (patch.dns?.ddns !== undefined) c.dns.ddns = patch.dns.ddns;
         if (patch.router?.mode) c.router.mode = patch.router.mode;
         this.config = c;
-        this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') s.router.state = 'manual'; });
+        this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') { s.router.state = 'manual'; delete s.router.error; } });
         return ok(c);
       },
       'wizard:get': () => track('wizard:get', this.wizard),
@@ -134,9 +135,21 @@ export class StandInService {
       'router:map': () => {
         this.routerMapAttempts++;
         this.calls.push('router:map');
-        // The first attempt meets a router without UPnP, like many real ones.
-        if (this.routerMapAttempts === 1) return err({ code: 'router-no-mapping-protocol', message: 'Your router did not answer UPnP, NAT-PMP or PCP requests.', fix: 'Turn on UPnP in the router’s settings, or forward the ports yourself with the numbers shown below.' });
+        // The first attempt meets a router without UPnP, like many real ones; so does any attempt
+        // while routerMapFails is set. Like the RouterManager, the status drops the old mappings.
+        if (this.routerMapAttempts === 1 || this.routerMapFails) {
+          this.update((s) => {
+            s.router = {
+              ...s.router, state: 'manual', mappings: [], lanAddress: '192.168.1.20',
+              manual: [{ name: 'HTTPS (Portico door)', externalPort: 443, internalClient: '192.168.1.20', internalPort: 8443, transport: 'TCP' }],
+              error: 'the router at 192.168.1.1 does not answer UPnP, NAT-PMP or PCP, so Portico cannot open the ports itself',
+            };
+          });
+          return err({ code: 'router-no-mapping-protocol', message: 'Your router did not answer UPnP, NAT-PMP or PCP requests.', fix: 'Turn on UPnP in the router’s settings, or forward the ports yourself with the numbers shown below.' });
+        }
         this.update((s) => {
+          delete s.router.error;
+          delete s.router.manual;
           s.router.state = 'mapped';
           s.router.mappings = [{ protocol: 'upnp', externalPort: 443, internalPort: 8443, internalClient: '192.168.1.20', transport: 'TCP', state: 'mapped' }];
         });
