@@ -4,7 +4,7 @@
  * action buttons stay put so keyboard focus is never lost.
  */
 import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
-import type { AppStatus, HealthState } from '../main/shared/status.ts';
+import type { AppStatus, HealthState, PlexStatus } from '../main/shared/status.ts';
 import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
 import { formatBytes, formatCount, formatDate } from './format.ts';
 import { certSummary } from './steps/certificate-step.ts';
@@ -14,6 +14,10 @@ import { attempt } from './steps/attempt.ts';
 
 const HEALTH_TITLE: Record<HealthState, string> = { ok: 'Everything works', warning: 'Needs your attention', error: 'Not working', working: 'Working on it…' };
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
+
+const TOKEN_SOURCE: Record<Exclude<NonNullable<PlexStatus['tokenSource']>, 'none'>, string> = {
+  config: 'token from the config file', 'local-store': 'token from Plex Media Server on this computer', 'signed-in': 'signed in through Portico',
+};
 
 export interface DashboardDeps {
   api: PorticoApiClient;
@@ -110,7 +114,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
           h('dt', {}, 'State'), h('dd', { 'data-testid': 'plex-state' }, s.plex.state, s.plex.error ? ` — ${s.plex.error.message}` : ''),
           h('dt', {}, 'Address'), h('dd', {}, s.plex.url),
           s.plex.version ? [h('dt', {}, 'Version'), h('dd', {}, s.plex.version)] : null,
-          h('dt', {}, 'Signed in'), h('dd', {}, s.plex.signedIn ? 'yes' : 'no'),
+          h('dt', {}, 'Signed in'), h('dd', { 'data-testid': 'plex-signed-in-state' }, s.plex.signedIn ? `yes${s.plex.tokenSource && s.plex.tokenSource !== 'none' ? ` (${TOKEN_SOURCE[s.plex.tokenSource]})` : ''}` : 'no'),
           h('dt', {}, 'Uses your domain'), h('dd', { 'data-testid': 'plex-applied' }, s.plex.applied ? 'yes' : 'no'),
           s.plex.mappingState ? [h('dt', {}, 'Plex remote access'), h('dd', {}, s.plex.mappingState)] : null),
         s.plex.error?.fix ? h('p', { class: 'check-fix' }, h('strong', {}, 'Fix: '), s.plex.error.fix) : null),

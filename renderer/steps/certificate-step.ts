@@ -27,7 +27,10 @@ export function certSummary(certs: CertificateStatus[], testid: string): HTMLEle
       h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
       row('Issued by', c.issuer),
       row('Valid until', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
-      row('Next renewal', c.nextAttemptAt && formatDate(c.nextAttemptAt)),
+      row(c.lastError ? 'Next try' : 'Next renewal', c.lastError?.retryable === false
+        ? h('span', { class: 'error-text' }, 'Portico stopped retrying: fix the cause below, then choose "Renew certificate now".')
+        : c.nextAttemptAt && formatDate(c.nextAttemptAt)),
+      row('Renewal window', c.renewalWindow && `${formatDate(c.renewalWindow.start)} – ${formatDate(c.renewalWindow.end)} (${c.renewalWindow.source === 'ari' ? 'suggested by the certificate authority' : 'the last third of the certificate’s life'})`),
       row('Checked with', c.challenge),
       row('Last error', c.lastError && h('span', { class: 'error-text' }, `${c.lastError.message}${c.lastError.fix ? ` — ${c.lastError.fix}` : ''}`)))));
 }

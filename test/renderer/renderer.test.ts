@@ -422,3 +422,22 @@ test('setup pending (no domain): the wizard opens at Welcome or Domain, and the 
   assert.equal(await again.page.getByTestId('renew-now').isDisabled(), false);
   assert.deepEqual([...cspErrors, ...again.cspErrors], []);
 });
+
+test('dashboard: a renewal that stopped retrying says so, with the renewal window and where the Plex token came from', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => {
+    s.plex.tokenSource = 'local-store';
+    s.certificates[0] = {
+      ...s.certificates[0]!, renewalWindow: { start: '2027-01-20T00:00:00Z', end: '2027-01-22T00:00:00Z', source: 'ari' },
+      lastError: { code: 'acme-caa', message: 'CAA record forbids this CA', fix: 'Allow the CA in your CAA record', at: '2026-11-29T00:00:00Z', retryable: false },
+    };
+  });
+  const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  const cert = await page.getByTestId('dash-cert').textContent() ?? '';
+  assert.match(cert, /Next try.*Portico stopped retrying/);
+  assert.match(cert, /Renewal window.*suggested by the certificate authority/);
+  assert.match(await page.getByTestId('health-action').textContent() ?? '', /Allow the CA in your CAA record\. Portico stopped retrying/);
+  assert.equal(await page.getByTestId('plex-signed-in-state').textContent(), 'yes (token from Plex Media Server on this computer)');
+  await axe(page, 'dashboard, renewal stopped');
+});

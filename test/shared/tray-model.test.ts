@@ -39,6 +39,27 @@ for (const [state, edit] of Object.entries(byState) as [HealthState, (s: AppStat
   });
 }
 
+/** Problems the e2e test met with an "All good" tray: each must turn the icon and name itself. */
+const honest: { name: string; icon: HealthState; tooltip: RegExp; edit: (s: AppStatus) => void }[] = [
+  { name: 'router manual with an error', icon: 'warning', tooltip: /cannot open the ports/, edit: (s) => { s.router = { ...s.router, state: 'manual', mappings: [], error: 'no UPnP' }; } },
+  { name: 'a conflicting mapping', icon: 'warning', tooltip: /already forwarded to 192\.168\.1\.9/, edit: (s) => { s.router.mappings[0] = { ...s.router.mappings[0]!, state: 'conflict', owner: '192.168.1.9' }; } },
+  { name: 'DDNS failing', icon: 'warning', tooltip: /Dynamic DNS is failing/, edit: (s) => { s.router.ddns = { state: 'error', error: 'bad token' }; } },
+  { name: 'setup pending', icon: 'warning', tooltip: /Setup not finished/, edit: (s) => { s.domains = []; s.certificates = []; } },
+  { name: 'certificate failed', icon: 'error', tooltip: /No certificate/, edit: (s) => { s.certificates[0]!.state = 'failed'; } },
+];
+
+for (const c of honest) {
+  test(`tray: ${c.name} -> ${c.icon} icon, not "All good"`, () => {
+    const s = healthyStatus();
+    c.edit(s);
+    const m = trayModel(withHealth(s), { startAtLogin: false });
+    assert.equal(m.icon, c.icon);
+    assert.match(m.tooltip, c.tooltip);
+    const status = item(m.menu, 'status');
+    assert.ok(!status.label.startsWith('All good'), status.label);
+  });
+}
+
 test('tray: Open my Plex URL points at the domain once a real certificate exists', () => {
   const m = trayModel(withHealth(healthyStatus()), { startAtLogin: true });
   assert.equal(m.plexUrl, 'https://plex.example.com/web/');
