@@ -12,7 +12,8 @@ import { startPebble } from '../test/helpers/pebble.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { PmsStandIn } from '../test/stand-ins/pms.ts';
 import { PlexTvStandIn } from '../test/stand-ins/plextv.ts';
-import { PorticoStack } from '../test/e2e/portico-stack.ts';
+import { Service } from '../main/core/service.ts';
+import { HeadlessUi } from '../main/core/ui/headless-ui.ts';
 import { buildRenderer } from '../test/e2e/build-renderer.ts';
 
 const OWNER = { id: 1, username: 'demo', email: 'demo@example.com', token: 'demo-owner-token-0000' };
@@ -53,16 +54,23 @@ try {
     router: { mode: 'off' },
     ui: { port: uiPort },
   }, null, 2));
-  const stack = await PorticoStack.start({
-    configPath, dataDir, secrets: new MemorySecretStore(), clock: systemClock, demo: true,
-    logger: createLogger({ level: 'warn' }),
-    staticDir: await buildRenderer(join(dir, 'renderer')),
+  const logger = createLogger({ level: 'warn' });
+  const opened = await Service.open({
+    configPath, dataDir, secrets: new MemorySecretStore(), clock: systemClock, demo: true, logger,
     extraTrustedCAs: [pebble.rootPem],
     // As if Plex Media Server on this machine had its owner's token in its own settings.
     plex: { plexTvBaseUrl: tv.url, tokenSources: [async () => ({ token: OWNER.token, source: 'demo Plex Media Server settings' })], reachabilityPoll: { everyMs: 250, attempts: 40 } },
   });
-  stops.push(() => stack.stop());
+  if (!opened.ok) throw new Error(opened.error.map((p) => `${p.key}: ${p.message}`).join('; '));
+  const service = opened.value;
+  await service.start();
+  stops.push(() => service.stop(0));
+  const ui = await HeadlessUi.start({ ...service.api, service, dataDir, port: uiPort, staticDir: await buildRenderer(join(dir, 'renderer')), logger, clock: systemClock });
+  stops.push(() => ui.stop());
 
+  console.log('==================================================================');
+  console.log(' DEMO MODE: stand-ins for Plex, plex.tv and the CA; not a real setup');
+  console.log('==================================================================');
   console.log('Portico demo is running (everything on 127.0.0.1; nothing leaves this machine):');
   console.log(`  CA (pebble):         ${pebble.directoryUrl}`);
   console.log(`  Plex Media Server:   ${pms.url} (stand-in)`);
@@ -70,7 +78,7 @@ try {
   console.log(`  door:                https://127.0.0.1:${doorHttps} (serves https://${DOMAIN}), http://127.0.0.1:${doorHttp}`);
   console.log(`  temporary data:      ${dir}`);
   console.log('');
-  console.log(`Open the dashboard: ${stack.ui.url}`);
+  console.log(`Open the dashboard: ${ui.url}`);
   console.log('Press Ctrl+C to stop.');
 } catch (e) {
   console.error(`demo: could not start (${(e as Error).message}). It needs the Debian packages pebble and openssl (scripts/install-system-deps.sh); if port ${uiPort} is busy set PORTICO_DEMO_PORT.`);

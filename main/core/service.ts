@@ -1,93 +1,166 @@
 /**
- * The composition root: builds the pieces from the config, starts and stops them, and derives the
- * one AppStatus. For now it runs the door with a placeholder certificate; certificates, Plex, the
- * router and the UI server plug in here as they arrive.
+ * The composition root: the door, certificates, Plex, the router and dynamic DNS built from the
+ * config, plus the config, wizard and event stores and the API over them. `portico serve`, the
+ * desktop app, the demo and the end-to-end test all run this one composition.
+ *
+ * Config changes apply without a restart: a new domain gets door routes, a placeholder and its
+ * own CertManager; a new router mode a new RouterManager. With no domain yet ("setup pending")
+ * the door runs without routes (everything passes through to PMS) and no certificate is ordered.
+ * The renewal loop starts once a real certificate exists or the wizard is finished, so an
+ * unfinished setup never hammers the CA.
  */
-import type { Config } from '../shared/config.ts';
+import type { PorticoApiHandlers } from '../shared/api.ts';
+import type { ConfigProblem } from '../shared/config.ts';
+import { ok, type Result } from '../shared/result.ts';
 import type { AppStatus } from '../shared/status.ts';
 import { health } from '../shared/health.ts';
-import type { Clock } from './clock.ts';
+import { createApiHandlers, type ApiHandlerDeps } from './api-handlers.ts';
+import { ChallengeStore } from './challenge-store.ts';
+import type { Clock, Timer } from './clock.ts';
+import { ConfigStore, type LoadedConfigValue } from './config-store.ts';
+import { EventLog } from './event-log.ts';
 import type { Logger } from './logger.ts';
 import type { SecretStore } from './secret-store.ts';
-import { ChallengeStore } from './challenge-store.ts';
 import { porticoVersion } from './version.ts';
+import { WizardStore } from './wizard-store.ts';
 import { Door, type DoorRoute } from './proxy/door.ts';
 import { placeholderCert } from './proxy/placeholder-cert.ts';
+import { serviceApi, type ServiceApi } from './service-api.ts';
+import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 
-export interface ServiceOptions {
-  config: Config & { dataDir: string };
-  logger: Logger;
-  clock: Clock;
+export interface ServiceOptions extends ManagerHooks {
+  configStore: ConfigStore;
+  dataDir: string;
   secrets: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  /** Demo mode (`npm run demo`): shown in the status and the UI. */
+  demo?: boolean;
+  /** Roots the Verify step trusts besides the system's (the demo's and tests' pebble root). */
+  extraTrustedCAs?: string[];
+  /** How often PMS reachability is re-checked in the background. [60 s] */
+  healthPollMs?: number;
 }
 
 /** How long stop() lets in-flight streams finish before cutting them. */
 export const STOP_GRACE_MS = 10_000;
+const HEALTH_POLL_MS = 60_000;
 
 export class Service {
+  readonly configStore: ConfigStore;
+  readonly events: EventLog;
+  readonly wizard: WizardStore;
   readonly door: Door;
   readonly challenges = new ChallengeStore();
+  /** The API's views of the managers; the headless UI builds its handlers over these too. */
+  readonly api: ServiceApi & Pick<ApiHandlerDeps, 'wizardStore'> & { configStore: ConfigStore; events: EventLog; extraTrustedCAs: () => string[] };
+  /** The whole PorticoApi over this service (the desktop app's IPC). */
+  readonly handlers: PorticoApiHandlers;
   private readonly o: ServiceOptions;
   private readonly log: Logger;
+  private readonly managers: ServiceManagers;
   private readonly listeners = new Set<(s: AppStatus) => void>();
-  private placeholderHosts: string[] = [];
+  private readonly unsub: (() => void)[] = [];
+  private current: LoadedConfigValue;
+  private dnsRecords: AppStatus['dns']['records'] = [];
+  private last = '';
+  private poll: Timer | null = null;
+  private running = false;
+  /** Config changes apply one at a time, in order. */
+  private queue: Promise<void> = Promise.resolve();
+
+  /** Open the config file (a missing file or no domains is "setup pending") and build the service. */
+  static async open(o: Omit<ServiceOptions, 'configStore'> & { configPath: string }): Promise<Result<Service, ConfigProblem[]>> {
+    const opened = await ConfigStore.open({ path: o.configPath, dataDir: o.dataDir, secrets: o.secrets, requireDomains: false });
+    return opened.ok ? ok(new Service({ ...o, configStore: opened.value })) : opened;
+  }
 
   constructor(o: ServiceOptions) {
     this.o = o;
     this.log = o.logger.child('service');
-    const c = o.config;
-    const plex = new URL(c.plex.url);
+    this.configStore = o.configStore;
+    this.events = new EventLog({ clock: o.clock });
+    this.wizard = new WizardStore(o.dataDir);
+    const c = (this.current = o.configStore.get());
+    const plexUrl = new URL(c.plex.url);
     this.door = new Door({
-      bind: c.door.bind,
-      httpsPorts: c.door.httpsPorts,
-      httpPort: c.door.httpPort,
-      publicHttpsPort: c.door.publicHttpsPort,
-      hsts: c.door.hsts,
-      routes: Service.routesOf(c),
-      passthrough: { host: plex.hostname.replace(/^\[|\]$/g, ''), port: c.plex.tlsPort },
-      challenges: this.challenges,
+      bind: c.door.bind, httpsPorts: c.door.httpsPorts, httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort, hsts: c.door.hsts,
+      routes: Service.routesOf(c), passthrough: { host: plexUrl.hostname.replace(/^\[|\]$/g, ''), port: c.plex.tlsPort }, challenges: this.challenges, logger: o.logger,
+    });
+    this.managers = new ServiceManagers({
+      ...o, door: this.door, challenges: this.challenges, events: this.events, changed: () => this.changed(),
+    });
+    const wizard = this.wizard;
+    this.api = {
+      ...serviceApi({
+        config: () => this.configStore.get(), certs: () => this.managers.certs, plex: () => this.managers.plex, router: () => this.managers.router,
+        startBackground: () => this.managers.startBackground(), changed: () => this.changed(),
+        onDnsRecords: (r) => { this.dnsRecords = r; this.changed(); },
+      }),
+      configStore: this.configStore,
+      events: this.events,
+      wizardStore: {
+        get: () => wizard.get(),
+        save: async (w) => {
+          const saved = await wizard.save(w);
+          if (saved.finished) await this.managers.startBackground();
+          this.changed();
+          return saved;
+        },
+      },
+      extraTrustedCAs: () => o.extraTrustedCAs ?? [],
+    };
+    this.handlers = createApiHandlers({
+      ...this.api,
+      getStatus: () => this.getStatus(),
+      versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
+      now: () => o.clock.now(),
       logger: o.logger,
     });
   }
 
-  /** Each domain goes to Plex; extra routes go where they say. */
-  static routesOf(c: Config): DoorRoute[] {
-    return [...c.domains.map((host) => ({ host, upstream: c.plex.url })), ...c.routes];
+  /** Each (non-wildcard) domain goes to Plex; extra routes go where they say. */
+  static routesOf(c: LoadedConfigValue): DoorRoute[] {
+    return [...c.domains.filter((d) => !d.startsWith('*.')).map((host) => ({ host, upstream: c.plex.url })), ...c.routes];
   }
 
   async start(): Promise<void> {
-    const c = this.o.config;
-    const hosts = Service.routesOf(c).map((r) => r.host);
-    const pem = await placeholderCert(c.dataDir, hosts, new Date(this.o.clock.now()));
-    this.door.setCertificate(hosts, pem, 'placeholder');
-    this.placeholderHosts = hosts;
+    const c = this.current;
+    await this.placeholders(c);
     try {
       await this.door.start();
     } finally {
-      this.emit();
+      this.changed();
     }
-    this.log.info('service started', { domains: c.domains });
+    this.running = true;
+    await this.managers.build(c, null);
+    this.unsub.push(this.configStore.onDidChange((next) => { this.queue = this.queue.then(() => this.reconfigure(next)).catch((e: unknown) => this.log.error('applying the new settings failed', { error: e })); }));
+    if ((await this.wizard.get()).finished || (await this.managers.hasRealCertificate(c.domains))) await this.managers.startBackground();
+    this.checkPlex();
+    this.log.info('service started', { domains: c.domains, setupPending: c.domains.length === 0 });
   }
 
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.running = false;
+    this.poll?.cancel();
+    this.poll = null;
+    for (const u of this.unsub.splice(0)) u();
+    await this.queue;
+    await this.managers.stop();
     await this.door.stop(graceMs);
-    this.emit();
+    this.changed();
   }
 
   getStatus(): AppStatus {
-    const c = this.o.config;
-    const door = this.door.getStatus();
-    const s: Omit<AppStatus, 'health'> = {
-      version: porticoVersion(),
-      demo: false,
-      domains: c.domains,
-      door,
-      certificates: this.placeholderHosts.length ? [{ domains: c.domains, state: 'placeholder' }] : [],
-      plex: { state: 'unknown', url: c.plex.url, signedIn: false, applied: false },
-      router: { mode: c.router.mode, state: c.router.mode === 'off' ? 'off' : 'manual', mappings: [], findings: [] },
-      dns: { records: [] },
+    const c = this.configStore.get();
+    const lastDdnsUpdate = this.managers.ddns?.getStatus().lastUpdate;
+    const partial = {
+      version: porticoVersion(), demo: !!this.o.demo, domains: c.domains,
+      door: this.door.getStatus(),
+      ...this.managers.status(c),
+      dns: { records: this.dnsRecords, ...(lastDdnsUpdate ? { lastDdnsUpdate } : {}) },
     };
-    return { ...s, health: health(s) };
+    return { ...partial, health: health(partial) };
   }
 
   onDidChangeStatus(fn: (s: AppStatus) => void): () => void {
@@ -95,9 +168,47 @@ export class Service {
     return () => { this.listeners.delete(fn); };
   }
 
-  private emit(): void {
-    if (this.listeners.size === 0) return;
+  /** Tell listeners when the status really changed. */
+  private changed(): void {
     const s = this.getStatus();
-    for (const fn of this.listeners) fn(s);
+    const text = JSON.stringify(s);
+    if (text === this.last) return;
+    this.last = text;
+    for (const fn of [...this.listeners]) fn(s);
+  }
+
+  /**
+   * Re-check PMS now and then every healthPollMs, so the status (and the tray) notice PMS going
+   * down or coming back without anyone opening the UI. `discover` is a few loopback requests.
+   */
+  private checkPlex(): void {
+    void this.managers.plex.discover()
+      .catch((e: unknown) => this.log.warn('checking Plex Media Server failed', { error: e }))
+      .finally(() => {
+        this.changed();
+        if (this.running) this.poll = this.o.clock.setTimer(() => this.checkPlex(), this.o.healthPollMs ?? HEALTH_POLL_MS);
+      });
+  }
+
+  /** Until a real certificate exists, the door answers every routed host with a self-signed one. */
+  private async placeholders(c: LoadedConfigValue): Promise<void> {
+    const hosts = Service.routesOf(c).map((r) => r.host);
+    const wild = c.domains.filter((d) => d.startsWith('*.'));
+    if (hosts.length + wild.length === 0) return;
+    const ph = await placeholderCert(this.o.dataDir, [...c.domains, ...c.routes.map((r) => r.host)], new Date(this.o.clock.now()));
+    this.door.setCertificate(ph.hosts, { key: ph.key, cert: ph.cert }, 'placeholder');
+  }
+
+  private async reconfigure(c: LoadedConfigValue): Promise<void> {
+    if (!this.running) return;
+    const prev = this.current;
+    this.current = c;
+    if (prev.domains.join() !== c.domains.join()) {
+      this.dnsRecords = [];
+      await this.placeholders(c);
+      this.door.setRoutes(Service.routesOf(c));
+    }
+    await this.managers.build(c, prev);
+    this.changed();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The desktop app's service start-up without Electron: a real config file, the core's Service
- * with its door on free loopback ports, the stores and the API handlers.
+ * with its door on free loopback ports, the stores and the API handlers the IPC serves.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,11 +10,15 @@ import { silentLogger } from '../../main/core/logger.ts';
 import { MemorySecretStore } from '../../main/core/secret-store.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+// A CA that refuses at once: nothing here may reach a real CA.
+const NO_CA = { directoryUrl: 'https://127.0.0.1:1/directory' };
 
 test('the app starts the core service from its config file and answers the contract', async (t) => {
   const dir = await tmpDir(t);
   const path = `${dir}/config.json`;
-  await writeFile(path, JSON.stringify({ schemaVersion: 1, domains: ['plex.example.com'], door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null } }));
+  await writeFile(path, JSON.stringify({ schemaVersion: 1, domains: ['plex.example.com'], door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, acme: NO_CA, router: { mode: 'off' } }));
   const svc = await startAppService({ configFile: { kind: 'ready', path }, dataDir: dir, secrets: new MemorySecretStore(), logger: silentLogger });
   t.after(() => svc.stop());
   const s = svc.getStatus();
@@ -26,11 +30,25 @@ test('the app starts the core service from its config file and answers the contr
   assert.equal((await svc.handlers['wizard:get']()).step, 'router');
   const renew = await svc.handlers['cert:renew']({ force: true });
   assert.equal(renew.ok, false);
-  assert.ok(!renew.ok && renew.error.fix, 'a part that is not running says what to do');
+  assert.ok(!renew.ok && renew.error.fix, 'a failed renewal says what to do');
 });
 
-test('the app refuses to start on a missing domain or an invalid file, saying what to do', async () => {
+test('first run without a domain starts "setup pending"; the wizard\'s domain is routed without a restart', async (t) => {
+  const dir = await tmpDir(t);
+  const path = `${dir}/config.json`;
+  await writeFile(path, JSON.stringify({ schemaVersion: 1, door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, acme: NO_CA, router: { mode: 'off' } }));
+  const svc = await startAppService({ configFile: { kind: 'needs-setup', path }, dataDir: dir, secrets: new MemorySecretStore(), logger: silentLogger });
+  t.after(() => svc.stop());
+  const s = svc.getStatus();
+  assert.equal(s.door.state, 'running');
+  assert.deepEqual(s.door.routes, []);
+  assert.deepEqual(s.certificates, []);
+  assert.ok((await svc.handlers['config:update']({ domains: ['plex.example.com'] })).ok);
+  const route = await waitFor('route', () => svc.getStatus().door.routes.find((r) => r.host === 'plex.example.com'), 5000);
+  assert.equal(route.certificate, 'placeholder');
+});
+
+test('the app refuses to start on an invalid file, saying what to do', async () => {
   const base = { dataDir: '/nonexistent', secrets: new MemorySecretStore(), logger: silentLogger };
-  await assert.rejects(startAppService({ ...base, configFile: { kind: 'needs-setup', path: '/x/config.json' } }), /No domain is configured yet\. Add "domains"/);
   await assert.rejects(startAppService({ ...base, configFile: { kind: 'invalid', path: '/x/config.json', problems: [{ key: 'door.httpPort', message: 'must be a port' }] } }), /door\.httpPort: must be a port\. Fix or remove the file/);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { tmpDir } from '../helpers/tmp-dir.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { run } from '../core/proxy/door-fixtures.ts';
 
@@ -23,18 +24,19 @@ function portico(args: string[]) {
 test('bad config: one line per problem naming the key, exit 2', async (t) => {
   const dir = await tmpDir(t);
   const file = join(dir, 'bad.json');
-  await writeFile(file, JSON.stringify({ door: { httpsPorts: [70000] }, plex: { url: 'nope' } }));
+  await writeFile(file, JSON.stringify({ domains: ['not a name'], door: { httpsPorts: [70000] }, plex: { url: 'nope' } }));
   const p = portico(['serve', '--config', file]);
   assert.equal(await p.exited, 2);
   const lines = p.out.stderr.trim().split('\n');
   assert.equal(lines.length, 3, p.out.stderr);
-  assert.ok(lines.some((l) => l.startsWith('config: domains: ')));
+  assert.ok(lines.some((l) => l.startsWith('config: domains[0]: ')));
   assert.ok(lines.some((l) => l.startsWith('config: door.httpsPorts[0]: ')));
   assert.ok(lines.some((l) => l.startsWith('config: plex.url: ')));
 });
 
-test('good config: listens, proxies to Plex, exits 0 on SIGTERM; a busy port is one clear line and exit 1', async (t) => {
+test('good config: listens, proxies to Plex, prints the dashboard link, `portico status --json` answers, exits 0 on SIGTERM; busy ports are one clear line and exit 1', async (t) => {
   const dir = await tmpDir(t);
+  const uiPort = await freePort();
   const pms = createServer((req, res) => res.end(`pms saw ${req.headers['x-forwarded-for']}`));
   await new Promise<void>((r) => pms.listen(0, '127.0.0.1', r));
   t.after(() => pms.close());
@@ -43,6 +45,8 @@ test('good config: listens, proxies to Plex, exits 0 on SIGTERM; a busy port is 
     domains: ['plex.example.com'], dataDir: join(dir, 'data'),
     door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: 0 },
     plex: { url: `http://127.0.0.1:${(pms.address() as { port: number }).port}` },
+    router: { mode: 'off' },
+    ui: { port: uiPort },
   }));
   const p = portico(['serve', '--config', file]);
   t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
@@ -52,8 +56,26 @@ test('good config: listens, proxies to Plex, exits 0 on SIGTERM; a busy port is 
   const r = await run('curl', ['-sk', '--resolve', `plex.example.com:${port}:127.0.0.1`, `https://plex.example.com:${port}/identity`]);
   assert.equal(r.stdout, 'pms saw 127.0.0.1');
 
+  const dash = await waitFor('dashboard line', () => /^Dashboard: (http:\/\/127\.0\.0\.1:(\d+)\/#token=[\w-]{43})$/m.exec(p.out.stdout), 5000);
+  assert.equal(Number(dash[2]), uiPort);
+  assert.equal(p.out.stdout.split('Dashboard:').length, 2, 'the link (it carries the token) is printed once');
+  const st = portico(['status', '--json', '--config', file]);
+  assert.equal(await st.exited, 0, st.out.stderr);
+  const status = JSON.parse(st.out.stdout) as Record<string, unknown>;
+  for (const k of ['door', 'certificates', 'plex', 'router', 'health']) assert.ok(k in status, `status --json has ${k}`);
+  assert.equal((status.door as { state: string }).state, 'running');
+  assert.deepEqual(status.domains, ['plex.example.com']);
+
+  // the dashboard's port taken: one line naming it, exit 1
+  await writeFile(join(dir, 'ui-busy.json'), JSON.stringify({ dataDir: join(dir, 'data3'), door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' }, ui: { port: uiPort } }));
+  const uiBusy = portico(['serve', '--config', join(dir, 'ui-busy.json')]);
+  assert.equal(await uiBusy.exited, 1);
+  const uiErr = uiBusy.out.stderr.split('\n').filter((l) => l.startsWith('portico serve:'));
+  assert.equal(uiErr.length, 1, uiBusy.out.stderr);
+  assert.match(uiErr[0]!, new RegExp(`127\\.0\\.0\\.1:${uiPort}.*in use.*ui`));
+
   // a second instance on the same port fails clearly
-  await writeFile(join(dir, 'second.json'), JSON.stringify({ domains: ['plex.example.com'], dataDir: join(dir, 'data2'), door: { bind: '127.0.0.1', httpsPorts: [port], httpPort: null } }));
+  await writeFile(join(dir, 'second.json'), JSON.stringify({ domains: ['plex.example.com'], dataDir: join(dir, 'data2'), door: { bind: '127.0.0.1', httpsPorts: [port], httpPort: null }, router: { mode: 'off' }, ui: { port: 0 } }));
   const second = portico(['serve', '--config', join(dir, 'second.json')]);
   assert.equal(await second.exited, 1);
   const errLines = second.out.stderr.split('\n').filter((l) => l.startsWith('portico serve:'));
@@ -63,4 +85,17 @@ test('good config: listens, proxies to Plex, exits 0 on SIGTERM; a busy port is 
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
   assert.match(p.out.stderr, /stopped/);
+});
+
+test('setup pending: `{}` starts the door without routes and says to open the dashboard', async (t) => {
+  const dir = await tmpDir(t);
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify({ dataDir: join(dir, 'data'), door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' }, ui: { port: 0 } }));
+  const p = portico(['serve', '--config', file]);
+  t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
+  await waitFor('dashboard line', () => /^Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/m.exec(p.out.stdout), 15_000);
+  assert.match(p.out.stdout, /Setup not finished: no domain yet\. Open the dashboard to choose your domain\./);
+  assert.doesNotMatch(p.out.stdout, /^route:/m, 'no routes before a domain is chosen');
+  p.child.kill('SIGINT');
+  assert.equal(await p.exited, 0);
 });

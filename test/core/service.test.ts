@@ -1,37 +1,123 @@
-import { test } from 'node:test';
+/**
+ * The composition root with the real pieces: a real Door on loopback, pebble as the CA, the PMS
+ * stand-in, and a TLS upstream playing PMS's own TLS port. Time for the background poll is a
+ * ManualClock, so "PMS went down" is noticed without anyone calling the API.
+ */
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, type Config } from '../../main/shared/config.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'node:http';
 import { Service } from '../../main/core/service.ts';
 import { silentLogger } from '../../main/core/logger.ts';
 import { MemorySecretStore } from '../../main/core/secret-store.ts';
+import type { AppStatus } from '../../main/shared/status.ts';
 import { ManualClock } from '../helpers/manual-clock.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
-import { tlsTo } from './proxy/door-fixtures.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { startPebble } from '../helpers/pebble.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { PmsStandIn } from '../stand-ins/pms.ts';
+import { makeCert, plexDirectUpstream, port, tlsTo } from './proxy/door-fixtures.ts';
 
-test('Service: starts the door with a placeholder for every routed host; status and change events', async (t) => {
+const TOKEN = 'owner-token-service-aaaa';
+const DOMAIN = 'plex.service.test';
+
+async function world(t: TestContext) {
   const dir = await tmpDir(t);
-  const parsed = parseConfig({ domains: ['plex.example.com'], door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, routes: [{ host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }], plex: { url: 'http://127.0.0.1:32400', tlsPort: 32401 } });
-  assert.ok(parsed.ok);
-  const config = { ...(parsed.value as Config), dataDir: dir };
-  assert.deepEqual(Service.routesOf(config), [{ host: 'plex.example.com', upstream: 'http://127.0.0.1:32400' }, { host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }]);
-  const svc = new Service({ config, logger: silentLogger, clock: new ManualClock(), secrets: new MemorySecretStore() });
-  const seen: string[] = [];
-  const off = svc.onDidChangeStatus((s) => seen.push(s.door.state));
-  await svc.start();
+  const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: TOKEN });
+  await pms.start();
+  t.after(() => pms.stop());
+  const plexTls = await plexDirectUpstream(t, makeCert(dir, 'plex-direct', ['*.plex.direct']));
+  const [https, http] = [await freePort(), await freePort()];
+  return { dir, pms, plexTls, https, http };
+}
+
+async function startService(t: TestContext, dir: string, doc: object, clock = new ManualClock()) {
+  const configPath = join(dir, 'portico.json');
+  await writeFile(configPath, JSON.stringify(doc));
+  const opened = await Service.open({ configPath, dataDir: dir, secrets: new MemorySecretStore(), clock, logger: silentLogger });
+  assert.ok(opened.ok, JSON.stringify(!opened.ok && opened.error));
+  const svc = opened.value;
   t.after(() => svc.stop(0));
-  const st = svc.getStatus();
-  assert.equal(st.door.state, 'running');
-  assert.deepEqual(st.door.routes.map((r) => [r.host, r.certificate]), [['plex.example.com', 'placeholder'], ['overseerr.example.com', 'placeholder']]);
-  assert.deepEqual(st.certificates, [{ domains: ['plex.example.com'], state: 'placeholder' }]);
-  assert.equal(st.plex.state, 'unknown');
-  assert.equal(st.health.state, 'warning');
-  assert.match(st.health.reason, /No trusted certificate for plex\.example\.com/);
-  assert.deepEqual(seen, ['running']);
-  const s = await tlsTo(svc.door.ports().https[0]!, { servername: 'overseerr.example.com' });
-  assert.match(s.getPeerX509Certificate()!.subject, /placeholder/);
+  await svc.start();
+  return { svc, clock };
+}
+
+const subject = async (p: number, servername: string, ca?: string) => {
+  const s = await tlsTo(p, { servername, ...(ca ? { ca } : {}) });
+  const c = s.getPeerX509Certificate()!;
   s.destroy();
-  off();
-  await svc.stop(0);
-  assert.deepEqual(seen, ['running']);
-  assert.equal(svc.getStatus().door.state, 'stopped');
+  return { subject: c.subject, issuer: c.issuer };
+};
+
+test('setup pending: no domain, door passes everything through; a domain saved through the API is routed with a placeholder, then gets a pebble certificate — no restart', async (t) => {
+  const w = await world(t);
+  const pebble = await startPebble({ httpPort: w.http, tlsPort: w.https });
+  t.after(() => pebble.stop());
+  const { svc } = await startService(t, w.dir, {
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: w.http },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01' },
+    router: { mode: 'off' },
+  });
+  const pending = svc.getStatus();
+  for (const k of ['door', 'certificates', 'plex', 'router', 'health'] as const) assert.ok(k in pending, `status has ${k}`);
+  assert.deepEqual(pending.domains, []);
+  assert.equal(pending.door.state, 'running');
+  assert.deepEqual(pending.door.routes, []);
+  assert.deepEqual(pending.certificates, [], 'no certificate is ordered before a domain is chosen');
+  assert.match(pending.health.reason, /[Ss]etup/);
+  assert.match((await subject(w.https, DOMAIN)).subject, /plex\.direct/, 'passthrough to PMS\'s own TLS');
+  const redirect = await new Promise<number | undefined>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: w.http, path: '/', headers: { host: DOMAIN } }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject).end();
+  });
+  assert.equal(redirect, 301, 'the HTTP door answers');
+  const renew = await svc.handlers['cert:renew']({ force: true });
+  assert.ok(!renew.ok && renew.error.code === 'setup-pending' && renew.error.fix, 'certificates say to choose a domain first');
+
+  const saved = await svc.handlers['config:update']({ domains: [DOMAIN], acme: { email: 'owner@example.com' } });
+  assert.ok(saved.ok, JSON.stringify(saved));
+  const routed = await waitFor('route for the new domain', () => svc.getStatus().door.routes.find((r) => r.host === DOMAIN), 5000);
+  assert.equal(routed.certificate, 'placeholder');
+  assert.match((await subject(w.https, DOMAIN)).subject, /placeholder/i);
+  assert.deepEqual(svc.getStatus().certificates.map((c) => [c.domains, c.state]), [[[DOMAIN], 'none']]);
+
+  const issued = await svc.handlers['cert:issue']({ staging: false });
+  assert.ok(issued.ok, JSON.stringify(issued));
+  const real = await subject(w.https, DOMAIN, pebble.rootPem);
+  assert.match(real.issuer, /Pebble/i);
+  assert.equal(svc.getStatus().door.routes.find((r) => r.host === DOMAIN)?.certificate, 'real');
+  assert.ok(svc.events.list().some((e) => e.kind === 'cert-obtained'), 'CertManager events reach the event log');
+});
+
+test('the background poll notices PMS going down and coming back, on the injected clock', async (t) => {
+  const w = await world(t);
+  const { svc, clock } = await startService(t, w.dir, {
+    domains: [DOMAIN],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: null },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    router: { mode: 'off' },
+  });
+  const seen: AppStatus[] = [];
+  svc.onDidChangeStatus((s) => seen.push(s));
+  await waitFor('PMS found at start', () => svc.getStatus().plex.state !== 'unknown', 5000);
+  assert.notEqual(svc.getStatus().plex.state, 'unreachable');
+  assert.equal(svc.getStatus().demo, false);
+  assert.match((await subject(w.https, DOMAIN)).subject, /placeholder/i, 'placeholder until a real certificate');
+
+  const pmsPort = w.pms.port;
+  await w.pms.stop();
+  await clock.advance(59_000);
+  assert.notEqual(svc.getStatus().plex.state, 'unreachable', 'nothing polls before the interval');
+  await clock.advance(1_000);
+  await waitFor('PMS down noticed', () => svc.getStatus().plex.state === 'unreachable', 5000);
+  assert.equal(svc.getStatus().health.state, 'error');
+  assert.ok(seen.some((s) => s.plex.state === 'unreachable'), 'listeners were told');
+
+  const back = new PmsStandIn({ supportDir: join(w.dir, 'pms'), ownerToken: TOKEN });
+  await back.start(pmsPort);
+  t.after(() => back.stop());
+  await clock.advance(60_000);
+  await waitFor('PMS back noticed', () => svc.getStatus().plex.state !== 'unreachable', 5000);
 });

@@ -1,16 +1,22 @@
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
-import { loadConfig } from '../load-config.ts';
+import { formatProblem, parseConfig } from '../../shared/config.ts';
 import { createLogger, type LogLevel } from '../../core/logger.ts';
 import { systemClock } from '../../core/clock.ts';
+import { defaultDataDir } from '../../core/paths.ts';
 import { FileSecretStore } from '../../core/secret-store.ts';
 import { Service } from '../../core/service.ts';
 import { DoorStartError } from '../../core/proxy/door.ts';
+import { HeadlessUi } from '../../core/ui/headless-ui.ts';
 
 /** WAN port the router should map to each HTTPS door, in order (first: 443, second: 32400 for hard-wired clients). */
 const WAN_FOR_HTTPS = (publicHttpsPort: number, i: number) => (i === 0 ? publicHttpsPort : i === 1 ? 32400 : null);
 
-/** `portico serve --config FILE`: run the service headless until SIGINT/SIGTERM. */
+/**
+ * `portico serve --config FILE`: the whole service and its dashboard on 127.0.0.1:<ui.port>,
+ * until SIGINT/SIGTERM. A config without domains starts "setup pending": the wizard chooses one.
+ */
 export async function serve(args: string[], io: CliIo): Promise<number> {
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -21,20 +27,38 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
   }
-  const loaded = await loadConfig(configPath, io);
-  if (!loaded) return EXIT_USAGE;
-  const { config } = loaded;
+  const path = await readConfig(configPath, io);
+  if (!path) return EXIT_USAGE;
 
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === io.env.PORTICO_LOG_LEVEL) ?? ('info' satisfies LogLevel);
   const logger = createLogger({ level });
+  const { file, dataDir } = path;
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    io.err(`portico serve: cannot create the data directory ${dataDir} (${(e as Error).message}); set "dataDir" to a writable directory`);
+    return EXIT_FAILED;
+  }
+  // Through the ConfigStore: @secret: references resolve, and the wizard writes its changes back here.
+  const opened = await Service.open({ configPath: file, dataDir, logger, clock: systemClock, secrets: new FileSecretStore(join(dataDir, 'secrets.json')) });
+  if (!opened.ok) {
+    for (const p of opened.error) io.err(formatProblem(p));
+    return EXIT_USAGE;
+  }
+  const service = opened.value;
+  const config = service.configStore.get();
   logger.addSecret(config.plex.token);
-  const service = new Service({ config, logger, clock: systemClock, secrets: new FileSecretStore(join(config.dataDir, 'secrets.json')) });
 
+  let ui: HeadlessUi;
   try {
     await service.start();
+    ui = await HeadlessUi.start({
+      ...service.api, service, dataDir, port: config.ui.port, staticDir: HeadlessUi.defaultStaticDir(), logger, clock: systemClock,
+    });
   } catch (e) {
     if (e instanceof DoorStartError) io.err(`portico serve: ${e.message}; ${e.fix}`);
-    else io.err(`portico serve: could not start (${(e as Error).message}); check the data directory ${config.dataDir} is writable`);
+    else if (/dashboard could not listen/.test((e as Error).message)) io.err(`portico serve: ${(e as Error).message}`);
+    else io.err(`portico serve: could not start (${(e as Error).message}); check the data directory ${dataDir} is writable`);
     await service.stop(0).catch(() => {});
     return EXIT_FAILED;
   }
@@ -48,18 +72,49 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   if (ports.http !== null) io.out(`HTTP door:  ${bind}:${ports.http} (router: WAN 80 -> this machine:${ports.http})`);
   for (const r of service.door.getStatus().routes) io.out(`route: https://${r.host} -> ${r.upstream} (${r.certificate} certificate)`);
   io.out(`other TLS (plex.direct, unknown names, no SNI) -> ${new URL(config.plex.url).hostname}:${config.plex.tlsPort}`);
+  if (config.domains.length === 0) io.out('Setup not finished: no domain yet. Open the dashboard to choose your domain.');
+  io.out(`Dashboard: ${ui.url}`);
   io.out('Press Ctrl+C to stop.');
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
   });
   io.err(`portico serve: ${signal}: stopping (open streams get up to 10 s; signal again to stop now)`);
-  const force = new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  const force = new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
   });
+  await ui.stop().catch(() => {});
   await Promise.race([service.stop(), force.then(() => service.stop(0))]);
   io.err('portico serve: stopped');
   return EXIT_OK;
+}
+
+/**
+ * The config file's path and data directory, or null after printing why (one line per problem).
+ * Validation here allows no domains (setup pending); the ConfigStore then resolves secrets.
+ */
+async function readConfig(path: string | undefined, io: CliIo): Promise<{ file: string; dataDir: string } | null> {
+  const given = path ?? io.env.PORTICO_CONFIG;
+  if (!given) {
+    io.err('config: no config file given; pass --config FILE (see README.md, "Headless mode") or set PORTICO_CONFIG');
+    return null;
+  }
+  const file = resolve(given);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) io.err(`config: cannot read ${file} (${code}); check the path${code === 'EACCES' ? ' and its permissions' : ''}`);
+    else io.err(`config: ${file} is not valid JSON (${(e as Error).message}); fix the syntax (comments and trailing commas are not allowed)`);
+    return null;
+  }
+  const r = parseConfig(json, { requireDomains: false });
+  if (!r.ok) {
+    for (const p of r.error) io.err(formatProblem(p));
+    return null;
+  }
+  return { file, dataDir: r.value.dataDir ? resolve(r.value.dataDir) : defaultDataDir(io.env) };
 }

@@ -1,0 +1,169 @@
+import type { ChallengeStore } from './challenge-store.ts';
+import type { Clock } from './clock.ts';
+import type { LoadedConfigValue } from './config-store.ts';
+import type { EventLog } from './event-log.ts';
+import type { Logger } from './logger.ts';
+import type { SecretStore } from './secret-store.ts';
+import type { Door } from './proxy/door.ts';
+import type { AppStatus } from '../shared/status.ts';
+import { publicIpProviders } from './api-adapters.ts';
+import { CertManager, type CertEvent } from './certs/cert-manager.ts';
+import { CertStore } from './certs/cert-store.ts';
+import { createDnsProvider } from './dns/dns-provider.ts';
+import { DdnsUpdater } from './network/ddns-updater.ts';
+import { RouterManager, type RouterManagerOptions } from './network/router-manager.ts';
+import { PlexManager, type PlexManagerOptions } from './plex/plex-manager.ts';
+
+/** Test and demo hooks: where plex.tv and the router are, and how long to wait for them. */
+export interface ManagerHooks {
+  plex?: Pick<PlexManagerOptions, 'plexTvBaseUrl' | 'tokenSources' | 'reachabilityPoll'>;
+  router?: Pick<RouterManagerOptions, 'upnpDescriptionUrl' | 'ssdpTimeoutMs' | 'udpWaitsMs' | 'lanAddress'>;
+  /** Extra CA for HTTPS what-is-my-IP endpoints (dynamic DNS in tests). */
+  publicIpCa?: string;
+}
+
+export interface ServiceManagersOptions extends ManagerHooks {
+  dataDir: string;
+  secrets: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  door: Door;
+  challenges: ChallengeStore;
+  events: EventLog;
+  changed(): void;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The service's managers for the current config: CertManager (none while no domain is chosen),
+ * PlexManager, RouterManager and the dynamic DNS updater. `build` replaces the ones a config
+ * change affects, dropping the old ones' subscriptions.
+ */
+export class ServiceManagers {
+  certs: CertManager | null = null;
+  plex!: PlexManager;
+  router!: RouterManager;
+  ddns: DdnsUpdater | null = null;
+  private readonly o: ServiceManagersOptions;
+  private readonly unsub = new Map<'certs' | 'plex' | 'router' | 'ddns', () => void>();
+  private background = false;
+
+  constructor(o: ServiceManagersOptions) {
+    this.o = o;
+  }
+
+  async build(c: LoadedConfigValue, prev: LoadedConfigValue | null): Promise<void> {
+    const o = this.o;
+    const names = !prev || prev.domains.join() !== c.domains.join();
+    if (names || !same(prev?.acme, c.acme) || !same(prev?.dns, c.dns)) {
+      await this.certs?.stop();
+      this.certs = c.domains.length === 0 ? null : new CertManager({
+        domains: c.domains, acme: c.acme, dns: c.dns, dataDir: o.dataDir, secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger,
+        onCertificate: (hosts, pem, kind) => { o.door.setCertificate(hosts, pem, kind); o.changed(); },
+      });
+      this.subscribe('certs', this.certs?.onDidChange((ev) => { this.record(ev); o.changed(); }));
+      if (this.background) await this.certs?.start();
+    }
+    if (names || !same(prev?.plex, c.plex) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
+      this.plex = new PlexManager({
+        plex: c.plex, domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, dataDir: o.dataDir, secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex,
+      });
+      this.subscribe('plex', this.plex.onDidChange(() => o.changed()));
+    }
+    if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort) {
+      const had = !!prev;
+      await this.router?.stop({ removeMappings: c.router.mode === 'manual' || c.router.mode === 'off' });
+      const ports = o.door.ports();
+      this.router = new RouterManager({
+        mode: c.router.mode, dataDir: o.dataDir, clock: o.clock, logger: o.logger, gateway: c.router.gateway,
+        doors: { https: ports.https[0] ?? c.door.httpsPorts[0]!, http: ports.http, plexHttps: c.router.mapPlexPort ? (ports.https[1] ?? null) : null },
+        ...o.router,
+      });
+      this.subscribe('router', this.router.onDidChange(() => o.changed()));
+      // A mode chosen in the wizard is tried at once; at start-up only once setup produced something to keep.
+      if ((had || this.background) && automatic(c)) void this.router.start().finally(() => o.changed());
+    }
+    if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp)) {
+      this.ddns?.stop();
+      this.ddns = this.ddnsFor(c);
+      this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));
+      void this.ddns?.start().finally(() => o.changed());
+    }
+  }
+
+  /** The managers' parts of the status (before the first build: what the config says). */
+  status(c: LoadedConfigValue): Pick<AppStatus, 'certificates' | 'plex' | 'router'> {
+    const built = this.router !== undefined;
+    const ddns = this.ddns?.getStatus();
+    return {
+      certificates: this.certs?.getStatus() ?? [],
+      plex: built ? this.plex.getStatus() : { state: 'unknown', url: c.plex.url, signedIn: false, applied: false },
+      router: built ? { ...this.router.getStatus(), ...(ddns ? { ddns } : {}) } : { mode: c.router.mode, state: 'off', mappings: [], findings: [] },
+    };
+  }
+
+  /** A real certificate for the current names is on disk (a restart mid-setup keeps serving it). */
+  async hasRealCertificate(domains: string[]): Promise<boolean> {
+    if (domains.length === 0) return false;
+    return (await new CertStore(this.o.dataDir, domains).load()).cert !== null;
+  }
+
+  /** Renewals (and keeping router leases) run once setup has produced something to keep. */
+  async startBackground(): Promise<void> {
+    if (this.background) return;
+    this.background = true;
+    await this.certs?.start();
+    if (automatic({ router: { mode: this.router.getStatus().mode } }) && this.router.getStatus().state === 'off') {
+      void this.router.start().finally(() => this.o.changed());
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsub.values()) u();
+    this.unsub.clear();
+    this.ddns?.stop();
+    await this.certs?.stop();
+    await this.router?.stop({ removeMappings: false });
+  }
+
+  private subscribe(key: 'certs' | 'plex' | 'router' | 'ddns', off: (() => void) | undefined): void {
+    this.unsub.get(key)?.();
+    if (off) this.unsub.set(key, off);
+    else this.unsub.delete(key);
+  }
+
+  /** CertManager's events go to the dashboard's event list. */
+  private record(ev: CertEvent): void {
+    const names = ev.status.domains.join(', ');
+    const until = ev.status.notAfter?.slice(0, 10) ?? '?';
+    if (ev.kind === 'cert-failed') {
+      this.o.events.add(ev.kind, 'error', `Certificate request for ${names} failed: ${ev.status.lastError?.message ?? 'unknown error'}${ev.nextAttemptAt ? ` Next try ${ev.nextAttemptAt.slice(0, 16).replace('T', ' ')} UTC.` : ''}`);
+    } else {
+      this.o.events.add(ev.kind, 'info', `Certificate for ${names} ${ev.kind === 'cert-renewed' ? 'renewed' : 'obtained'}, valid until ${until}.`);
+    }
+  }
+
+  /** Dynamic DNS runs when dns.ddns is on and a provider is configured. */
+  private ddnsFor(c: LoadedConfigValue): DdnsUpdater | null {
+    if (!c.dns.ddns || !c.dns.provider || c.domains.length === 0) return null;
+    const o = this.o;
+    return new DdnsUpdater({
+      names: c.domains, provider: createDnsProvider(c.dns.provider, o.logger), clock: o.clock, logger: o.logger, dataDir: o.dataDir,
+      publicAddress: async () => {
+        const tried: string[] = [];
+        for (const p of publicIpProviders(c, o.publicIpCa)) {
+          try { return await p.lookup(); } catch (e) { tried.push((e as Error).message); }
+        }
+        const r = this.router.getStatus();
+        const fromRouter = r.publicAddress ?? r.externalAddress;
+        if (fromRouter) return fromRouter;
+        throw new Error(tried.length ? tried.join('; ') : 'no public-IP service is configured (publicIp) and the router has not told its external address');
+      },
+    });
+  }
+}
+
+function automatic(c: { router: { mode: LoadedConfigValue['router']['mode'] } }): boolean {
+  return c.router.mode !== 'off' && c.router.mode !== 'manual';
+}
