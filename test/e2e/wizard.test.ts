@@ -38,8 +38,9 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise<void> {
   const call = <T>(fn: string, ms: number, ...args: unknown[]) => within(worker.call<T>(fn, ...args), ms, fn)
     .catch(async (e: Error) => { throw new Error(`${e.message}\n--- service log ---\n${await within(worker.call<string>('logTail'), 5000, 'log').catch(() => '')}`); });
-  const ports = await call<{ ui: string; doorHttps: number; doorHttp: number }>('setup', 60_000, { extIp: net.extIp, lanIp: net.lanIp, screenshots: SCREENSHOTS });
+  const ports = await call<{ ui: string; doorHttps: number; doorHttp: number; setupPending: boolean }>('setup', 60_000, { extIp: net.extIp, lanIp: net.lanIp, screenshots: SCREENSHOTS });
   assert.match(ports.ui, /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/);
+  assert.equal(ports.setupPending, true, 'a first run without a domain starts "setup pending": no routes, no certificate order');
 
   const run = await call<{ verify: { id: string; ok: string; text: string }[]; summary: string; certSteps: string[]; resumedAt: string }>('happyPath', 120_000);
   assert.equal(run.resumedAt, 'router', 'reopening the dashboard mid-wizard resumes at the step the user was on');
