@@ -18,6 +18,8 @@ import { freePort } from '../helpers/free-port.ts';
 import { startPebble } from '../helpers/pebble.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { PmsStandIn } from '../stand-ins/pms.ts';
+import { startDuckDns } from '../stand-ins/duckdns.ts';
+import { startWhatIsMyIpStandIn } from '../stand-ins/whatismyip.ts';
 import { makeCert, plexDirectUpstream, port, tlsTo } from './proxy/door-fixtures.ts';
 
 const TOKEN = 'owner-token-service-aaaa';
@@ -120,4 +122,31 @@ test('the background poll notices PMS going down and coming back, on the injecte
   t.after(() => back.stop());
   await clock.advance(60_000);
   await waitFor('PMS back noticed', () => svc.getStatus().plex.state !== 'unreachable', 5000);
+});
+
+test('dynamic DNS runs when dns.ddns is on with a provider: the public address is written and shown in the status', async (t) => {
+  const w = await world(t);
+  const duck = await startDuckDns(['portico']);
+  t.after(() => duck.stop());
+  const wim = await startWhatIsMyIpStandIn();
+  t.after(() => wim.close());
+  wim.behaviour = { kind: 'answer', reportAddress: '203.0.113.7' };
+  const { svc, clock } = await startService(t, w.dir, {
+    domains: ['portico.duckdns.org'],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: null },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    dns: { ddns: true, provider: { kind: 'duckdns', token: duck.token, apiBase: duck.apiBase } },
+    publicIp: { httpEndpoints: [wim.url] },
+    router: { mode: 'off' },
+  });
+  const first = await waitFor('first update', () => (svc.getStatus().router.ddns?.state === 'updated' ? svc.getStatus() : null), 5000);
+  assert.equal(first.router.ddns?.address, '203.0.113.7');
+  assert.equal(duck.domains.get('portico')?.ip, '203.0.113.7');
+  assert.equal(first.dns.lastDdnsUpdate, new Date(clock.now()).toISOString());
+  assert.ok(!JSON.stringify(first).includes(duck.token), 'the provider token is not in the status');
+
+  wim.behaviour = { kind: 'answer', reportAddress: '203.0.113.8' };
+  await clock.advance(10 * 60_000);
+  await waitFor('changed address written', () => duck.domains.get('portico')?.ip === '203.0.113.8', 5000);
+  await waitFor('status follows', () => svc.getStatus().router.ddns?.address === '203.0.113.8', 5000);
 });
