@@ -1,6 +1,7 @@
 // Idle cost of the headless service: start `npm run demo` (the core's Service, as `portico serve`
 // runs it — door, certificate manager, Plex and router pieces — and the dashboard's UI server;
-// the demo's stand-ins run in the same process but do nothing at rest), let it settle, then sample /proc/<pid>/stat (utime+stime) and VmRSS over a window.
+// the demo's stand-ins run in the same process but do nothing at rest), let it settle, then
+// sample /proc/<pid>/stat (utime+stime) and VmRSS over a window.
 // With --after-setup, the wizard's work is done first through the API (certificate issued by
 // pebble, Plex settings applied, wizard finished), so the renewal loop is armed while sampling.
 // Linux only. Usage: npx node scripts/idle-cost.ts [seconds=10] [--after-setup]
