@@ -1,19 +1,30 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseConfig, formatProblem, type Config } from '../shared/config.ts';
 import { defaultDataDir } from '../core/paths.ts';
+import { ConfigStore } from '../core/config-store.ts';
+import { FileSecretStore } from '../core/secret-store.ts';
 import type { CliIo } from './io.ts';
 
-export interface LoadedConfig { config: Config & { dataDir: string }; path: string }
+export interface LoadedConfig {
+  config: Config & { dataDir: string };
+  path: string;
+  /** The same document through the ConfigStore (what `serve` hands the service, so the wizard can write it back). */
+  store: ConfigStore;
+  secrets: FileSecretStore;
+}
 
 /**
- * Read and validate the config named by --config (or PORTICO_CONFIG). On any problem, print one
- * line per problem naming the key and the fix, and return null (the caller exits 2).
+ * Read and validate the config named by --config (or PORTICO_CONFIG), resolving `@secret:`
+ * references from the headless secret store (<dataDir>/secrets.json), exactly as the service does.
+ * On any problem, print one line per problem naming the key and the fix, and return null (exit 2).
+ * `requireDomains: false` accepts a config with no domain yet (setup pending: serve, status).
  */
-export async function loadConfig(path: string | undefined, io: CliIo): Promise<LoadedConfig | null> {
+export async function loadConfig(path: string | undefined, io: CliIo, opts: { requireDomains?: boolean } = {}): Promise<LoadedConfig | null> {
+  const requireDomains = opts.requireDomains ?? true;
   const file = path ?? io.env.PORTICO_CONFIG;
   if (!file) {
-    io.err('config: no config file given; pass --config FILE (see README.md, "Headless mode") or set PORTICO_CONFIG');
+    io.err('config: no config file given; pass --config FILE (see README.md, "Configuration") or set PORTICO_CONFIG');
     return null;
   }
   const abs = resolve(file);
@@ -32,11 +43,18 @@ export async function loadConfig(path: string | undefined, io: CliIo): Promise<L
     io.err(`config: ${abs} is not valid JSON (${(e as Error).message}); fix the syntax (comments and trailing commas are not allowed)`);
     return null;
   }
-  const r = parseConfig(json);
+  // First pass: the shape, and where the data directory (and so the secret store) is.
+  const r = parseConfig(json, { requireDomains });
   if (!r.ok) {
     for (const p of r.error) io.err(formatProblem(p));
     return null;
   }
   const dataDir = r.value.dataDir ? resolve(r.value.dataDir) : defaultDataDir(io.env);
-  return { config: { ...r.value, dataDir }, path: abs };
+  const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
+  const opened = await ConfigStore.open({ path: abs, dataDir, secrets, requireDomains });
+  if (!opened.ok) {
+    for (const p of opened.error) io.err(formatProblem(p));
+    return null;
+  }
+  return { config: opened.value.get(), path: abs, store: opened.value, secrets };
 }

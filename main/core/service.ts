@@ -38,6 +38,12 @@ export interface ServiceOptions extends ManagerHooks {
   demo?: boolean;
   /** Roots the Verify step trusts besides the system's (the demo's and tests' pebble root). */
   extraTrustedCAs?: string[];
+  /**
+   * Start renewals and router mappings at start when the config already names a domain (a config
+   * written by hand for `portico serve`). Otherwise they start once the wizard is finished or a
+   * real certificate exists, so an unfinished setup never hammers the CA.
+   */
+  beginAtStart?: boolean;
   /** How often PMS reachability is re-checked in the background. [60 s] */
   healthPollMs?: number;
 }
@@ -135,7 +141,8 @@ export class Service {
     this.running = true;
     await this.managers.build(c, null);
     this.unsub.push(this.configStore.onDidChange((next) => { this.queue = this.queue.then(() => this.reconfigure(next)).catch((e: unknown) => this.log.error('applying the new settings failed', { error: e })); }));
-    if ((await this.wizard.get()).finished || (await this.managers.hasRealCertificate(c.domains))) await this.managers.startBackground();
+    const begin = (this.o.beginAtStart && c.domains.length > 0) || (await this.wizard.get()).finished || (await this.managers.hasRealCertificate(c.domains));
+    if (begin) await this.managers.startBackground();
     this.checkPlex();
     this.log.info('service started', { domains: c.domains, setupPending: c.domains.length === 0 });
   }

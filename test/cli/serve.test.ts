@@ -9,6 +9,7 @@ import { tmpDir } from '../helpers/tmp-dir.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { run } from '../core/proxy/door-fixtures.ts';
+import { startPebble } from '../helpers/pebble.ts';
 
 const BIN = new URL('../../bin/portico.js', import.meta.url).pathname;
 
@@ -40,10 +41,15 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   const pms = createServer((req, res) => res.end(`pms saw ${req.headers['x-forwarded-for']}`));
   await new Promise<void>((r) => pms.listen(0, '127.0.0.1', r));
   t.after(() => pms.close());
+  // A hand-written config that names a domain is a finished setup: serve gets the certificate at once.
+  const doorPort = await freePort();
+  const pebble = await startPebble({ tlsPort: doorPort });
+  t.after(() => pebble.stop());
   const file = join(dir, 'portico.json');
   await writeFile(file, JSON.stringify({
     domains: ['plex.example.com'], dataDir: join(dir, 'data'),
-    door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: 0 },
+    door: { bind: '127.0.0.1', httpsPorts: [doorPort], httpPort: 0 },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', preflight: false },
     plex: { url: `http://127.0.0.1:${(pms.address() as { port: number }).port}` },
     router: { mode: 'off' },
     ui: { port: uiPort },
@@ -65,6 +71,11 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   for (const k of ['door', 'certificates', 'plex', 'router', 'health']) assert.ok(k in status, `status --json has ${k}`);
   assert.equal((status.door as { state: string }).state, 'running');
   assert.deepEqual(status.domains, ['plex.example.com']);
+  const issuer = await waitFor('the pebble certificate on the door, with no restart', async () => {
+    const s = await run('sh', ['-c', `echo | openssl s_client -connect 127.0.0.1:${port} -servername plex.example.com 2>/dev/null | openssl x509 -noout -issuer`]);
+    return /Pebble/i.test(s.stdout) ? s.stdout : null;
+  }, 20_000, 200);
+  assert.match(issuer, /Pebble Intermediate/i);
 
   // the dashboard's port taken: one line naming it, exit 1
   await writeFile(join(dir, 'ui-busy.json'), JSON.stringify({ dataDir: join(dir, 'data3'), door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' }, ui: { port: uiPort } }));

@@ -1,11 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
-import { formatProblem, parseConfig } from '../../shared/config.ts';
+import { loadConfig } from '../load-config.ts';
 import { createLogger, type LogLevel } from '../../core/logger.ts';
 import { systemClock } from '../../core/clock.ts';
-import { defaultDataDir } from '../../core/paths.ts';
-import { FileSecretStore } from '../../core/secret-store.ts';
 import { Service } from '../../core/service.ts';
 import { DoorStartError } from '../../core/proxy/door.ts';
 import { HeadlessUi } from '../../core/ui/headless-ui.ts';
@@ -27,25 +24,21 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
   }
-  const path = await readConfig(configPath, io);
-  if (!path) return EXIT_USAGE;
+  const loaded = await loadConfig(configPath, io, { requireDomains: false });
+  if (!loaded) return EXIT_USAGE;
 
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === io.env.PORTICO_LOG_LEVEL) ?? ('info' satisfies LogLevel);
   const logger = createLogger({ level });
-  const { file, dataDir } = path;
+  const { dataDir } = loaded.config;
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
   } catch (e) {
     io.err(`portico serve: cannot create the data directory ${dataDir} (${(e as Error).message}); set "dataDir" to a writable directory`);
     return EXIT_FAILED;
   }
-  // Through the ConfigStore: @secret: references resolve, and the wizard writes its changes back here.
-  const opened = await Service.open({ configPath: file, dataDir, logger, clock: systemClock, secrets: new FileSecretStore(join(dataDir, 'secrets.json')) });
-  if (!opened.ok) {
-    for (const p of opened.error) io.err(formatProblem(p));
-    return EXIT_USAGE;
-  }
-  const service = opened.value;
+  // A config written by hand that names a domain is a finished setup: certificates and router
+  // mappings start at once. With no domain yet, the dashboard's wizard finishes the setup.
+  const service = new Service({ configStore: loaded.store, dataDir, logger, clock: systemClock, secrets: loaded.secrets, beginAtStart: true });
   const config = service.configStore.get();
   logger.addSecret(config.plex.token);
 
@@ -89,32 +82,4 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   await Promise.race([service.stop(), force.then(() => service.stop(0))]);
   io.err('portico serve: stopped');
   return EXIT_OK;
-}
-
-/**
- * The config file's path and data directory, or null after printing why (one line per problem).
- * Validation here allows no domains (setup pending); the ConfigStore then resolves secrets.
- */
-async function readConfig(path: string | undefined, io: CliIo): Promise<{ file: string; dataDir: string } | null> {
-  const given = path ?? io.env.PORTICO_CONFIG;
-  if (!given) {
-    io.err('config: no config file given; pass --config FILE (see README.md, "Headless mode") or set PORTICO_CONFIG');
-    return null;
-  }
-  const file = resolve(given);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) io.err(`config: cannot read ${file} (${code}); check the path${code === 'EACCES' ? ' and its permissions' : ''}`);
-    else io.err(`config: ${file} is not valid JSON (${(e as Error).message}); fix the syntax (comments and trailing commas are not allowed)`);
-    return null;
-  }
-  const r = parseConfig(json, { requireDomains: false });
-  if (!r.ok) {
-    for (const p of r.error) io.err(formatProblem(p));
-    return null;
-  }
-  return { file, dataDir: r.value.dataDir ? resolve(r.value.dataDir) : defaultDataDir(io.env) };
 }

@@ -22,7 +22,7 @@ export async function status(args: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
   }
-  const loaded = await loadConfig(configPath, io);
+  const loaded = await loadConfig(configPath, io, { requireDomains: false });
   if (!loaded) return EXIT_USAGE;
   const { dataDir, ui } = loaded.config;
   const start = `start it with \`portico serve --config ${loaded.path}\``;
