@@ -11,14 +11,28 @@ export interface SecretStore {
   delete(name: string): Promise<void>;
 }
 
-/** Headless secret store: one JSON object in a file only the owner can read (0600). */
+/**
+ * How a secret is kept in the file. Without one, secrets are stored as they are; the Electron app
+ * passes one that encrypts with the OS keychain.
+ */
+export interface SecretCodec {
+  /** What to call the file in errors, e.g. 'encrypted secret store'. */
+  readonly label: string;
+  encode(plain: string): Promise<string>;
+  /** `stale`: the stored form is outdated (e.g. a rotated key), so the store writes it again. */
+  decode(stored: string): Promise<{ plain: string; stale: boolean }>;
+}
+
+/** One JSON object in a file only the owner can read (0600); plain by default (headless mode). */
 export class FileSecretStore implements SecretStore {
   private readonly path: string;
+  private readonly codec: SecretCodec | undefined;
   private cache: Record<string, string> | undefined;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(path: string) {
+  constructor(path: string, codec?: SecretCodec) {
     this.path = path;
+    this.codec = codec;
   }
 
   private async load(): Promise<Record<string, string>> {
@@ -28,7 +42,8 @@ export class FileSecretStore implements SecretStore {
       this.cache = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new Error(`The secret store ${this.path} is unreadable (${(e as Error).name}); move it aside and sign in again to recreate it.`, { cause: e });
+        const what = this.codec?.label ?? 'secret store';
+        throw new Error(`The ${what} ${this.path} is unreadable (${(e as Error).name}); move it aside and sign in again to recreate it.`, { cause: e });
       }
       this.cache = {};
     }
@@ -36,21 +51,25 @@ export class FileSecretStore implements SecretStore {
   }
 
   async get(name: string): Promise<string | undefined> {
-    return (await this.load())[name];
+    const stored = (await this.load())[name];
+    if (stored === undefined || !this.codec) return stored;
+    const { plain, stale } = await this.codec.decode(stored);
+    if (stale) await this.set(name, plain);
+    return plain;
   }
 
   set(name: string, value: string): Promise<void> {
-    return this.mutate((s) => { s[name] = value; });
+    return this.mutate(async (s) => { s[name] = this.codec ? await this.codec.encode(value) : value; });
   }
 
   delete(name: string): Promise<void> {
-    return this.mutate((s) => { delete s[name]; });
+    return this.mutate(async (s) => { delete s[name]; });
   }
 
-  private mutate(fn: (s: Record<string, string>) => void): Promise<void> {
+  private mutate(fn: (s: Record<string, string>) => Promise<void>): Promise<void> {
     const run = this.queue.then(async () => {
       const s = { ...(await this.load()) };
-      fn(s);
+      await fn(s);
       await writeFileAtomic(this.path, JSON.stringify(s, null, 2), 0o600);
       this.cache = s;
     });

@@ -13,27 +13,21 @@ import { Door, DoorStartError } from '../../core/proxy/door.ts';
 import type { CertificateStatus } from '../../shared/status/certificates.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig, type LoadedConfig } from '../load-config.ts';
+import { parseCliArgs, reportUsageError } from '../args.ts';
 
-const USAGE = 'usage: portico cert show [--json] [--config FILE] | portico cert renew [--force] [--json] [--config FILE]';
+const USAGE = ['usage: portico cert show [--json] [--config FILE] | portico cert renew [--force] [--json] [--config FILE]'];
 
 interface Args { sub: 'show' | 'renew'; json: boolean; force: boolean; config?: string }
 
-function parseArgs(args: string[]): Args | string {
+function parseArgs(args: string[], io: CliIo): Args | null {
   const [sub, ...rest] = args;
-  if (sub !== 'show' && sub !== 'renew') return `portico cert: expected "show" or "renew"${sub ? `, not "${sub}"` : ''}`;
-  const a: Args = { sub, json: false, force: false };
-  for (let i = 0; i < rest.length; i++) {
-    const x = rest[i]!;
-    if (x === '--json') a.json = true;
-    else if (x === '--force' && sub === 'renew') a.force = true;
-    else if (x === '--config') {
-      const v = rest[++i];
-      if (v === undefined) return 'portico cert: --config needs a file';
-      a.config = v;
-    } else if (x.startsWith('--config=')) a.config = x.slice(9);
-    else return `portico cert: unknown option "${x}"`;
+  if (sub !== 'show' && sub !== 'renew') {
+    reportUsageError(io, { command: 'cert', usage: USAGE }, `expected "show" or "renew"${sub ? `, not "${sub}"` : ''}`);
+    return null;
   }
-  return a;
+  // --force only means something to renew.
+  const p = parseCliArgs(rest, { command: 'cert', usage: USAGE, flags: sub === 'renew' ? ['--json', '--force'] : ['--json'], options: ['--config'] }, io);
+  return p && { sub, json: p.flags['--json'], force: p.flags['--force'] ?? false, config: p.options['--config'] };
 }
 
 function printStatus(s: CertificateStatus, io: CliIo): void {
@@ -61,12 +55,8 @@ function managerFor(cfg: LoadedConfig['config'], io: CliIo, challenges: Challeng
 }
 
 export async function cert(args: string[], io: CliIo): Promise<number> {
-  const a = parseArgs(args);
-  if (typeof a === 'string') {
-    io.err(a);
-    io.err(USAGE);
-    return EXIT_USAGE;
-  }
+  const a = parseArgs(args, io);
+  if (!a) return EXIT_USAGE;
   const loaded = await loadConfig(a.config, io);
   if (!loaded) return EXIT_USAGE;
   const cfg = loaded.config;

@@ -5,6 +5,7 @@
  */
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
+import { parseCliArgs } from '../args.ts';
 import { createLogger } from '../../core/logger.ts';
 import { systemClock } from '../../core/clock.ts';
 import { RouterManager } from '../../core/network/router-manager.ts';
@@ -20,19 +21,10 @@ export interface DoctorReport { domain: string; router: RouterStatus; facts: Rea
 const MARK: Record<Finding['severity'], string> = { ok: 'ok  ', info: 'info', warning: 'WARN', error: 'FAIL' };
 
 export async function doctor(args: string[], io: CliIo): Promise<number> {
-  let json = false;
-  let configPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--config') configPath = args[++i];
-    else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
-    else {
-      io.err(`portico doctor: unknown option "${a}"; usage: portico doctor [--json] --config FILE`);
-      return EXIT_USAGE;
-    }
-  }
-  const loaded = await loadConfig(configPath, io);
+  const a = parseCliArgs(args, { command: 'doctor', usage: 'portico doctor [--json] --config FILE', flags: ['--json'], options: ['--config'] }, io);
+  if (!a) return EXIT_USAGE;
+  const json = a.flags['--json'];
+  const loaded = await loadConfig(a.options['--config'], io);
   if (!loaded) return EXIT_USAGE;
   const c = loaded.config;
   const logger = createLogger({ level: 'warn', sink: (r) => io.err(`${r.level}: ${r.msg}`) });

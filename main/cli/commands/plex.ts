@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
+import { parseCliArgs, reportUsageError } from '../args.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logger.ts';
 import { FileSecretStore } from '../../core/secret-store.ts';
@@ -26,28 +27,21 @@ const USAGE = [
 
 interface Args { sub: string; json: boolean; config?: string; manualPort: boolean; customCertificate: boolean; p12?: string; doorUrl?: string }
 
-function parseArgs(args: string[]): Args | string {
-  const a: Args = { sub: '', json: false, manualPort: false, customCertificate: false };
-  for (let i = 0; i < args.length; i++) {
-    const x = args[i]!;
-    const value = () => { const v = args[++i]; if (v === undefined || v.startsWith('--')) throw new Error(`${x} needs a value`); return v; };
-    try {
-      if (x === '--json') a.json = true;
-      else if (x === '--config') a.config = value();
-      else if (x.startsWith('--config=')) a.config = x.slice(9);
-      else if (x === '--manual-port') a.manualPort = true;
-      else if (x === '--custom-certificate') a.customCertificate = true;
-      else if (x === '--p12') a.p12 = value();
-      else if (x === '--door-url') a.doorUrl = value();
-      else if (!x.startsWith('-') && !a.sub) a.sub = x;
-      else return `unknown option "${x}"`;
-    } catch (e) {
-      return (e as Error).message;
-    }
+function parseArgs(args: string[], io: CliIo): Args | null {
+  const spec = { command: 'plex', usage: USAGE, flags: ['--json', '--manual-port', '--custom-certificate'], options: ['--config', '--p12', '--door-url'], positionals: 1 } as const;
+  const p = parseCliArgs(args, spec, io);
+  if (!p) return null;
+  const sub = p.positionals[0] ?? '';
+  const problem = !['status', 'signin', 'apply', 'verify', 'undo'].includes(sub) ? (sub ? `unknown subcommand "${sub}"` : 'missing subcommand')
+    : p.flags['--custom-certificate'] && sub !== 'apply' ? '--custom-certificate only goes with apply' : null;
+  if (problem) {
+    reportUsageError(io, spec, problem);
+    return null;
   }
-  if (!['status', 'signin', 'apply', 'verify', 'undo'].includes(a.sub)) return a.sub ? `unknown subcommand "${a.sub}"` : 'missing subcommand';
-  if (a.customCertificate && a.sub !== 'apply') return '--custom-certificate only goes with apply';
-  return a;
+  return {
+    sub, json: p.flags['--json'], manualPort: p.flags['--manual-port'], customCertificate: p.flags['--custom-certificate'],
+    config: p.options['--config'], p12: p.options['--p12'], doorUrl: p.options['--door-url'],
+  };
 }
 
 function printError(io: CliIo, json: boolean, what: string, e: AppError): number {
@@ -73,12 +67,8 @@ function checkLines(checks: Check[]): string[] {
 }
 
 export async function plex(args: string[], io: CliIo): Promise<number> {
-  const a = parseArgs(args);
-  if (typeof a === 'string') {
-    io.err(`portico plex: ${a}`);
-    for (const l of USAGE) io.err(l);
-    return EXIT_USAGE;
-  }
+  const a = parseArgs(args, io);
+  if (!a) return EXIT_USAGE;
   const loaded = await loadConfig(a.config, io);
   if (!loaded) return EXIT_USAGE;
   const { config } = loaded;

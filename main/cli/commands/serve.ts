@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
+import { parseCliArgs } from '../args.ts';
 import { createLogger, type LogLevel } from '../../core/logger.ts';
 import { systemClock } from '../../core/clock.ts';
 import { Service } from '../../core/service.ts';
@@ -15,16 +16,9 @@ const WAN_FOR_HTTPS = (publicHttpsPort: number, i: number) => (i === 0 ? publicH
  * until SIGINT/SIGTERM. A config without domains starts "setup pending": the wizard chooses one.
  */
 export async function serve(args: string[], io: CliIo): Promise<number> {
-  let configPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--config' && args[i + 1]) configPath = args[++i];
-    else if (args[i]?.startsWith('--config=')) configPath = args[i]!.slice('--config='.length);
-    else {
-      io.err(`portico serve: unknown option "${args[i]}"; usage: portico serve --config FILE`);
-      return EXIT_USAGE;
-    }
-  }
-  const loaded = await loadConfig(configPath, io, { requireDomains: false });
+  const a = parseCliArgs(args, { command: 'serve', usage: 'portico serve --config FILE', options: ['--config'] }, io);
+  if (!a) return EXIT_USAGE;
+  const loaded = await loadConfig(a.options['--config'], io, { requireDomains: false });
   if (!loaded) return EXIT_USAGE;
 
   const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === io.env.PORTICO_LOG_LEVEL) ?? ('info' satisfies LogLevel);

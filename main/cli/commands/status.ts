@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
+import { parseCliArgs } from '../args.ts';
 import { UiToken, UI_TOKEN_FILE } from '../../core/ui/ui-token.ts';
 import type { AppStatus } from '../../shared/status.ts';
 
@@ -10,19 +11,10 @@ import type { AppStatus } from '../../shared/status.ts';
  * rather than recomputing anything, so it shows exactly what the dashboard shows.
  */
 export async function status(args: string[], io: CliIo): Promise<number> {
-  let json = false;
-  let configPath: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--config') configPath = args[++i];
-    else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
-    else {
-      io.err(`portico status: unknown option "${a}"; usage: portico status [--json] --config FILE`);
-      return EXIT_USAGE;
-    }
-  }
-  const loaded = await loadConfig(configPath, io, { requireDomains: false });
+  const a = parseCliArgs(args, { command: 'status', usage: 'portico status [--json] --config FILE', flags: ['--json'], options: ['--config'] }, io);
+  if (!a) return EXIT_USAGE;
+  const json = a.flags['--json'];
+  const loaded = await loadConfig(a.options['--config'], io, { requireDomains: false });
   if (!loaded) return EXIT_USAGE;
   const { dataDir, ui } = loaded.config;
   const start = `start it with \`portico serve --config ${loaded.path}\``;
