@@ -1,6 +1,6 @@
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import type { Logger } from '../logger.ts';
+import { REDACTED, type Logger } from '../logger.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type CloudflareConfig = Extract<DnsProviderConfig, { kind: 'cloudflare' }>;
@@ -39,7 +39,8 @@ export class Cloudflare implements DnsProvider {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (e) {
-      return err({ code: 'dns-unreachable', retryable: true, message: `Cloudflare's API did not answer (${(e as Error).message})`, fix: 'check the internet connection; Portico tries again' });
+      // fetch quotes a header value it refuses (a token pasted with a line break) in its error.
+      return err({ code: 'dns-unreachable', retryable: true, message: `Cloudflare's API did not answer (${(e as Error).message.split(this.token).join(REDACTED)})`, fix: 'check the internet connection; Portico tries again' });
     }
     let env: CfEnvelope<T> | undefined;
     try { env = (await res.json()) as CfEnvelope<T>; } catch { env = undefined; }

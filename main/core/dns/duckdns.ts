@@ -1,6 +1,6 @@
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import type { Logger } from '../logger.ts';
+import { REDACTED, type Logger } from '../logger.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type DuckDnsConfig = Extract<DnsProviderConfig, { kind: 'duckdns' }>;
@@ -44,7 +44,8 @@ export class DuckDns implements DnsProvider {
       res = await fetch(`${this.base}/update?${q.toString()}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
       body = (await res.text()).trim();
     } catch (e) {
-      return err({ code: 'dns-unreachable', retryable: true, message: `DuckDNS did not answer (${(e as Error).message})`, fix: 'check the internet connection; Portico tries again' });
+      // The token rides in the query string, and a malformed apiBase puts the whole URL in the error.
+      return err({ code: 'dns-unreachable', retryable: true, message: `DuckDNS did not answer (${(e as Error).message.split(this.token).join(REDACTED)})`, fix: 'check the internet connection; Portico tries again' });
     }
     if (res.status >= 500 || res.status === 429) return err({ code: 'dns-provider-unavailable', retryable: true, message: `DuckDNS is failing (HTTP ${res.status})`, fix: 'nothing to do; Portico tries again later' });
     if (res.ok && body.split('\n')[0] === 'OK') return ok(undefined);

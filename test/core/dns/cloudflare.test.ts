@@ -40,6 +40,14 @@ test('Cloudflare provider against the API stand-in', async (t) => {
     assert.ok(!JSON.stringify(r.error).includes('wrong-token-123'));
   });
 
+  await t.test('a token pasted with a line break stays out of the error', async () => {
+    const pasted = new Cloudflare({ kind: 'cloudflare', apiToken: 'pasted-token-456\nx', zoneId: 'z', apiBase: cf.apiBase }, logger);
+    const r = await pasted.addTxt('_acme-challenge.plex.example.test', 'x');
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.ok(!JSON.stringify(r.error).includes('pasted-token-456'));
+  });
+
   await t.test('rate limiting (429) is retryable', async () => {
     cf.failNext(1);
     const r = await p.addTxt('_acme-challenge.plex.example.test', 'y');

@@ -43,6 +43,15 @@ test('DuckDNS provider against the update-endpoint stand-in', async (t) => {
     assert.equal(dd.requests.length, n);
   });
 
+  await t.test('a malformed apiBase does not put the token in the error', async () => {
+    const typo = new DuckDns({ kind: 'duckdns', token: dd.token, apiBase: 'www.duckdns.org' }, silentLogger);
+    const r = await typo.addTxt('_acme-challenge.portico.duckdns.org', 'x');
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.match(r.error.message, /update\?/, 'the error still shows which request failed');
+    assert.ok(!JSON.stringify(r.error).includes(dd.token));
+  });
+
   await t.test('a server that is down is retryable', async () => {
     const gone = new DuckDns({ kind: 'duckdns', token: dd.token, apiBase: 'http://127.0.0.1:1' }, silentLogger);
     const r = await gone.addTxt('_acme-challenge.portico.duckdns.org', 'x');
