@@ -203,7 +203,7 @@ export class CertManager {
     // ARI windows may move (e.g. before a mass revocation): ask again every 6 hours.
     const stale = this.renewAt?.window.source === 'ari' && this.o.clock.now() - this.renewAt.checkedAt > ARI_RECHECK_MS;
     if (this.renewAt?.serial !== c.leaf.serialNumber || stale) {
-      const ari = await (await this.issuer()).renewalInfo(c.cert).catch(() => null);
+      const ari = await this.issuer().then((i) => i.renewalInfo(c.cert)).catch(() => null);
       const window = ari ?? lifetimeWindow(life);
       this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
     }
@@ -240,7 +240,11 @@ export class CertManager {
   }
 
   private attempt(force: boolean, lockWaitMs = 0): Promise<Result<CertificateStatus>> {
-    const run = this.runAttempt(force, lockWaitMs).finally(() => { this.inFlight = null; });
+    // A thrown error here is local I/O (lock, store, acme.caFile): a failure to report and retry,
+    // never a rejection, which would crash the service from the timer and leave it unscheduled.
+    const run = this.runAttempt(force, lockWaitMs)
+      .catch((e: unknown) => this.failed({ code: 'cert-store-failed', retryable: true, message: `Could not read or write the certificate files in ${this.store.dir} (${(e as Error).message}).`, fix: 'Check the disk has space and that the data directory (and acme.caFile, if set) can be read and written by the user Portico runs as; Portico tries again on its schedule.' }))
+      .finally(() => { this.inFlight = null; });
     this.inFlight = run;
     return run;
   }

@@ -334,3 +334,28 @@ test('rateLimited with Retry-After: the next attempt waits for the CA, not just 
   await clock.advance(1);
   await waitFor('second attempt', () => calls === 2);
 });
+
+test('an unusable data directory is a reported, retried failure, not a crash', async (t) => {
+  const dataDir = await tmpDir(t);
+  // `certs` as a plain file: every read or write below it fails (ENOTDIR), as a broken or read-only disk would.
+  await writeFile(join(dataDir, 'certs'), '');
+  const clock = new ManualClock(Date.now());
+  let calls = 0;
+  const issuer: Issuer = { issue: async () => { calls++; return { ok: false, error: { code: 'never', retryable: true, message: 'not reached' } }; }, renewalInfo: async () => null };
+  const cm = new CertManager({
+    domains: [HOST], acme: { directoryUrl: 'https://ca.invalid/dir', email: null, challenge: 'http-01', caFile: null, keyType: 'ecdsa-p256', eab: null, preflight: false },
+    dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer,
+  });
+  const r = await cm.renewNow();
+  assert.equal(r.ok, false, 'renewNow answers with an error value');
+  if (!r.ok) assert.match(r.error.message, /ENOTDIR/);
+  await cm.start();
+  t.after(() => cm.stop());
+  await clock.advance(0);
+  await waitFor('failure recorded', () => cm.getStatus()[0]!.lastError);
+  const st = cm.getStatus()[0]!;
+  assert.equal(st.lastError?.retryable, true);
+  assert.ok(st.nextAttemptAt, 'a retry is scheduled');
+  assert.ok(clock.pending().length > 0, 'the scheduler is still armed');
+  assert.equal(calls, 0, 'nothing was ordered without a lock');
+});
