@@ -52,7 +52,7 @@ const ARI_RECHECK_MS = 6 * 3600_000;
 interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError']; configHash?: string }
 
 /** The staging twin of a production directory; a test or private CA is its own staging. */
-export function stagingDirectory(url: string): string | null {
+function stagingDirectory(url: string): string | null {
   if (url === LETS_ENCRYPT_PRODUCTION) return LETS_ENCRYPT_STAGING;
   if (/zerossl\.com/.test(url)) return null; // ZeroSSL has no staging CA
   return url;

@@ -37,7 +37,7 @@ export interface LoadResult {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Directory-safe name for a set of domains (the first name; `*` becomes `_wildcard`). */
-export function certName(domains: string[]): string {
+function certName(domains: string[]): string {
   return (domains[0] ?? 'default').replace(/^\*\./, '_wildcard.').replace(/[^a-z0-9._-]/gi, '_');
 }
 

@@ -20,9 +20,9 @@ export const RETRY_CEILING_MS = 6 * HOUR;
 export const CHECK_INTERVAL_MS = 10 * MIN;
 
 /** Renew when this share of the lifetime is left (certmagic's DefaultRenewalWindowRatio). */
-export const RENEWAL_RATIO = 1 / 3;
+const RENEWAL_RATIO = 1 / 3;
 /** Renew at once, ignoring ARI and the random point, when this share of the lifetime is left. */
-export const EMERGENCY_RATIO = 1 / 10;
+const EMERGENCY_RATIO = 1 / 10;
 
 /** Delay before retry number `failures` (1 = after the first failure). */
 export function retryDelay(failures: number): number {

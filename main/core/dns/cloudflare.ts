@@ -7,7 +7,7 @@ type CloudflareConfig = Extract<DnsProviderConfig, { kind: 'cloudflare' }>;
 interface CfRecord { id: string; type: string; name: string; content: string }
 interface CfEnvelope<T> { success: boolean; errors: { code: number; message: string }[]; result: T }
 
-export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
+const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 const TIMEOUT_MS = 15_000;
 
 /**

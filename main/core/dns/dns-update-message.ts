@@ -17,13 +17,13 @@ const TYPE = { A: 1, SOA: 6, TXT: 16, AAAA: 28, TSIG: 250 } as const;
 const CLASS_IN = 1, CLASS_NONE = 254, CLASS_ANY = 255;
 const OPCODE_UPDATE = 5;
 
-export const RCODE_NAMES: Record<number, string> = {
+const RCODE_NAMES: Record<number, string> = {
   0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN',
   7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 16: 'BADSIG', 17: 'BADKEY', 18: 'BADTIME',
 };
 
 /** Wire form of a name, lower-cased (canonical form, which TSIG needs for key and algorithm names). */
-export function encodeName(name: string): Buffer {
+function encodeName(name: string): Buffer {
   const labels = name.replace(/\.$/, '').toLowerCase().split('.').filter(Boolean);
   const parts: Buffer[] = [];
   for (const l of labels) {

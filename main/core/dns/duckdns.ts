@@ -5,7 +5,7 @@ import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type DuckDnsConfig = Extract<DnsProviderConfig, { kind: 'duckdns' }>;
 
-export const DUCKDNS_API = 'https://www.duckdns.org';
+const DUCKDNS_API = 'https://www.duckdns.org';
 const TIMEOUT_MS = 15_000;
 
 /**
