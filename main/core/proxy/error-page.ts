@@ -1,3 +1,5 @@
+import { HSTS_HEADER } from './hsts-injector.ts';
+
 /** The door's own small answers (400/408/431/502/504...), as raw HTTP/1.1 bytes ending the connection. */
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -20,7 +22,7 @@ export function errorPage(status: number, why: string, hsts = false): Buffer {
   const body = `<!doctype html><meta charset="utf-8"><title>${status} ${reason}</title>` +
     `<h1>${status} ${reason}</h1><p>${escapeHtml(why)}.</p><p>${hint}</p>\n`;
   const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Cache-Control: no-store\r\nConnection: close\r\n${hsts ? 'Strict-Transport-Security: max-age=31536000\r\n' : ''}\r\n`;
+    `Cache-Control: no-store\r\nConnection: close\r\n${hsts ? `${HSTS_HEADER}\r\n` : ''}\r\n`;
   return Buffer.from(head + body, 'utf8');
 }
 
