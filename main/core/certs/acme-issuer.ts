@@ -170,7 +170,8 @@ export class AcmeIssuer implements Issuer {
           await client.completeChallenge(challenge);
           await client.waitForValidStatus(challenge);
         } finally {
-          await this.solver.cleanup(target).catch((e: unknown) => this.log.warn('challenge cleanup failed', { error: (e as Error).message }));
+          const cleaned = await this.solver.cleanup(target).catch((e: unknown) => err({ code: 'challenge-cleanup-failed', retryable: true, message: (e as Error).message }));
+          if (!cleaned.ok) this.log.warn('could not remove the challenge answer; a stale _acme-challenge TXT record may be left (harmless, remove it by hand if you like)', { name: target.identifier, code: cleaned.error.code, error: cleaned.error.message });
         }
       }
       step = 'finalizing the order';

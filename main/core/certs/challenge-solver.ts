@@ -22,7 +22,8 @@ export interface ChallengeTarget {
 
 export interface ChallengeSolver {
   present(t: ChallengeTarget): Promise<Result<void, DnsError>>;
-  cleanup(t: ChallengeTarget): Promise<void>;
+  /** Remove what present() published; a DNS provider's refusal comes back as a value, not a throw. */
+  cleanup(t: ChallengeTarget): Promise<Result<void, DnsError>>;
 }
 
 export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProvider | null; dnsPropagationMs: number; alpnKey: Promise<Buffer> }): ChallengeSolver {
@@ -50,7 +51,8 @@ export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProv
     async cleanup(t) {
       if (t.type === 'http-01') deps.challenges.deleteHttp(t.token);
       else if (t.type === 'tls-alpn-01') deps.challenges.deleteAlpn(t.identifier);
-      else if (deps.dns) await deps.dns.removeTxt(txtName(t), t.keyAuthorization);
+      else if (deps.dns) return deps.dns.removeTxt(txtName(t), t.keyAuthorization);
+      return ok(undefined);
     },
   };
 }
