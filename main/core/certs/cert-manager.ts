@@ -185,7 +185,8 @@ export class CertManager {
   private async check(): Promise<void> {
     const now = this.o.clock.now();
     const due = await this.dueAt();
-    if (due !== null && due <= now && !this.inFlight) {
+    // dueAt() may have waited on the CA (ARI): stop() can have come in meanwhile.
+    if (due !== null && due <= now && !this.inFlight && this.running) {
       await this.attempt(false);
     }
     const next = await this.dueAt();

@@ -19,6 +19,8 @@ import { CertManager, type CertEvent, type CertManagerOptions } from '../../../m
 import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
 import type { Issuer } from '../../../main/core/certs/issuer.ts';
 import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
+import { CertStore } from '../../../main/core/certs/cert-store.ts';
+import { placeholderCert } from '../../../main/core/proxy/placeholder-cert.ts';
 import type { Config } from '../../../main/shared/config.ts';
 
 const HOST = 'app.example.test';
@@ -358,4 +360,33 @@ test('an unusable data directory is a reported, retried failure, not a crash', a
   assert.ok(st.nextAttemptAt, 'a retry is scheduled');
   assert.ok(clock.pending().length > 0, 'the scheduler is still armed');
   assert.equal(calls, 0, 'nothing was ordered without a lock');
+});
+
+test('stop() during a renewal check: no order is placed after stop returned', async (t) => {
+  const dataDir = await tmpDir(t);
+  // Any certificate with a matching key will do; the manager then asks the CA (ARI) when to renew.
+  const pem = await placeholderCert(dataDir, [HOST]);
+  await new CertStore(dataDir, [HOST]).save(pem, { domains: [HOST], issuedAt: new Date().toISOString(), directoryUrl: 'https://ca.invalid/dir' });
+  const clock = new ManualClock(Date.now());
+  let calls = 0;
+  let asked = false;
+  let answer: (w: { start: number; end: number; source: 'ari' }) => void = () => {};
+  const issuer: Issuer = {
+    issue: async () => { calls++; return { ok: false, error: { code: 'acme-failed', retryable: true, message: 'stand-in' } }; },
+    // The CA is slow to answer; when it does, the window is already open.
+    renewalInfo: () => { asked = true; return new Promise((r) => { answer = r; }); },
+  };
+  const cm = new CertManager({
+    domains: [HOST], acme: { directoryUrl: 'https://ca.invalid/dir', email: null, challenge: 'http-01', caFile: null, keyType: 'ecdsa-p256', eab: null, preflight: false },
+    dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer,
+  });
+  await cm.start();
+  await clock.advance(0);
+  await waitFor('ARI asked', () => asked);
+  await cm.stop();
+  answer({ start: clock.now() - 2000, end: clock.now() - 1000, source: 'ari' });
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(calls, 0, 'no order after stop()');
+  assert.deepEqual(clock.pending(), [], 'nothing scheduled after stop()');
 });
