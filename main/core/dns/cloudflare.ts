@@ -19,7 +19,9 @@ export class Cloudflare implements DnsProvider {
   private readonly base: string;
   private readonly token: string;
   private readonly logger: Logger;
-  private zoneId: string | undefined;
+  private readonly zoneId: string | undefined;
+  /** Zone id per record name looked up: one certificate may span names in several zones. */
+  private readonly zoneIds = new Map<string, string>();
 
   constructor(cfg: CloudflareConfig, logger: Logger) {
     this.base = (cfg.apiBase ?? CLOUDFLARE_API).replace(/\/+$/, '');
@@ -58,14 +60,16 @@ export class Cloudflare implements DnsProvider {
   /** The zone holding `name`: the longest suffix Cloudflare knows. */
   private async zone(name: string): Promise<Result<string, DnsError>> {
     if (this.zoneId) return ok(this.zoneId);
+    const known = this.zoneIds.get(name);
+    if (known) return ok(known);
     const labels = name.split('.');
     for (let i = 0; i < labels.length - 1; i++) {
       const candidate = labels.slice(i).join('.');
       const r = await this.call<{ id: string; name: string }[]>('GET', `/zones?name=${encodeURIComponent(candidate)}`);
       if (!r.ok) return r;
       if (r.value.length > 0) {
-        this.zoneId = r.value[0]!.id;
-        return ok(this.zoneId);
+        this.zoneIds.set(name, r.value[0]!.id);
+        return ok(r.value[0]!.id);
       }
     }
     return err({ code: 'dns-zone-not-found', retryable: false, message: `no Cloudflare zone in this account holds ${name}`, fix: 'add the domain to Cloudflare, or give the token access to its zone (or set dns.provider.zoneId)' });

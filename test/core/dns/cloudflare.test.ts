@@ -55,6 +55,14 @@ test('Cloudflare provider against the API stand-in', async (t) => {
     if (!r.ok) assert.equal(r.error.retryable, true);
   });
 
+  await t.test('a zone found for one name is not used for a name in another zone', async () => {
+    const before = cf.records.length;
+    const r = await p.addTxt('_acme-challenge.plex.other.test', 'x');
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, 'dns-zone-not-found');
+    assert.equal(cf.records.length, before, 'nothing written into example.test');
+  });
+
   await t.test('a name in no zone of the account is reported', async () => {
     const fresh = new Cloudflare({ kind: 'cloudflare', apiToken: cf.token, apiBase: cf.apiBase }, logger);
     const r = await fresh.addTxt('_acme-challenge.plex.other.test', 'x');
