@@ -3,11 +3,9 @@
  * against the data dir (the service need not run). Renewing with http-01 or tls-alpn-01 opens
  * the doors on their configured ports for the length of the order, since the CA must reach them.
  */
-import { join } from 'node:path';
 import { ChallengeStore } from '../../core/challenge-store.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createLogger, type LogRecord } from '../../core/logger.ts';
-import { FileSecretStore } from '../../core/secret-store.ts';
 import { CertManager } from '../../core/certs/cert-manager.ts';
 import { Door, DoorStartError } from '../../core/proxy/door.ts';
 import type { CertificateStatus } from '../../shared/status/certificates.ts';
@@ -45,11 +43,11 @@ function printStatus(s: CertificateStatus, io: CliIo): void {
   }
 }
 
-function managerFor(cfg: LoadedConfig['config'], io: CliIo, challenges: ChallengeStore, door: Door | null): CertManager {
+function managerFor({ config: cfg, secrets }: LoadedConfig, io: CliIo, challenges: ChallengeStore, door: Door | null): CertManager {
   const logger = createLogger({ level: 'warn', sink: (r: LogRecord) => io.err(`${r.level}: ${r.msg}`) });
   return new CertManager({
     domains: cfg.domains, acme: cfg.acme, dns: cfg.dns, dataDir: cfg.dataDir,
-    secrets: new FileSecretStore(join(cfg.dataDir, 'secrets.json')), challenges, clock: systemClock, logger,
+    secrets, challenges, clock: systemClock, logger,
     onCertificate: (hosts, pem, kind) => door?.setCertificate(hosts, pem, kind),
   });
 }
@@ -62,7 +60,7 @@ export async function cert(args: string[], io: CliIo): Promise<number> {
   const cfg = loaded.config;
 
   if (a.sub === 'show') {
-    const [s] = await managerFor(cfg, io, new ChallengeStore(), null).load();
+    const [s] = await managerFor(loaded, io, new ChallengeStore(), null).load();
     if (a.json) io.out(JSON.stringify(s, null, 2));
     else printStatus(s!, io);
     return EXIT_OK;
@@ -88,7 +86,7 @@ export async function cert(args: string[], io: CliIo): Promise<number> {
     }
   }
   try {
-    const m = managerFor(cfg, io, challenges, door);
+    const m = managerFor(loaded, io, challenges, door);
     await m.load();
     const r = await m.renewNow({ force: a.force });
     const s = m.getStatus()[0]!;

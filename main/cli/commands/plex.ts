@@ -9,7 +9,6 @@ import { loadConfig } from '../load-config.ts';
 import { parseCliArgs, reportUsageError } from '../args.ts';
 import { systemClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/logger.ts';
-import { FileSecretStore } from '../../core/secret-store.ts';
 import { localTokenSources } from '../../core/plex/local-token.ts';
 import { PlexManager, UNDO_FILE, type ApplyOptions } from '../../core/plex/plex-manager.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
@@ -78,7 +77,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
     domains: config.domains,
     publicHttpsPort: config.door.publicHttpsPort,
     dataDir: config.dataDir,
-    secrets: new FileSecretStore(join(config.dataDir, 'secrets.json')),
+    secrets: loaded.secrets,
     logger,
     clock: systemClock,
     tokenSources: localTokenSources({ env: io.env }),
