@@ -6,7 +6,7 @@
 import { udpExchange, type UdpExchangeOptions } from './udp-exchange.ts';
 import { MappingConflictError, type MapRequest, type MapResult, type PortMapper } from './port-mapper.ts';
 
-export const NAT_PMP_PORT = 5351;
+const NAT_PMP_PORT = 5351;
 
 const RESULTS: Record<number, string> = {
   1: 'unsupported version',

@@ -7,7 +7,7 @@ import { isIPv4 } from 'node:net';
 import { udpExchange, type UdpExchangeOptions } from './udp-exchange.ts';
 import { MappingConflictError, type MapRequest, type MapResult, type PortMapper } from './port-mapper.ts';
 
-export const PCP_PORT = 5351;
+const PCP_PORT = 5351;
 const OP_ANNOUNCE = 0;
 const OP_MAP = 1;
 

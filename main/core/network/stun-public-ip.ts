@@ -24,7 +24,7 @@ export function parseStunServer(s: string): { host: string; port: number } {
 }
 
 /** Decode a STUN Binding response for transaction `tid`; undefined = not ours. */
-export function parseBindingResponse(m: Buffer, tid: Buffer): string | undefined {
+function parseBindingResponse(m: Buffer, tid: Buffer): string | undefined {
   if (m.length < 20 || m.readUInt32BE(4) !== MAGIC || !m.subarray(8, 20).equals(tid)) return undefined;
   const type = m.readUInt16BE(0);
   const len = m.readUInt16BE(2);

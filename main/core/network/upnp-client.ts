@@ -20,7 +20,7 @@ export interface UpnpClientOptions {
 }
 
 /** UPnP error codes the manager acts on (UPnP-arch-DeviceArchitecture, WANIPConnection:2 §2.5). */
-export const UPNP_ERRORS: Record<number, string> = {
+const UPNP_ERRORS: Record<number, string> = {
   401: 'Invalid Action',
   402: 'Invalid Args',
   501: 'Action Failed',

@@ -53,12 +53,12 @@ export function parseRegQueryOutput(out: string, name = 'PlexOnlineToken'): stri
 }
 
 /** The PlexOnlineToken attribute of a PMS Preferences.xml, or null. */
-export function parsePreferencesXmlToken(xml: string): string | null {
+function parsePreferencesXmlToken(xml: string): string | null {
   return parseXmlElements(xml, 'Preferences')[0]?.PlexOnlineToken || null;
 }
 
 /** PlexOnlineToken from com.plexapp.plexmediaserver.plist (binary or XML), or null. */
-export function parsePlistToken(buf: Uint8Array): string | null {
+function parsePlistToken(buf: Uint8Array): string | null {
   const v = parsePlist(buf);
   if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array)) {
     const t = (v as Record<string, unknown>).PlexOnlineToken;
@@ -68,7 +68,7 @@ export function parsePlistToken(buf: Uint8Array): string | null {
 }
 
 /** Every place a Linux-like PMS keeps Preferences.xml, most specific first. */
-export function linuxPreferencesPaths(env: NodeJS.ProcessEnv, home: string): string[] {
+function linuxPreferencesPaths(env: NodeJS.ProcessEnv, home: string): string[] {
   const paths: string[] = [];
   if (env.PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR) paths.push(join(env.PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR, PMS_DIR, 'Preferences.xml'));
   paths.push(

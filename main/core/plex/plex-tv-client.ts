@@ -31,8 +31,8 @@ export interface PlexTvClientOptions {
   timeoutMs?: number;
 }
 
-export const PLEX_TV = 'https://plex.tv';
-export const PLEX_AUTH_APP = 'https://app.plex.tv/auth';
+const PLEX_TV = 'https://plex.tv';
+const PLEX_AUTH_APP = 'https://app.plex.tv/auth';
 
 export class PlexTvClient {
   readonly baseUrl: string;

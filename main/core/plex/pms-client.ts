@@ -37,14 +37,14 @@ export interface MyPlexAccount {
 export interface PmsClientOptions { fetch?: typeof fetch; timeoutMs?: number; clientIdentifier?: string }
 
 /** PMS spells bools 1/0 in XML and the wire, true/false in JSON and some renderings; accept all. */
-export function parseBool(v: unknown): boolean | undefined {
+function parseBool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (v === 1 || v === '1' || v === 'true') return true;
   if (v === 0 || v === '0' || v === 'false') return false;
   return undefined;
 }
 
-export function coercePref(type: PrefType, raw: unknown): PrefValue {
+function coercePref(type: PrefType, raw: unknown): PrefValue {
   if (type === 'bool') return parseBool(raw) ?? false;
   if (type === 'int' || type === 'double') {
     const n = typeof raw === 'number' ? raw : Number(raw);
