@@ -89,8 +89,13 @@ function connectionKey(u: string): string {
   }
 }
 
-function hasConnection(list: string, url: string): boolean {
-  return list.split(',').map((x) => x.trim()).filter(Boolean).some((x) => connectionKey(x) === connectionKey(url));
+/** The connection keys of a customConnections value (comma-separated URLs). */
+function connectionKeys(list: string): Set<string> {
+  return new Set(list.split(',').map((x) => x.trim()).filter(Boolean).map(connectionKey));
+}
+
+function customConnections(prefs: PmsSetting[]): string {
+  return String(prefs.find((s) => s.id === 'customConnections')?.value ?? '');
 }
 
 export class PlexManager {
@@ -133,7 +138,8 @@ export class PlexManager {
     if (c.ok) {
       const prefs = await c.value.pms.getPrefs();
       if (prefs.ok) {
-        const applied = this.ourUrls().every((u) => hasConnection(String(prefs.value.find((x) => x.id === 'customConnections')?.value ?? ''), u));
+        const keys = connectionKeys(customConnections(prefs.value));
+        const applied = this.ourUrls().every((u) => keys.has(connectionKey(u)));
         this.update({ applied, state: applied ? 'configured' : 'signed-in' });
       }
       return { ...base, found: true, machineIdentifier: c.value.identity.machineIdentifier, version: c.value.identity.version, token: c.value.origin, tokenValid: true };
@@ -409,9 +415,8 @@ export class PlexManager {
     const byId = new Map(prefs.value.map((s) => [s.id, s]));
     const desired: Record<string, PrefValue> = {};
 
-    const current = String(byId.get('customConnections')?.value ?? '');
-    const entries = current.split(',').map((s) => s.trim()).filter(Boolean);
-    const have = new Set(entries.map(connectionKey));
+    const current = customConnections(prefs.value);
+    const have = connectionKeys(current);
     const add = this.ourUrls().filter((u) => !have.has(connectionKey(u)));
     desired.customConnections = add.length ? [current.replace(/[\s,]+$/, ''), ...add].filter(Boolean).join(',') : current;
 
@@ -480,8 +485,7 @@ export class PlexManager {
     if (!prefs.ok) return { id: 'plex-prefs', title, ok: false, detail: prefs.error.message, fix: prefs.error.fix };
     const record = await this.readUndo();
     const want: Record<string, PrefValue> = { ...(record?.applied ?? {}) };
-    const cc = String(prefs.value.find((s) => s.id === 'customConnections')?.value ?? '');
-    const keys = new Set(cc.split(',').map((s) => s.trim()).filter(Boolean).map(connectionKey));
+    const keys = connectionKeys(customConnections(prefs.value));
     const missingUrls = this.ourUrls().filter((u) => !keys.has(connectionKey(u)));
     delete want.customConnections;
     const wrong = Object.entries(want).filter(([id, v]) => !sameValue(prefs.value.find((s) => s.id === id)?.value ?? '', v)).map(([id]) => id);
