@@ -33,7 +33,9 @@ export function udpExchange<T>(host: string, port: number, build: (localAddress:
     });
     s.bind({ address: opts.localAddress ?? '0.0.0.0', port: 0 }, () => {
       s.connect(port, host, () => {
-        const payload = build(s.address().address);
+        let payload: Buffer;
+        // Thrown inside a socket callback it would crash the process and leave the socket open.
+        try { payload = build(s.address().address); } catch (e) { return finish(e as Error); }
         let i = 0;
         const send = () => {
           if (done) return;
