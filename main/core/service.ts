@@ -14,7 +14,7 @@ import type { ConfigProblem } from '../shared/config.ts';
 import { ok, type Result } from '../shared/result.ts';
 import type { AppStatus } from '../shared/status.ts';
 import { health } from '../shared/health.ts';
-import { createApiHandlers, type ApiHandlerDeps } from './api-handlers.ts';
+import { createApiHandlers } from './api-handlers.ts';
 import { ChallengeStore } from './challenge-store.ts';
 import type { Clock, Timer } from './clock.ts';
 import { ConfigStore, type LoadedConfigValue } from './config-store.ts';
@@ -26,6 +26,7 @@ import { WizardStore } from './wizard-store.ts';
 import { Door, type DoorRoute } from './proxy/door.ts';
 import { placeholderCert } from './proxy/placeholder-cert.ts';
 import { serviceApi, type ServiceApi } from './service-api.ts';
+import type { HeadlessUiOptions } from './ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 
 export interface ServiceOptions extends ManagerHooks {
@@ -58,14 +59,16 @@ export class Service {
   readonly wizard: WizardStore;
   readonly door: Door;
   readonly challenges = new ChallengeStore();
-  /** The API's views of the managers; the headless UI builds its handlers over these too. */
-  readonly api: ServiceApi & Pick<ApiHandlerDeps, 'wizardStore'> & { configStore: ConfigStore; events: EventLog; extraTrustedCAs: () => string[] };
-  /** The whole PorticoApi over this service (the desktop app's IPC). */
+  /** The whole PorticoApi over this service (the desktop app's IPC and the headless UI). */
   readonly handlers: PorticoApiHandlers;
+  /** What HeadlessUi.start needs from the service besides itself (`HeadlessUi.start({ ...service.api, service, ... })`). */
+  readonly api: Pick<HeadlessUiOptions, 'handlers' | 'events' | 'redactInDiagnostics'>;
   private readonly o: ServiceOptions;
   private readonly log: Logger;
   private readonly managers: ServiceManagers;
   private readonly listeners = new Set<(s: AppStatus) => void>();
+  /** Secrets besides the config's that the diagnostics bundle masks (the headless UI's session token). */
+  private readonly diagnosticsSecrets = new Set<string>();
   private readonly unsub: (() => void)[] = [];
   private current: LoadedConfigValue;
   private dnsRecords: AppStatus['dns']['records'] = [];
@@ -97,12 +100,13 @@ export class Service {
       ...o, door: this.door, challenges: this.challenges, events: this.events, changed: () => this.changed(),
     });
     const wizard = this.wizard;
-    this.api = {
-      ...serviceApi({
-        config: () => this.configStore.get(), certs: () => this.managers.certs, plex: () => this.managers.plex, router: () => this.managers.router,
-        startBackground: () => this.managers.startBackground(), changed: () => this.changed(),
-        onDnsRecords: (r) => { this.dnsRecords = r; this.changed(); },
-      }),
+    const api: ServiceApi = serviceApi({
+      config: () => this.configStore.get(), certs: () => this.managers.certs, plex: () => this.managers.plex, router: () => this.managers.router,
+      startBackground: () => this.managers.startBackground(), changed: () => this.changed(),
+      onDnsRecords: (r) => { this.dnsRecords = r; this.changed(); },
+    });
+    this.handlers = createApiHandlers({
+      ...api,
       configStore: this.configStore,
       events: this.events,
       wizardStore: {
@@ -115,14 +119,19 @@ export class Service {
         },
       },
       extraTrustedCAs: () => o.extraTrustedCAs ?? [],
-    };
-    this.handlers = createApiHandlers({
-      ...this.api,
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
       now: () => o.clock.now(),
+      extraSecrets: () => [...this.diagnosticsSecrets],
       logger: o.logger,
     });
+    this.api = { handlers: this.handlers, events: this.events, redactInDiagnostics: (secret) => this.redactInDiagnostics(secret) };
+  }
+
+  /** Mask `secret` in diagnostics bundles too, until the returned function is called. */
+  redactInDiagnostics(secret: string): () => void {
+    this.diagnosticsSecrets.add(secret);
+    return () => { this.diagnosticsSecrets.delete(secret); };
   }
 
   /** Each (non-wildcard) domain goes to Plex; extra routes go where they say. */

@@ -150,3 +150,24 @@ test('dynamic DNS runs when dns.ddns is on with a provider: the public address i
   await waitFor('changed address written', () => duck.domains.get('portico')?.ip === '203.0.113.8', 5000);
   await waitFor('status follows', () => svc.getStatus().router.ddns?.address === '203.0.113.8', 5000);
 });
+
+test('a secret handed to redactInDiagnostics (the headless UI token) is masked in the diagnostics bundle until released', async (t) => {
+  const w = await world(t);
+  const { svc } = await startService(t, w.dir, {
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: null },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    router: { mode: 'off' },
+  });
+  const secret = 'ui-session-token-zzzz';
+  svc.events.add('note', 'info', `the link was http://127.0.0.1/#token=${secret}`);
+  const exported = async () => {
+    const r = await svc.handlers['diagnostics:export']();
+    assert.ok(r.ok);
+    return r.value.content;
+  };
+  const release = svc.redactInDiagnostics(secret);
+  const masked = await exported();
+  assert.ok(!masked.includes(secret) && !masked.includes(TOKEN), 'neither the UI token nor the Plex token is in the bundle');
+  release();
+  assert.ok((await exported()).includes(secret), 'released: no longer a known secret');
+});

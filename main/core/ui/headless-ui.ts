@@ -1,64 +1,59 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EventRecord } from '../../shared/api.ts';
+import type { EventRecord, PorticoApiHandlers } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import { createApiHandlers, type ApiHandlerDeps } from '../api-handlers.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import { porticoVersion } from '../version.ts';
-import { WizardStore } from '../wizard-store.ts';
 import { UiServer } from './ui-server.ts';
 import { UiToken } from './ui-token.ts';
 
-export interface HeadlessUiOptions extends Pick<ApiHandlerDeps, 'configStore' | 'plex' | 'certs' | 'router' | 'dns' | 'extraTrustedCAs'> {
+export interface HeadlessUiOptions {
   dataDir: string;
   /** config.ui.port; 0 picks a free one. */
   port: number;
   /** dist/renderer, or null when the renderer is not built. */
   staticDir: string | null;
+  /** The service's PorticoApi (Service.handlers): the same handlers the desktop app's IPC uses. */
+  handlers: PorticoApiHandlers;
+  /** Mask the session token in diagnostics bundles too; returns the undo. */
+  redactInDiagnostics?: (secret: string) => () => void;
   service: { getStatus(): AppStatus; onDidChangeStatus(fn: (s: AppStatus) => void): () => void };
-  events: ApiHandlerDeps['events'] & { onDidAdd(fn: (e: EventRecord) => void): () => void };
-  wizardStore?: ApiHandlerDeps['wizardStore'];
-  clock: Clock;
+  events: { onDidAdd(fn: (e: EventRecord) => void): () => void };
+  /** Not used since the handlers come from the service; kept until serve.ts and demo.ts stop passing it. */
+  clock?: Clock;
   logger: Logger;
 }
 
 /**
  * `portico serve`'s dashboard in one piece: a fresh session token (saved 0600 for
- * `portico status`), the API handlers over the service's parts, and the loopback HTTP server.
+ * `portico status`, masked in diagnostics bundles), and the loopback HTTP server over the
+ * service's API handlers.
  */
 export class HeadlessUi {
   readonly server: UiServer;
-  private constructor(server: UiServer) {
+  private readonly unredact: () => void;
+  private constructor(server: UiServer, unredact: () => void) {
     this.server = server;
+    this.unredact = unredact;
   }
 
   static async start(o: HeadlessUiOptions): Promise<HeadlessUi> {
     const token = await UiToken.create(o.dataDir);
-    const handlers = createApiHandlers({
-      getStatus: () => o.service.getStatus(),
-      configStore: o.configStore,
-      wizardStore: o.wizardStore ?? new WizardStore(o.dataDir),
-      events: o.events,
-      ...(o.plex ? { plex: o.plex } : {}),
-      ...(o.certs ? { certs: o.certs } : {}),
-      ...(o.router ? { router: o.router } : {}),
-      ...(o.dns ? { dns: o.dns } : {}),
-      ...(o.extraTrustedCAs ? { extraTrustedCAs: o.extraTrustedCAs } : {}),
-      versions: { portico: porticoVersion(), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
-      now: () => o.clock.now(),
-      extraSecrets: () => [token],
-      logger: o.logger,
-    });
+    const unredact = o.redactInDiagnostics?.(token) ?? (() => {});
     const server = new UiServer({
-      port: o.port, staticDir: o.staticDir, handlers, token, logger: o.logger,
+      port: o.port, staticDir: o.staticDir, handlers: o.handlers, token, logger: o.logger,
       getStatus: () => o.service.getStatus(),
       onDidChangeStatus: (fn) => o.service.onDidChangeStatus(fn),
       onDidAddEvent: (fn) => o.events.onDidAdd(fn),
     });
-    await server.start();
-    return new HeadlessUi(server);
+    try {
+      await server.start();
+    } catch (e) {
+      unredact();
+      throw e;
+    }
+    return new HeadlessUi(server, unredact);
   }
 
   /**
@@ -89,7 +84,8 @@ export class HeadlessUi {
     return this.server.port;
   }
 
-  stop(): Promise<void> {
-    return this.server.stop();
+  async stop(): Promise<void> {
+    await this.server.stop();
+    this.unredact();
   }
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadlessUi } from '../../../main/core/ui/headless-ui.ts';
+import { createApiHandlers } from '../../../main/core/api-handlers.ts';
+import { WizardStore } from '../../../main/core/wizard-store.ts';
 import { ConfigStore } from '../../../main/core/config-store.ts';
 import { EventLog } from '../../../main/core/event-log.ts';
 import { MemorySecretStore } from '../../../main/core/secret-store.ts';
@@ -17,10 +19,16 @@ test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to
   await writeFile(path, JSON.stringify({ domains: ['plex.example.com'] }));
   const store = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore() });
   assert.ok(store.ok);
+  const eventLog = new EventLog({ clock: systemClock });
+  const redacted = new Set<string>();
+  const handlers = createApiHandlers({
+    getStatus: () => healthyStatus(), configStore: store.value, wizardStore: new WizardStore(dir), events: eventLog,
+    versions: { portico: '0.0.0' }, now: () => systemClock.now(), extraSecrets: () => [...redacted], logger: silentLogger,
+  });
   const ui = await HeadlessUi.start({
-    dataDir: dir, port: 0, staticDir: null, clock: systemClock, logger: silentLogger,
+    dataDir: dir, port: 0, staticDir: null, logger: silentLogger, handlers, events: eventLog,
+    redactInDiagnostics: (s) => { redacted.add(s); return () => redacted.delete(s); },
     service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
-    configStore: store.value, events: new EventLog({ clock: systemClock }),
   });
   t.after(() => ui.stop());
   const token = (await readFile(join(dir, 'ui-token'), 'utf8')).trim();
@@ -38,6 +46,9 @@ test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to
   const page = await fetch(`http://127.0.0.1:${ui.port}/`);
   assert.equal(page.status, 503, 'without a built renderer the page says to build it');
   assert.match(await page.text(), /npm run build/);
+  assert.deepEqual([...redacted], [token], 'the session token is masked in diagnostics bundles while the UI runs');
+  await ui.stop();
+  assert.deepEqual([...redacted], [], 'and forgotten once it stops');
 });
 
 test('the default static dir is dist/renderer of this package, or null when not built', async (t) => {
