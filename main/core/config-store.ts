@@ -7,7 +7,7 @@ import { writeFileAtomic } from './atomic-file.ts';
 import type { SecretStore } from './secret-store.ts';
 
 /** In the config file, a secret kept in the SecretStore is written as this prefix plus its name. */
-export const SECRET_REF = '@secret:';
+const SECRET_REF = '@secret:';
 
 /** The secret fields of each DNS provider: these never stay in the config file once Portico writes it. */
 const PROVIDER_SECRETS: Record<DnsProviderConfig['kind'], string[]> = {
@@ -198,7 +198,7 @@ function providerConfigured(p: DnsProviderConfig | null): boolean {
   return (PROVIDER_SECRETS[p.kind] ?? []).every((f) => typeof (p as unknown as Doc)[f] === 'string' && (p as unknown as Doc)[f] !== '');
 }
 
-export function isStagingDirectory(url: string): boolean {
+function isStagingDirectory(url: string): boolean {
   return url === LETS_ENCRYPT_STAGING || /staging/i.test(new URL(url).hostname);
 }
 

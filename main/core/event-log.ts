@@ -1,7 +1,7 @@
 import type { EventRecord } from '../shared/api.ts';
 import type { Clock } from './clock.ts';
 
-export const EVENT_LOG_CAPACITY = 200;
+const EVENT_LOG_CAPACITY = 200;
 
 /**
  * Recent happenings (cert renewed, PMS unreachable, mapping added) for the dashboard and the

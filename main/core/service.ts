@@ -50,7 +50,7 @@ export interface ServiceOptions extends ManagerHooks {
 }
 
 /** How long stop() lets in-flight streams finish before cutting them. */
-export const STOP_GRACE_MS = 10_000;
+const STOP_GRACE_MS = 10_000;
 const HEALTH_POLL_MS = 60_000;
 
 export class Service {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { WIZARD_STEPS, type WizardState, type WizardStep } from '../shared/api.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
-export const WIZARD_FILE = 'wizard.json';
+const WIZARD_FILE = 'wizard.json';
 const INITIAL: WizardState = { step: 'welcome', completed: [], finished: false };
 
 const isStep = (v: unknown): v is WizardStep => typeof v === 'string' && (WIZARD_STEPS as readonly string[]).includes(v);
