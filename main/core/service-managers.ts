@@ -82,13 +82,13 @@ export class ServiceManagers {
       });
       this.subscribe('router', this.router.onDidChange(() => o.changed()));
       // A mode chosen in the wizard is tried at once; at start-up only once setup produced something to keep.
-      if ((had || this.background) && automatic(c)) void this.router.start().finally(() => o.changed());
+      if ((had || this.background) && automatic(c)) this.inBackground('mapping the router ports', this.router.start());
     }
     if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp)) {
       this.ddns?.stop();
       this.ddns = this.ddnsFor(c);
       this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));
-      void this.ddns?.start().finally(() => o.changed());
+      if (this.ddns) this.inBackground('updating dynamic DNS', this.ddns.start());
     }
   }
 
@@ -115,7 +115,7 @@ export class ServiceManagers {
     this.background = true;
     await this.certs?.start();
     if (automatic({ router: { mode: this.router.getStatus().mode } }) && this.router.getStatus().state === 'off') {
-      void this.router.start().finally(() => this.o.changed());
+      this.inBackground('mapping the router ports', this.router.start());
     }
   }
 
@@ -125,6 +125,16 @@ export class ServiceManagers {
     this.ddns?.stop();
     await this.certs?.stop();
     await this.router?.stop({ removeMappings: false });
+  }
+
+  /**
+   * Work nobody awaits: a thrown I/O error (an unwritable data directory) is logged, not left as an
+   * unhandled rejection that would end the process; the status is recomputed either way.
+   */
+  private inBackground(what: string, p: Promise<unknown>): void {
+    void p
+      .catch((e: unknown) => this.o.logger.error(`${what} failed; check that the data directory is writable, then use Retry in the dashboard`, { error: e }))
+      .finally(() => this.o.changed());
   }
 
   private subscribe(key: 'certs' | 'plex' | 'router' | 'ddns', off: (() => void) | undefined): void {
