@@ -314,7 +314,10 @@ export class RouterManager {
     this.timers.get(externalPort)?.cancel();
     if (lifetimeSeconds <= 0 && overrideMs === undefined) return; // permanent lease
     const ms = overrideMs ?? Math.max(30_000, (lifetimeSeconds * 1000) / 2);
-    this.timers.set(externalPort, this.o.clock.setTimer(() => { void this.serial(() => this.renew(externalPort)); }, ms));
+    this.timers.set(externalPort, this.o.clock.setTimer(() => {
+      // Nobody awaits a renewal: a failure that escapes renew() is logged, never left unhandled.
+      this.serial(() => this.renew(externalPort)).catch((e: Error) => this.log.warn('lease renewal failed', { externalPort, error: e.message }));
+    }, ms));
   }
 
   private async renew(externalPort: number): Promise<void> {
@@ -330,7 +333,8 @@ export class RouterManager {
     } catch (e) {
       if (e instanceof MappingConflictError) {
         this.owned = this.owned.filter((m) => m !== own);
-        await this.saveOwned();
+        // The conflict is what the user must see, even if the record cannot be saved.
+        await this.saveOwned().catch((se: Error) => this.log.warn('could not save the router mappings record', { error: se.message }));
         row = { ...this.status.mappings[idx]!, state: 'conflict', error: `${e.message}. Another device took the port while Portico's lease was running; remove that forward in the router, then press Retry.` };
       } else {
         this.scheduleRenewal(externalPort, 0, this.o.retryMs ?? 60_000);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RouterNetns } from '../../helpers/router-netns.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
@@ -119,6 +119,22 @@ test('upnp: a renewal that fails (router restarting) is retried and recovers', a
   assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client, r.internalPort]), [[443, h.lanIp, 8443]]);
   await w.call('stopManager');
   assert.deepEqual(await h.routerTable(), []);
+});
+
+test('upnp: another host takes the port while the lease runs and the record cannot be saved: the conflict is still reported', async (t) => {
+  const { h, w, dataDir } = await setup(t, { extraLanHosts: 1 });
+  const opts = { mode: 'upnp', dataDir, doors: { https: 8443, http: null }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600 };
+  assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
+  // Our forward disappears from the router (someone deletes it) and another device takes WAN 443.
+  await h.exec(h.lan, 'upnpc', ['-u', h.rootDescUrl, '-d', '443', 'TCP']);
+  await w.call('upnpMapAs', h.rootDescUrl, h.otherLanIps[0]!, 443, 9443);
+  // The data directory is gone and a file sits in its place: router-mappings.json cannot be written.
+  await rm(dataDir, { recursive: true, force: true });
+  await writeFile(dataDir, 'not a directory');
+  const s = await w.call<RouterStatus>('advance', 300_000, 1);
+  assert.equal(s.state, 'error', JSON.stringify(s));
+  assert.equal(s.mappings[0]!.state, 'conflict');
+  assert.match(s.mappings[0]!.error!, /Another device took the port/);
 });
 
 test('IGDv2 AddAnyPortMapping: the router offers a free port when the one asked for is taken', async (t) => {
