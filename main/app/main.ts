@@ -14,7 +14,8 @@ import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.ts';
 import { TrayController } from './tray.ts';
-import { APP_CSP, isAllowedExternalUrl, isSameDocument, isTrustedSender, windowOptions } from './window-options.ts';
+import { RENDERER_CSP } from '../shared/renderer-csp.ts';
+import { isAllowedExternalUrl, isSameDocument, isTrustedSender, windowOptions } from './window-options.ts';
 
 const log = createLogger({ sink: consoleSink, scope: 'app' });
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
 
   // The CSP also travels as a header for anything served over http(s); file:// pages use the meta tag in index.html.
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [APP_CSP] } });
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [RENDERER_CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
 

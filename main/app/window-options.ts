@@ -4,15 +4,6 @@
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-/**
- * Nothing inline, nothing remote, no eval: the renderer talks to the service only through the
- * preload's IPC bridge, so even connect-src needs nothing beyond 'self'.
- */
-export const APP_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "font-src 'self'",
-  "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
-].join('; ');
-
 export function windowOptions(preloadPath: string, iconPath?: string): BrowserWindowConstructorOptions {
   return {
     width: 1100,

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { APP_CSP, isAllowedExternalUrl, isSameDocument, isTrustedSender, windowOptions } from '../../main/app/window-options.ts';
+import { RENDERER_CSP as APP_CSP } from '../../main/shared/renderer-csp.ts';
+import { isAllowedExternalUrl, isSameDocument, isTrustedSender, windowOptions } from '../../main/app/window-options.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const INDEX = 'file:///opt/Portico/resources/app.asar/dist/renderer/index.html';

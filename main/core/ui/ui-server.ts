@@ -5,16 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { CHANNELS, type Channel, type EventRecord, type PorticoApiHandlers, type PorticoEvents } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { Logger } from '../logger.ts';
+import { RENDERER_CSP } from '../../shared/renderer-csp.ts';
 import { UiToken } from './ui-token.ts';
 
-/** The renderer runs with nothing inline and nothing remote: everything from this origin. */
-export const UI_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", "font-src 'self'",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
-].join('; ');
-
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': UI_CSP,
+  'Content-Security-Policy': RENDERER_CSP,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
