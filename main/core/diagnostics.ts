@@ -18,6 +18,12 @@ export interface DiagnosticsInput {
   secrets?: (string | null | undefined)[];
 }
 
+/** The secret values a resolved config holds: the Plex token, the EAB key, the DNS provider's token or key. */
+export function configSecrets(c: Config): string[] {
+  const provider = (c.dns.provider ?? {}) as Record<string, unknown>;
+  return [c.plex.token, c.acme.eab?.hmacKey, ...SECRET_FIELDS.map((k) => provider[k])].filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
 /**
  * The bundle a user attaches to a bug report: what the dashboard knows, with every secret gone.
  * Secrets are removed twice: by key (config fields that hold secrets, anything named like a token)
@@ -26,9 +32,7 @@ export interface DiagnosticsInput {
 export function buildDiagnostics(input: DiagnosticsInput): Diagnostics {
   const red = new Redactor();
   const c = input.config;
-  const provider = (c.dns.provider ?? {}) as Record<string, unknown>;
-  const providerSecrets = SECRET_FIELDS.map((k) => provider[k]).filter((v): v is string => typeof v === 'string');
-  for (const s of [c.plex.token, c.acme.eab?.hmacKey, ...providerSecrets, ...(input.secrets ?? [])]) red.add(s);
+  for (const s of [...configSecrets(c), ...(input.secrets ?? [])]) red.add(s);
   const config = structuredClone(c) as Config;
   if (config.plex.token) config.plex.token = REDACTED;
   if (config.acme.eab) config.acme.eab = { kid: REDACTED, hmacKey: REDACTED };

@@ -19,7 +19,8 @@ import { ChallengeStore } from './challenge-store.ts';
 import type { Clock, Timer } from './clock.ts';
 import { ConfigStore, type LoadedConfigValue } from './config-store.ts';
 import { EventLog } from './event-log.ts';
-import type { Logger } from './logger.ts';
+import { Redactor, type Logger } from './logger.ts';
+import { configSecrets } from './diagnostics.ts';
 import type { SecretStore } from './secret-store.ts';
 import { porticoVersion } from './version.ts';
 import { WizardStore } from './wizard-store.ts';
@@ -88,7 +89,8 @@ export class Service {
     this.o = o;
     this.log = o.logger.child('service');
     this.configStore = o.configStore;
-    this.events = new EventLog({ clock: o.clock });
+    // Event texts reach the dashboard: mask the config's secrets (and tokens in URLs or headers) in them.
+    this.events = new EventLog({ clock: o.clock, redact: (s) => this.redactor().text(s) });
     this.wizard = new WizardStore(o.dataDir);
     const c = (this.current = o.configStore.get());
     const plexUrl = new URL(c.plex.url);
@@ -128,7 +130,13 @@ export class Service {
     this.api = { handlers: this.handlers, events: this.events, redactInDiagnostics: (secret) => this.redactInDiagnostics(secret) };
   }
 
-  /** Mask `secret` in diagnostics bundles too, until the returned function is called. */
+  private redactor(): Redactor {
+    const red = new Redactor();
+    for (const s of [...configSecrets(this.configStore.get()), ...this.diagnosticsSecrets]) red.add(s);
+    return red;
+  }
+
+  /** Mask `secret` in diagnostics bundles and event texts too, until the returned function is called. */
   redactInDiagnostics(secret: string): () => void {
     this.diagnosticsSecrets.add(secret);
     return () => { this.diagnosticsSecrets.delete(secret); };

@@ -171,3 +171,18 @@ test('a secret handed to redactInDiagnostics (the headless UI token) is masked i
   release();
   assert.ok((await exported()).includes(secret), 'released: no longer a known secret');
 });
+
+test('event texts reach the dashboard with the config\'s secrets masked (Plex token, DNS provider token)', async (t) => {
+  const w = await world(t);
+  const duckToken = 'duck-token-0123456789abcdef';
+  const { svc } = await startService(t, w.dir, {
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: null },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    dns: { provider: { kind: 'duckdns', token: duckToken } },
+    router: { mode: 'off' },
+  });
+  svc.events.add('cert-failed', 'error', `DNS update refused for token ${duckToken}; PMS said no to ${TOKEN}`);
+  const listed = JSON.stringify(await svc.handlers['events:list']());
+  assert.match(listed, /DNS update refused/);
+  assert.ok(!listed.includes(duckToken) && !listed.includes(TOKEN), listed);
+});
