@@ -177,11 +177,12 @@ export class Service {
 
   getStatus(): AppStatus {
     const c = this.configStore.get();
-    const lastDdnsUpdate = this.managers.ddns?.getStatus().lastUpdate;
+    const managers = this.managers.status(c);
+    const lastDdnsUpdate = managers.router.ddns?.lastUpdate;
     const partial = {
       version: porticoVersion(), demo: !!this.o.demo, domains: c.domains,
       door: this.door.getStatus(),
-      ...this.managers.status(c),
+      ...managers,
       dns: { records: this.dnsRecords, ...(lastDdnsUpdate ? { lastDdnsUpdate } : {}) },
     };
     return { ...partial, health: health(partial) };
