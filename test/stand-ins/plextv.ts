@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../main/core/clock.ts';
-import { escapeXmlAttribute } from '../../main/core/plex/xml-elements.ts';
+import { escapeXmlAttribute } from '../../main/core/xml-elements.ts';
 
 export interface StandInAccount { id: number; username: string; email: string; token: string }
 export interface StandInServer {

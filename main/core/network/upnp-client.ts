@@ -4,6 +4,7 @@
  * (shared/reference/test-peers.md), and ours must tell "taken by another host" apart.
  */
 import { request } from 'node:http';
+import { decodeXmlText, escapeXmlAttribute } from '../xml-elements.ts';
 import { MappingConflictError, type MapRequest, type MapResult, type MappingEntry, type PortMapper, type Transport } from './port-mapper.ts';
 
 export interface UpnpService {
@@ -51,15 +52,7 @@ export class UpnpError extends Error {
 
 function tag(xml: string, name: string): string | undefined {
   const m = new RegExp(`<(?:[\\w-]+:)?${name}\\b[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'i').exec(xml);
-  return m ? unescapeXml(m[1]!.trim()) : undefined;
-}
-
-function unescapeXml(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return m ? decodeXmlText(m[1]!.trim()) : undefined;
 }
 
 function httpText(url: string, opts: UpnpClientOptions, body?: { soapAction: string; xml: string }): Promise<{ status: number; text: string }> {
@@ -128,7 +121,7 @@ export class UpnpClient implements PortMapper {
   /** One SOAP action; returns the response body, or throws UpnpError with the UPnP error code. */
   async call(action: string, args: [string, string | number][] = []): Promise<string> {
     const st = this.service.serviceType;
-    const xml = `<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action} xmlns:u="${st}">${args.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')}</u:${action}></s:Body></s:Envelope>\r\n`;
+    const xml = `<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action} xmlns:u="${st}">${args.map(([k, v]) => `<${k}>${escapeXmlAttribute(String(v))}</${k}>`).join('')}</u:${action}></s:Body></s:Envelope>\r\n`;
     const r = await httpText(this.service.controlUrl, this.opts, { soapAction: `${st}#${action}`, xml });
     if (r.status === 200) return r.text;
     const code = Number(tag(r.text, 'errorCode'));

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../atomic-file.ts';
 import { PmsClient, encodePref, type PmsIdentity, type PmsSetting, type PrefValue } from './pms-client.ts';
 import { PlexTvClient, type PlexPin } from './plex-tv-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
-import { parseXmlElements } from './xml-elements.ts';
+import { parseXmlElements } from '../xml-elements.ts';
 
 export const TOKEN_SECRET = 'plex.token';
 export const UNDO_FILE = 'plex-undo.json';

@@ -1,7 +1,8 @@
 /**
- * The little XML PMS and plex.tv speak: flat elements whose data is all in attributes
+ * The little XML PMS, plex.tv and UPnP routers speak. PMS and plex.tv keep their data in attributes
  * (`<Setting id=".." value=".."/>`, `<MyPlex .../>`, `<Preferences .../>`). A full XML parser would
- * be a dependency for no gain; this reads attributes of named elements and nothing else.
+ * be a dependency for no gain; this reads attributes of named elements, decodes and escapes text
+ * (UPnP's SOAP answers keep theirs in element text), and nothing else.
  */
 export type XmlAttributes = Record<string, string>;
 
