@@ -65,7 +65,7 @@ try {
   const service = opened.value;
   await service.start();
   stops.push(() => service.stop(0));
-  const ui = await HeadlessUi.start({ ...service.api, service, dataDir, port: uiPort, staticDir: await buildRenderer(join(dir, 'renderer')), logger, clock: systemClock });
+  const ui = await HeadlessUi.start({ ...service.api, service, dataDir, port: uiPort, staticDir: await buildRenderer(join(dir, 'renderer')), logger });
   stops.push(() => ui.stop());
 
   console.log('==================================================================');

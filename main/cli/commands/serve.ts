@@ -40,7 +40,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   try {
     await service.start();
     ui = await HeadlessUi.start({
-      ...service.api, service, dataDir, port: config.ui.port, staticDir: HeadlessUi.defaultStaticDir(), logger, clock: systemClock,
+      ...service.api, service, dataDir, port: config.ui.port, staticDir: HeadlessUi.defaultStaticDir(), logger,
     });
   } catch (e) {
     if (e instanceof DoorStartError) io.err(`portico serve: ${e.message}; ${e.fix}`);

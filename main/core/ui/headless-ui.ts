@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventRecord, PorticoApiHandlers } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { UiServer } from './ui-server.ts';
 import { UiToken } from './ui-token.ts';
@@ -20,8 +19,6 @@ export interface HeadlessUiOptions {
   redactInDiagnostics?: (secret: string) => () => void;
   service: { getStatus(): AppStatus; onDidChangeStatus(fn: (s: AppStatus) => void): () => void };
   events: { onDidAdd(fn: (e: EventRecord) => void): () => void };
-  /** Not used since the handlers come from the service; kept until serve.ts and demo.ts stop passing it. */
-  clock?: Clock;
   logger: Logger;
 }
 
