@@ -96,7 +96,15 @@ export class DdnsUpdater {
 
   /** Look at the public address and update DNS if it changed (serialized: never two at once). */
   check(): Promise<DdnsStatus> {
-    this.chain = this.chain.then(() => this.doCheck(), () => this.doCheck());
+    const run = () => this.doCheck().catch((e: unknown) => {
+      // Anything unexpected (a provider breaking its Result contract, an unwritable data dir) is
+      // shown and retried: the timer must never stop for good.
+      this.log.warn('dynamic DNS check failed', { error: e });
+      this.set({ ...this.status, state: 'error', error: `dynamic DNS failed: ${(e as Error).message}; check that the data directory is writable, Portico tries again in a few minutes` });
+      this.arm(this.o.checkEveryMs ?? 5 * 60_000);
+      return this.getStatus();
+    });
+    this.chain = this.chain.then(run, run);
     return this.chain;
   }
 

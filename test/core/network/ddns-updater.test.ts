@@ -85,3 +85,17 @@ test('a refused update is reported with what failed and the fix, and DNS is left
   assert.match(s.error!, /198\.51\.100\.20.*TSIG.*keySecret/);
   assert.deepEqual(bind.query(`plex.${bind.zone}`, 'A'), []);
 });
+
+test('a provider that throws (instead of returning a Result) is reported and the checks go on', async () => {
+  const clock = new ManualClock();
+  let calls = 0;
+  const provider = { setAddresses: async () => { calls++; if (calls === 1) throw new Error('socket hang up'); return { ok: true as const, value: undefined }; } };
+  const u = new DdnsUpdater({ names: ['plex.example.test'], provider, publicAddress: async () => '198.51.100.20', clock, logger: silentLogger, checkEveryMs: 60_000, minIntervalMs: 0 });
+  const s = await u.start();
+  assert.equal(s.state, 'error');
+  assert.match(s.error ?? '', /socket hang up.*tries again/);
+  await clock.advance(60_000);
+  assert.equal(calls, 2, 'the timer was re-armed after the failure');
+  assert.equal(u.getStatus().state, 'updated');
+  u.stop();
+});
