@@ -3,7 +3,7 @@
  * for the same names at once. The file holds the owner's pid, a random token and the time; a
  * lock whose process is gone, or that is older than `staleMs`, is taken over.
  */
-import { open, readFile, unlink, mkdir } from 'node:fs/promises';
+import { link, open, readFile, unlink, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -36,12 +36,19 @@ export class CertLock {
     await mkdir(dirname(this.path), { recursive: true });
     const body: LockBody = { pid: process.pid, token: randomBytes(12).toString('hex'), at: this.now() };
     for (let attempt = 0; attempt < 2; attempt++) {
+      // Written in full to a private file first, then hard-linked into place: the lock appears
+      // atomically with its content, so another process never reads a half-written lock and
+      // mistakes it for a stale one.
+      const tmp = `${this.path}.${body.token}.tmp`;
+      const fh = await open(tmp, 'wx', 0o600);
+      try { await fh.writeFile(JSON.stringify(body)); await fh.sync(); } finally { await fh.close(); }
       try {
-        const fh = await open(this.path, 'wx', 0o600);
-        try { await fh.writeFile(JSON.stringify(body)); await fh.sync(); } finally { await fh.close(); }
+        await link(tmp, this.path);
         return { release: () => this.release(body.token) };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      } finally {
+        await unlink(tmp).catch(() => {});
       }
       const holder = await this.read();
       const stale = !holder || !alive(holder.pid) || this.now() - holder.at > this.staleMs;
@@ -55,7 +62,7 @@ export class CertLock {
     try {
       return JSON.parse(await readFile(this.path, 'utf8')) as LockBody;
     } catch {
-      return null; // half-written or gone: treat as stale
+      return null; // gone, or corrupt (it is never half-written): treat as stale
     }
   }
 

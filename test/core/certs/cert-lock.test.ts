@@ -40,7 +40,7 @@ test('the issuing lock', async (t) => {
     await held.release();
   });
 
-  await t.test('a half-written lock file counts as stale', async () => {
+  await t.test('a corrupt lock file counts as stale', async () => {
     await writeFile(path, '{"pid":');
     const held = await new CertLock(path).tryAcquire();
     assert.ok(held);
