@@ -46,7 +46,9 @@ for (const mode of ['upnp', 'natpmp', 'pcp'] as const) {
     const r = await w.call<RouterStatus>('advance', granted / 2 + 1, 3);
     const after = r.mappings.map((m) => Date.parse(m.expiresAt!));
     assert.equal(r.state, 'mapped');
-    after.forEach((a, i) => assert.equal(a - before[i]!, granted / 2 + 1, 'expiry moved forward by the time that passed'));
+    // The renewal fires at half the lease; its answer comes back over the real network while the
+    // clock may already stand at the end of the 1 ms step, so either instant is right.
+    after.forEach((a, i) => assert.ok([granted / 2, granted / 2 + 1].includes(a - before[i]!), `expiry moved forward by the time that passed (${a - before[i]!} ms)`));
     assert.equal((await h.routerTable()).length, 3, 'still mapped after renewal');
 
     // a restarted process (fresh manager, same dataDir) removes exactly what it made
