@@ -5,8 +5,8 @@
  * usage: node bench/tls-echo-server.ts <port> <key.pem> <fullchain.pem>
  */
 import { readFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { createServer } from 'node:tls';
+import { reportMemoryOnSignal } from './memory-report.ts';
 
 const [port, keyFile, certFile] = process.argv.slice(2);
 if (!port || !keyFile || !certFile) {
@@ -20,13 +20,4 @@ const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(cer
   socket.on('error', () => socket.destroy());
 });
 server.listen(Number(port), '127.0.0.1', () => console.log(`ready pid=${process.pid} port=${port}`));
-process.on('SIGUSR2', () => {
-  // with --expose-gc, collect first so the line shows what is retained rather than not yet collected
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  // V8's young generation: it grows to 2 x --max-semi-space-size under handshake load and its pages stay resident
-  const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-  const mb = (n: number) => Math.round(n / 104857.6) / 10;
-  console.log(`memory rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} newSpace=${mb(newSpace)} MB`);
-});
-for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
+reportMemoryOnSignal();
