@@ -31,6 +31,20 @@ export default tseslint.config(
     },
   },
   {
+    // The features are the leaves: the composition (service/) and the stored state (state/) use
+    // them, never the other way round.
+    files: ['main/core/{proxy,certs,plex,network,dns,ui,support}/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [electronOnlyTypes],
+        patterns: [
+          { group: ['**/main/app/**', '**/app/*'], message: 'core never depends on the Electron glue.' },
+          { group: ['**/service/*', '**/state/*'], message: 'Features never import the composition (core/service) or the stored state (core/state): pass what they need in.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['main/shared/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {

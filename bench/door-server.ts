@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Door } from '../main/core/proxy/door.ts';
-import { ChallengeStore } from '../main/core/challenge-store.ts';
-import { silentLogger } from '../main/core/logger.ts';
+import { ChallengeStore } from '../main/core/certs/challenge-store.ts';
+import { silentLogger } from '../main/core/support/logger.ts';
 import { reportMemoryOnSignal } from './memory-report.ts';
 
 const [port, upstreamPort, passthroughPort, keyFile, certFile] = process.argv.slice(2);

@@ -5,14 +5,14 @@
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../main/core/clock.ts';
-import { createLogger } from '../main/core/logger.ts';
-import { MemorySecretStore } from '../main/core/secret-store.ts';
+import { systemClock } from '../main/core/support/clock.ts';
+import { createLogger } from '../main/core/support/logger.ts';
+import { MemorySecretStore } from '../main/core/support/secret-store.ts';
 import { startPebble } from '../test/helpers/pebble.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { PmsStandIn } from '../test/stand-ins/pms.ts';
 import { PlexTvStandIn } from '../test/stand-ins/plextv.ts';
-import { Service } from '../main/core/service.ts';
+import { Service } from '../main/core/service/service.ts';
 import { HeadlessUi } from '../main/core/ui/headless-ui.ts';
 import { buildRenderer } from '../test/e2e/build-renderer.ts';
 

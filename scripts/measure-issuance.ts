@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { startPebble } from '../test/helpers/pebble.ts';
 import { startBind } from '../test/helpers/bind.ts';
 import { Door } from '../main/core/proxy/door.ts';
-import { ChallengeStore } from '../main/core/challenge-store.ts';
-import { MemorySecretStore } from '../main/core/secret-store.ts';
-import { silentLogger } from '../main/core/logger.ts';
-import { systemClock } from '../main/core/clock.ts';
+import { ChallengeStore } from '../main/core/certs/challenge-store.ts';
+import { MemorySecretStore } from '../main/core/support/secret-store.ts';
+import { silentLogger } from '../main/core/support/logger.ts';
+import { systemClock } from '../main/core/support/clock.ts';
 import { CertManager } from '../main/core/certs/cert-manager.ts';
 import type { ChallengeType, Config } from '../main/shared/config.ts';
 

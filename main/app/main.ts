@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../shared/status.ts';
 import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray-model.ts';
-import { consoleSink, createLogger } from '../core/logger.ts';
+import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';

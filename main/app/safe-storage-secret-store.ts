@@ -5,7 +5,7 @@
  * runtime dependency on Electron.
  */
 import type { SafeStorage } from 'electron';
-import { FileSecretStore, type SecretCodec } from '../core/secret-store.ts';
+import { FileSecretStore, type SecretCodec } from '../core/support/secret-store.ts';
 
 export type AsyncSafeStorage = Pick<SafeStorage, 'encryptStringAsync' | 'decryptStringAsync' | 'isAsyncEncryptionAvailable'>;
 

@@ -4,11 +4,11 @@
  * whose API handlers the IPC registration serves. Without a domain yet it starts "setup pending"
  * and the wizard chooses one.
  */
-import { systemClock } from '../core/clock.ts';
-import { ConfigStore } from '../core/config-store.ts';
-import type { Logger } from '../core/logger.ts';
-import type { SecretStore } from '../core/secret-store.ts';
-import { Service } from '../core/service.ts';
+import { systemClock } from '../core/support/clock.ts';
+import { ConfigStore } from '../core/state/config-store.ts';
+import type { Logger } from '../core/support/logger.ts';
+import type { SecretStore } from '../core/support/secret-store.ts';
+import { Service } from '../core/service/service.ts';
 import type { AppConfigFile } from './app-config.ts';
 import type { AppService } from './app-service.ts';
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseConfig, formatProblem, type Config } from '../shared/config.ts';
-import { defaultDataDir } from '../core/paths.ts';
-import { ConfigStore } from '../core/config-store.ts';
-import { FileSecretStore } from '../core/secret-store.ts';
+import { defaultDataDir } from '../core/support/paths.ts';
+import { ConfigStore } from '../core/state/config-store.ts';
+import { FileSecretStore } from '../core/support/secret-store.ts';
 import type { CliIo } from './io.ts';
 
 export interface LoadedConfig {

@@ -26,7 +26,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return name ? 0 : EXIT_USAGE;
   }
   if (name === '--version' || name === '-v') {
-    const { porticoVersion } = await import('../core/version.ts');
+    const { porticoVersion } = await import('../core/support/version.ts');
     io.out(porticoVersion());
     return 0;
   }

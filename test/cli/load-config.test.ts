@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../main/cli/load-config.ts';
-import { FileSecretStore } from '../../main/core/secret-store.ts';
+import { FileSecretStore } from '../../main/core/support/secret-store.ts';
 import type { CliIo } from '../../main/cli/io.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
 

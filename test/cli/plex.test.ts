@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { tmpDir } from '../helpers/tmp-dir.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { systemClock } from '../../main/core/clock.ts';
+import { systemClock } from '../../main/core/support/clock.ts';
 import { main } from '../../main/cli/portico.ts';
 import type { CliIo } from '../../main/cli/io.ts';
 import { PmsStandIn } from '../stand-ins/pms.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { status } from '../../main/cli/commands/status.ts';
 import { UiServer } from '../../main/core/ui/ui-server.ts';
 import { UiToken } from '../../main/core/ui/ui-token.ts';
-import { silentLogger } from '../../main/core/logger.ts';
+import { silentLogger } from '../../main/core/support/logger.ts';
 import type { PorticoApiHandlers } from '../../main/shared/api.ts';
 import type { CliIo } from '../../main/cli/io.ts';
 import { healthyStatus } from '../shared/app-status-fixture.ts';

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../main/core/clock.ts';
+import type { Clock, Timer } from '../../main/core/support/clock.ts';
 
 /** A clock tests move by hand: timers fire in order as `advance` passes their due time. */
 export class ManualClock implements Clock {

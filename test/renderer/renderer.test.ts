@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { UiServer } from '../../main/core/ui/ui-server.ts';
-import { silentLogger } from '../../main/core/logger.ts';
+import { silentLogger } from '../../main/core/support/logger.ts';
 import { StandInService } from './stand-in-service.ts';
 
 const root = new URL('../../', import.meta.url).pathname;

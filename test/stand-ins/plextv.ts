@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Clock } from '../../main/core/clock.ts';
-import { escapeXmlAttribute } from '../../main/core/xml-elements.ts';
+import type { Clock } from '../../main/core/support/clock.ts';
+import { escapeXmlAttribute } from '../../main/core/support/xml-elements.ts';
 
 export interface StandInAccount { id: number; username: string; email: string; token: string }
 export interface StandInServer {

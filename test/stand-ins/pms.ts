@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIPv4, isIPv6, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { escapeXmlAttribute, parseXmlElements } from '../../main/core/xml-elements.ts';
+import { escapeXmlAttribute, parseXmlElements } from '../../main/core/support/xml-elements.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export interface SettingDef {

@@ -3,9 +3,9 @@
  * against the data dir (the service need not run). Renewing with http-01 or tls-alpn-01 opens
  * the doors on their configured ports for the length of the order, since the CA must reach them.
  */
-import { ChallengeStore } from '../../core/challenge-store.ts';
-import { systemClock } from '../../core/clock.ts';
-import { createLogger, type LogRecord } from '../../core/logger.ts';
+import { ChallengeStore } from '../../core/certs/challenge-store.ts';
+import { systemClock } from '../../core/support/clock.ts';
+import { createLogger, type LogRecord } from '../../core/support/logger.ts';
 import { CertManager } from '../../core/certs/cert-manager.ts';
 import { Door, DoorStartError } from '../../core/proxy/door.ts';
 import type { CertificateStatus } from '../../shared/status/certificates.ts';

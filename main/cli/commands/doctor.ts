@@ -6,8 +6,8 @@
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
-import { createLogger } from '../../core/logger.ts';
-import { systemClock } from '../../core/clock.ts';
+import { createLogger } from '../../core/support/logger.ts';
+import { systemClock } from '../../core/support/clock.ts';
 import { RouterManager } from '../../core/network/router-manager.ts';
 import { gatherFacts } from '../../core/network/gather-facts.ts';
 import { diagnose, type ReachabilityFacts } from '../../core/network/diagnose.ts';

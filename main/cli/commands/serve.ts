@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
-import { createLogger, type LogLevel } from '../../core/logger.ts';
-import { systemClock } from '../../core/clock.ts';
-import { Service } from '../../core/service.ts';
+import { createLogger, type LogLevel } from '../../core/support/logger.ts';
+import { systemClock } from '../../core/support/clock.ts';
+import { Service } from '../../core/service/service.ts';
 import { DoorStartError } from '../../core/proxy/door.ts';
 import { HeadlessUi } from '../../core/ui/headless-ui.ts';
 

@@ -8,7 +8,7 @@
 import { readFile, mkdir, chmod } from 'node:fs/promises';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
 
 export interface CertMeta {
   domains: string[];

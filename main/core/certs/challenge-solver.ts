@@ -5,7 +5,7 @@
 import { createSecureContext } from 'node:tls';
 import acme from 'acme-client';
 import type { ChallengeType } from '../../shared/config.ts';
-import type { ChallengeStore } from '../challenge-store.ts';
+import type { ChallengeStore } from './challenge-store.ts';
 import type { DnsError, DnsProvider } from '../dns/dns-provider.ts';
 import type { Result } from '../../shared/result.ts';
 import { err, ok } from '../../shared/result.ts';

@@ -1,6 +1,6 @@
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import { REDACTED, type Logger } from '../logger.ts';
+import { REDACTED, type Logger } from '../support/logger.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type CloudflareConfig = Extract<DnsProviderConfig, { kind: 'cloudflare' }>;

@@ -5,7 +5,7 @@
  */
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import type { AppError, Result } from '../../shared/result.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../support/logger.ts';
 import { Cloudflare } from './cloudflare.ts';
 import { DuckDns } from './duckdns.ts';
 import { Rfc2136 } from './rfc2136.ts';

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../support/logger.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 import { buildUpdate, isTruncated, parseUpdateReply, signTsig, type TsigAlgorithm, type TsigKey, type UpdateOp, type UpdateReply } from './dns-update-message.ts';
 

@@ -7,9 +7,9 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
-import type { Clock, Timer } from '../clock.ts';
-import type { Logger } from '../logger.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
+import type { Clock, Timer } from '../support/clock.ts';
+import type { Logger } from '../support/logger.ts';
 import type { DnsProvider } from '../dns/dns-provider.ts';
 import type { DdnsStatus } from '../../shared/status/router.ts';
 

@@ -8,9 +8,9 @@
  */
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { Clock, Timer } from '../clock.ts';
-import type { Logger } from '../logger.ts';
-import { writeFileAtomic } from '../atomic-file.ts';
+import type { Clock, Timer } from '../support/clock.ts';
+import type { Logger } from '../support/logger.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { RouterMode } from '../../shared/config.ts';
 import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
 import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';

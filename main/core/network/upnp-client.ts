@@ -4,7 +4,7 @@
  * (shared/reference/test-peers.md), and ours must tell "taken by another host" apart.
  */
 import { request } from 'node:http';
-import { decodeXmlText, escapeXmlAttribute } from '../xml-elements.ts';
+import { decodeXmlText, escapeXmlAttribute } from '../support/xml-elements.ts';
 import { MappingConflictError, type MapRequest, type MapResult, type MappingEntry, type PortMapper, type Transport } from './port-mapper.ts';
 
 export interface UpnpService {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parsePlist } from './plist.ts';
-import { parseXmlElements } from '../xml-elements.ts';
+import { parseXmlElements } from '../support/xml-elements.ts';
 
 export interface LocalToken {
   token: string;

@@ -4,7 +4,7 @@
  * `Accept: application/json` (anything else gets XML).
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
-import { systemClock, type Clock } from '../clock.ts';
+import { systemClock, type Clock } from '../support/clock.ts';
 
 export interface PlexPin { id: number; code: string; expiresAt: string }
 export type PinPoll = { state: 'waiting' } | { state: 'expired' } | { state: 'linked'; token: string };

@@ -2,7 +2,7 @@
  * Property list reader for macOS preference files, both encodings `defaults` writes:
  * binary (`bplist00`, the usual one) and XML. Only reading is needed (PMS writes its own file).
  */
-import { decodeXmlText } from '../xml-elements.ts';
+import { decodeXmlText } from '../support/xml-elements.ts';
 
 export type PlistValue = string | number | bigint | boolean | null | Date | Uint8Array | PlistValue[] | { [key: string]: PlistValue };
 

@@ -4,7 +4,7 @@
  * never appears in an error.
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
-import { parseXmlElements, type XmlAttributes } from '../xml-elements.ts';
+import { parseXmlElements, type XmlAttributes } from '../support/xml-elements.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export type PrefValue = boolean | number | string;

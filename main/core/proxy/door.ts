@@ -1,8 +1,8 @@
 import { createServer as createNetServer, connect, type Server, type Socket } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
-import type { ChallengeStore } from '../challenge-store.ts';
-import type { Logger } from '../logger.ts';
+import type { ChallengeStore } from '../certs/challenge-store.ts';
+import type { Logger } from '../support/logger.ts';
 import type { DoorStatus, DoorListenerStatus } from '../../shared/status/door.ts';
 import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './client-hello.ts';
 import { HttpProxyConnection, type RouteCounters } from './http-proxy-connection.ts';

@@ -2,7 +2,7 @@ import { webcrypto, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { writeFileAtomic } from '../atomic-file.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
 
 export interface PlaceholderCert { key: string; cert: string; hosts: string[] }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventRecord, PorticoApiHandlers } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../support/logger.ts';
 import { UiServer } from './ui-server.ts';
 import { UiToken } from './ui-token.ts';
 

@@ -4,7 +4,7 @@ import { extname, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CHANNELS, type Channel, type EventRecord, type PorticoApiHandlers, type PorticoEvents } from '../../shared/api.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../support/logger.ts';
 import { RENDERER_CSP } from '../../shared/renderer-csp.ts';
 import { UiToken } from './ui-token.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloudflare } from '../../stand-ins/cloudflare.ts';
 import { Cloudflare } from '../../../main/core/dns/cloudflare.ts';
-import { createLogger, type LogRecord } from '../../../main/core/logger.ts';
+import { createLogger, type LogRecord } from '../../../main/core/support/logger.ts';
 
 test('Cloudflare provider against the API stand-in', async (t) => {
   const cf = await startCloudflare('example.test');

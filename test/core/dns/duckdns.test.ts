@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDuckDns } from '../../stand-ins/duckdns.ts';
 import { DuckDns } from '../../../main/core/dns/duckdns.ts';
-import { silentLogger } from '../../../main/core/logger.ts';
+import { silentLogger } from '../../../main/core/support/logger.ts';
 
 test('DuckDNS provider against the update-endpoint stand-in', async (t) => {
   const dd = await startDuckDns(['portico']);

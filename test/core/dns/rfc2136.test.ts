@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBind, type Bind } from '../../helpers/bind.ts';
 import { Rfc2136 } from '../../../main/core/dns/rfc2136.ts';
-import { createLogger, type LogRecord } from '../../../main/core/logger.ts';
+import { createLogger, type LogRecord } from '../../../main/core/support/logger.ts';
 
 test('RFC 2136 with TSIG against a real BIND 9', async (t) => {
   const bind: Bind = await startBind();

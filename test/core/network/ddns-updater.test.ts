@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startBind } from '../../helpers/bind.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { startStunStandIn } from '../../stand-ins/stun.ts';
-import { silentLogger } from '../../../main/core/logger.ts';
+import { silentLogger } from '../../../main/core/support/logger.ts';
 import { Rfc2136 } from '../../../main/core/dns/rfc2136.ts';
 import { DdnsUpdater } from '../../../main/core/network/ddns-updater.ts';
 import { StunPublicIp } from '../../../main/core/network/stun-public-ip.ts';

@@ -8,9 +8,9 @@ import { RENDERER_CSP as UI_CSP } from '../../../main/shared/renderer-csp.ts';
 import { UiToken } from '../../../main/core/ui/ui-token.ts';
 import { CHANNELS, type PorticoApiHandlers } from '../../../main/shared/api.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
-import { silentLogger } from '../../../main/core/logger.ts';
-import { EventLog } from '../../../main/core/event-log.ts';
-import { systemClock } from '../../../main/core/clock.ts';
+import { silentLogger } from '../../../main/core/support/logger.ts';
+import { EventLog } from '../../../main/core/state/event-log.ts';
+import { systemClock } from '../../../main/core/support/clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 
 function status(reason: string): AppStatus {

@@ -1,13 +1,13 @@
-import type { Check, ConfigPatch, ConfigView, EventRecord, PinSignIn, PlexDiscovery, PorticoApiHandlers, PrefChange, WizardState } from '../shared/api.ts';
-import type { Config } from '../shared/config.ts';
-import { err, ok, type AppError, type Result } from '../shared/result.ts';
-import type { AppStatus } from '../shared/status.ts';
-import type { CertificateStatus } from '../shared/status/certificates.ts';
-import type { Finding, RouterStatus } from '../shared/status/router.ts';
-import type { ConfigUpdateError } from './config-store.ts';
+import type { Check, ConfigPatch, ConfigView, EventRecord, PinSignIn, PlexDiscovery, PorticoApiHandlers, PrefChange, WizardState } from '../../shared/api.ts';
+import type { Config } from '../../shared/config.ts';
+import { err, ok, type AppError, type Result } from '../../shared/result.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import type { CertificateStatus } from '../../shared/status/certificates.ts';
+import type { Finding, RouterStatus } from '../../shared/status/router.ts';
+import type { ConfigUpdateError } from '../state/config-store.ts';
 import { buildDiagnostics } from './diagnostics.ts';
 import { checkDoor } from './door-check.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../support/logger.ts';
 
 /*
  * The narrow views of the managers the API needs. Each real manager (PlexManager, CertManager,

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WizardStore } from '../../main/core/wizard-store.ts';
-import type { WizardState } from '../../main/shared/api.ts';
-import { tmpDir } from '../helpers/tmp-dir.ts';
+import { WizardStore } from '../../../main/core/state/wizard-store.ts';
+import type { WizardState } from '../../../main/shared/api.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
 
 test('starts at welcome, remembers progress across instances, and cleans what it stores', async (t) => {
   const dir = await tmpDir(t);

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { rootCertificates, type PeerCertificate, type TLSSocket } from 'node:tls';
-import type { Check } from '../shared/api.ts';
+import type { Check } from '../../shared/api.ts';
 
 export interface DoorCheckOptions {
   /** Where the door's HTTPS listener is reachable from this machine. */

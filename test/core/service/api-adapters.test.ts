@@ -1,15 +1,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { certsApi, dnsApi, plexApi, routerApi, type CertManagerLike, type PlexManagerLike, type RouterManagerLike } from '../../main/core/api-adapters.ts';
-import type { PlexManager } from '../../main/core/plex/plex-manager.ts';
-import type { CertManager } from '../../main/core/certs/cert-manager.ts';
-import type { RouterManager } from '../../main/core/network/router-manager.ts';
-import { parseConfig, type Config } from '../../main/shared/config.ts';
-import type { RouterStatus } from '../../main/shared/status/router.ts';
-import type { AppStatus } from '../../main/shared/status.ts';
-import { freePort } from '../helpers/free-port.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { certsApi, dnsApi, plexApi, routerApi, type CertManagerLike, type PlexManagerLike, type RouterManagerLike } from '../../../main/core/service/api-adapters.ts';
+import type { PlexManager } from '../../../main/core/plex/plex-manager.ts';
+import type { CertManager } from '../../../main/core/certs/cert-manager.ts';
+import type { RouterManager } from '../../../main/core/network/router-manager.ts';
+import { parseConfig, type Config } from '../../../main/shared/config.ts';
+import type { RouterStatus } from '../../../main/shared/status/router.ts';
+import type { AppStatus } from '../../../main/shared/status.ts';
+import { freePort } from '../../helpers/free-port.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 function config(extra: object): Config {
   const r = parseConfig({ domains: ['plex.example.com'], ...extra });

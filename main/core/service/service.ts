@@ -9,25 +9,25 @@
  * The renewal loop starts once a real certificate exists or the wizard is finished, so an
  * unfinished setup never hammers the CA.
  */
-import type { PorticoApiHandlers } from '../shared/api.ts';
-import type { ConfigProblem } from '../shared/config.ts';
-import { ok, type Result } from '../shared/result.ts';
-import type { AppStatus } from '../shared/status.ts';
-import { health } from '../shared/health.ts';
+import type { PorticoApiHandlers } from '../../shared/api.ts';
+import type { ConfigProblem } from '../../shared/config.ts';
+import { ok, type Result } from '../../shared/result.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import { health } from '../../shared/health.ts';
 import { createApiHandlers } from './api-handlers.ts';
-import { ChallengeStore } from './challenge-store.ts';
-import type { Clock, Timer } from './clock.ts';
-import { ConfigStore, type LoadedConfigValue } from './config-store.ts';
-import { EventLog } from './event-log.ts';
-import { Redactor, type Logger } from './logger.ts';
+import { ChallengeStore } from '../certs/challenge-store.ts';
+import type { Clock, Timer } from '../support/clock.ts';
+import { ConfigStore, type LoadedConfigValue } from '../state/config-store.ts';
+import { EventLog } from '../state/event-log.ts';
+import { Redactor, type Logger } from '../support/logger.ts';
 import { configSecrets } from './diagnostics.ts';
-import type { SecretStore } from './secret-store.ts';
-import { porticoVersion } from './version.ts';
-import { WizardStore } from './wizard-store.ts';
-import { Door, type DoorRoute } from './proxy/door.ts';
-import { placeholderCert } from './proxy/placeholder-cert.ts';
+import type { SecretStore } from '../support/secret-store.ts';
+import { porticoVersion } from '../support/version.ts';
+import { WizardStore } from '../state/wizard-store.ts';
+import { Door, type DoorRoute } from '../proxy/door.ts';
+import { placeholderCert } from '../proxy/placeholder-cert.ts';
 import { serviceApi, type ServiceApi } from './service-api.ts';
-import type { HeadlessUiOptions } from './ui/headless-ui.ts';
+import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 
 export interface ServiceOptions extends ManagerHooks {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import type { ConfigPatch, ConfigView } from '../shared/api.ts';
-import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../shared/config.ts';
-import { err, ok, type AppError, type Result } from '../shared/result.ts';
-import { writeFileAtomic } from './atomic-file.ts';
-import type { SecretStore } from './secret-store.ts';
+import type { ConfigPatch, ConfigView } from '../../shared/api.ts';
+import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../../shared/config.ts';
+import { err, ok, type AppError, type Result } from '../../shared/result.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
+import type { SecretStore } from '../support/secret-store.ts';
 
 /** In the config file, a secret kept in the SecretStore is written as this prefix plus its name. */
 const SECRET_REF = '@secret:';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventLog } from '../../main/core/event-log.ts';
-import { ManualClock } from '../helpers/manual-clock.ts';
+import { EventLog } from '../../../main/core/state/event-log.ts';
+import { ManualClock } from '../../helpers/manual-clock.ts';
 
 test('keeps the most recent events, oldest first, and tells subscribers', async () => {
   const clock = new ManualClock(Date.UTC(2026, 5, 1));

@@ -1,18 +1,18 @@
-import type { ChallengeStore } from './challenge-store.ts';
-import type { Clock } from './clock.ts';
-import type { LoadedConfigValue } from './config-store.ts';
-import type { EventLog } from './event-log.ts';
-import type { Logger } from './logger.ts';
-import type { SecretStore } from './secret-store.ts';
-import type { Door } from './proxy/door.ts';
-import type { AppStatus } from '../shared/status.ts';
+import type { ChallengeStore } from '../certs/challenge-store.ts';
+import type { Clock } from '../support/clock.ts';
+import type { LoadedConfigValue } from '../state/config-store.ts';
+import type { EventLog } from '../state/event-log.ts';
+import type { Logger } from '../support/logger.ts';
+import type { SecretStore } from '../support/secret-store.ts';
+import type { Door } from '../proxy/door.ts';
+import type { AppStatus } from '../../shared/status.ts';
 import { publicIpProviders } from './api-adapters.ts';
-import { CertManager, type CertEvent } from './certs/cert-manager.ts';
-import { CertStore } from './certs/cert-store.ts';
-import { createDnsProvider } from './dns/dns-provider.ts';
-import { DdnsUpdater } from './network/ddns-updater.ts';
-import { RouterManager, type RouterManagerOptions } from './network/router-manager.ts';
-import { PlexManager, type PlexManagerOptions } from './plex/plex-manager.ts';
+import { CertManager, type CertEvent } from '../certs/cert-manager.ts';
+import { CertStore } from '../certs/cert-store.ts';
+import { createDnsProvider } from '../dns/dns-provider.ts';
+import { DdnsUpdater } from '../network/ddns-updater.ts';
+import { RouterManager, type RouterManagerOptions } from '../network/router-manager.ts';
+import { PlexManager, type PlexManagerOptions } from '../plex/plex-manager.ts';
 
 /** Test and demo hooks: where plex.tv and the router are, and how long to wait for them. */
 export interface ManagerHooks {

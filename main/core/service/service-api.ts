@@ -1,11 +1,11 @@
 import type { ApiHandlerDeps } from './api-handlers.ts';
 import { certsApi, dnsApi, pkcs12ForPlex, plexApi, routerApi, type CertManagerLike, type PlexManagerLike, type RouterManagerLike } from './api-adapters.ts';
-import type { LoadedConfigValue } from './config-store.ts';
-import type { CertManager } from './certs/cert-manager.ts';
-import type { PlexManager } from './plex/plex-manager.ts';
-import type { RouterManager } from './network/router-manager.ts';
-import type { AppStatus } from '../shared/status.ts';
-import { err, type AppError } from '../shared/result.ts';
+import type { LoadedConfigValue } from '../state/config-store.ts';
+import type { CertManager } from '../certs/cert-manager.ts';
+import type { PlexManager } from '../plex/plex-manager.ts';
+import type { RouterManager } from '../network/router-manager.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import { err, type AppError } from '../../shared/result.ts';
 
 /** The service's current managers: config changes replace them, so the API asks for them on every call. */
 export interface ServiceParts {

@@ -1,15 +1,15 @@
-import type { Check, PinSignIn, PlexDiscovery, PrefChange } from '../shared/api.ts';
-import type { Config } from '../shared/config.ts';
-import { err, ok, type Result } from '../shared/result.ts';
-import type { Finding, RouterStatus } from '../shared/status/router.ts';
-import type { AppStatus } from '../shared/status.ts';
-import type { CertificateStatus } from '../shared/status/certificates.ts';
+import type { Check, PinSignIn, PlexDiscovery, PrefChange } from '../../shared/api.ts';
+import type { Config } from '../../shared/config.ts';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { Finding, RouterStatus } from '../../shared/status/router.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import type { CertificateStatus } from '../../shared/status/certificates.ts';
 import type { CertsApi, DnsApi, PlexApi, PlexApplyOptions, RouterApi } from './api-handlers.ts';
-import { diagnose } from './network/diagnose.ts';
-import { gatherFacts, resolveAddresses } from './network/gather-facts.ts';
-import { HttpPublicIp } from './network/http-public-ip.ts';
-import type { PublicIpProvider } from './network/public-ip-provider.ts';
-import { StunPublicIp } from './network/stun-public-ip.ts';
+import { diagnose } from '../network/diagnose.ts';
+import { gatherFacts, resolveAddresses } from '../network/gather-facts.ts';
+import { HttpPublicIp } from '../network/http-public-ip.ts';
+import type { PublicIpProvider } from '../network/public-ip-provider.ts';
+import { StunPublicIp } from '../network/stun-public-ip.ts';
 
 /*
  * Small adapters from the real managers to the narrow views the API handlers use. Each takes

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDiagnostics } from '../../main/core/diagnostics.ts';
-import { parseConfig } from '../../main/shared/config.ts';
-import { healthyStatus } from '../shared/app-status-fixture.ts';
+import { buildDiagnostics } from '../../../main/core/service/diagnostics.ts';
+import { parseConfig } from '../../../main/shared/config.ts';
+import { healthyStatus } from '../../shared/app-status-fixture.ts';
 
 const SECRETS = {
   plexToken: 'PLEXTOKEN-abcdefghijk',

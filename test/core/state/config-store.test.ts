@@ -2,10 +2,10 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigStore } from '../../main/core/config-store.ts';
-import { MemorySecretStore } from '../../main/core/secret-store.ts';
-import { LETS_ENCRYPT_STAGING } from '../../main/shared/config.ts';
-import { tmpDir } from '../helpers/tmp-dir.ts';
+import { ConfigStore } from '../../../main/core/state/config-store.ts';
+import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
+import { LETS_ENCRYPT_STAGING } from '../../../main/shared/config.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
 
 async function open(t: TestContext, doc: unknown) {
   const dir = await tmpDir(t);

@@ -1,5 +1,5 @@
-import type { EventRecord } from '../shared/api.ts';
-import type { Clock } from './clock.ts';
+import type { EventRecord } from '../../shared/api.ts';
+import type { Clock } from '../support/clock.ts';
 
 const EVENT_LOG_CAPACITY = 200;
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WIZARD_STEPS, type WizardState, type WizardStep } from '../shared/api.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { WIZARD_STEPS, type WizardState, type WizardStep } from '../../shared/api.ts';
+import { writeFileAtomic } from '../support/atomic-file.ts';
 
 const WIZARD_FILE = 'wizard.json';
 const INITIAL: WizardState = { step: 'welcome', completed: [], finished: false };

@@ -1,8 +1,8 @@
-import type { Diagnostics, EventRecord } from '../shared/api.ts';
-import type { Config } from '../shared/config.ts';
-import type { AppStatus } from '../shared/status.ts';
-import type { Finding } from '../shared/status/router.ts';
-import { Redactor, REDACTED } from './logger.ts';
+import type { Diagnostics, EventRecord } from '../../shared/api.ts';
+import type { Config } from '../../shared/config.ts';
+import type { AppStatus } from '../../shared/status.ts';
+import type { Finding } from '../../shared/status/router.ts';
+import { Redactor, REDACTED } from '../support/logger.ts';
 
 const SECRET_FIELDS = ['apiToken', 'token', 'keySecret'];
 
