@@ -184,8 +184,9 @@ export class Service {
       door: this.door.getStatus(),
       ...managers,
       dns: { records: this.dnsRecords, ...(lastDdnsUpdate ? { lastDdnsUpdate } : {}) },
+      checks: [],
     };
-    return { ...partial, health: health(partial) };
+    return { ...partial, health: health(partial, this.o.clock.now()) };
   }
 
   onDidChangeStatus(fn: (s: AppStatus) => void): () => void {
