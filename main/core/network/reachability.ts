@@ -73,8 +73,10 @@ export class Reachability {
   }
 
   /** The address the internet sees, with where it came from, or why it is unknown. Never throws. */
-  publicAddress(): Promise<PublicAddress> {
-    return lookupPublicAddress(this.providers());
+  async publicAddress(): Promise<PublicAddress> {
+    const r = await lookupPublicAddress(this.providers());
+    if (r.address || this.o.services.length) return r;
+    return { ...r, error: `no public-address service is configured (publicIp.stunServer / publicIp.httpEndpoints), and ${r.error}` };
   }
 
   /** The public address, or an Error saying why it is unknown (what dynamic DNS needs). */

@@ -69,7 +69,7 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
   const hasDomain = () => deps.configStore.get().domains.length > 0;
   /** PMS's custom-certificate prefs need our certificate, which needs a domain. */
   const plexPrefs = async (opts: { customCertificate: boolean }, run: () => Promise<Result<PrefChange[]>>): Promise<Result<PrefChange[]>> =>
-    opts.customCertificate && !deps.certs() ? err(setupPending('The certificate for Plex')) : run();
+    opts.customCertificate && !hasDomain() ? err(setupPending('The certificate for Plex')) : run();
   /** A real certificate now exists: the renewal loop takes over from here. */
   const issued = async <T>(r: Result<T>): Promise<Result<T>> => {
     if (r.ok) await deps.startBackground();

@@ -77,4 +77,7 @@ test('public address: the configured service first (HTTPS trusted through public
   assert.equal(none.address, null);
   assert.match(none.error ?? '', /192\.168\.0\.2 is not a public address/);
   await assert.rejects(untrusted.requirePublicAddress(), /192\.168\.0\.2 is not a public address/);
+  const unconfigured = await Reachability.fromConfig(config({}), { router: () => routerStatus({}) }).publicAddress();
+  assert.equal(unconfigured.address, null);
+  assert.match(unconfigured.error ?? '', /no public-address service is configured \(publicIp\.stunServer.*router has not told its WAN address/);
 });
