@@ -5,12 +5,13 @@
  * replaces them. After every call the status is recomputed once, here, for all channels.
  * Managers' Results pass through untouched; see main/shared/result.ts for the error convention.
  */
-import type { Check, ConfigPatch, ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState } from '../../shared/api.ts';
-import type { Config } from '../../shared/config.ts';
+import type { Check, PorticoApiHandlers, PrefChange } from '../../shared/api.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { RouterStatus } from '../../shared/status/router.ts';
-import type { ConfigUpdateError } from '../state/config-store.ts';
+import type { ConfigStore } from '../state/config-store.ts';
+import type { WizardStore } from '../state/wizard-store.ts';
+import type { EventLog } from '../state/event-log.ts';
 import type { CertManager } from '../certs/cert-manager.ts';
 import type { PlexManager } from '../plex/plex-manager.ts';
 import type { RouterManager } from '../network/router-manager.ts';
@@ -28,13 +29,9 @@ export interface ApiHandlerDeps {
   getStatus: () => AppStatus;
   /** Recompute the status and tell listeners if it changed: called once after every channel. */
   changed: () => void;
-  configStore: {
-    get(): Config;
-    view(): ConfigView;
-    update(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>>;
-  };
-  wizardStore: { get(): Promise<WizardState>; save(s: WizardState): Promise<WizardState> };
-  events: { list(): EventRecord[]; add(kind: string, level: EventRecord['level'], message: string): unknown };
+  configStore: Pick<ConfigStore, 'get' | 'view' | 'update'>;
+  wizardStore: Pick<WizardStore, 'get' | 'save'>;
+  events: Pick<EventLog, 'list' | 'add'>;
   plex: () => PlexView;
   /** null while setup is pending (no domain chosen yet): there is nothing to certify. */
   certs: () => CertsView | null;
