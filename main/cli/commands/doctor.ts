@@ -10,6 +10,7 @@ import { createLogger } from '../../core/support/logger.ts';
 import { systemClock } from '../../core/support/clock.ts';
 import { RouterManager } from '../../core/network/router-manager.ts';
 import { Reachability } from '../../core/network/reachability.ts';
+import { CertStore } from '../../core/certs/cert-store.ts';
 import type { ReachabilityFacts } from '../../core/network/diagnose.ts';
 import type { Finding, RouterStatus } from '../../shared/status/router.ts';
 
@@ -26,7 +27,11 @@ export async function doctor(args: string[], io: CliIo): Promise<number> {
   const c = loaded.config;
   const logger = createLogger({ level: 'warn', sink: (r) => io.err(`${r.level}: ${r.msg}`) });
   const router = await RouterManager.fromConfig(c, { clock: systemClock, logger }).inspect();
-  const { domain, facts, findings } = await Reachability.fromConfig(c, { router: () => router }).diagnose();
+  // A running `portico serve` presents the certificate on disk: with it, the hairpin check tells
+  // our door from whatever else answers (the router's own page). Without one, any TLS answer counts.
+  const onDisk = (await new CertStore(c.dataDir, c.domains).load()).cert;
+  const doorFingerprint256 = () => onDisk?.leaf.fingerprint256 ?? null;
+  const { domain, facts, findings } = await Reachability.fromConfig(c, { router: () => router, doorFingerprint256 }).diagnose();
   router.findings = findings;
   router.publicAddress = facts.publicAddress ?? undefined;
   const report: DoctorReport = { domain, router, facts, findings };
