@@ -8,11 +8,16 @@ import { systemClock } from '../core/support/clock.ts';
 import { ConfigStore } from '../core/state/config-store.ts';
 import type { Logger } from '../core/support/logger.ts';
 import type { SecretStore } from '../core/support/secret-store.ts';
-import { Service } from '../core/service/service.ts';
+import { Service, type ServiceOptions } from '../core/service/service.ts';
 import type { AppConfigFile } from './app-config.ts';
 import type { AppService } from './app-service.ts';
 
-export interface StartAppServiceOptions {
+/**
+ * `publicIpCa` (an extra CA for HTTPS what-is-my-IP services) and `extraTrustedCAs` (roots the
+ * Verify step trusts) reach the Service exactly as they do for `portico serve` and the demo; the
+ * door's certificate fingerprint for the hairpin check is the Service's own.
+ */
+export interface StartAppServiceOptions extends Pick<ServiceOptions, 'publicIpCa' | 'extraTrustedCAs'> {
   configFile: AppConfigFile;
   dataDir: string;
   secrets: SecretStore;
@@ -26,7 +31,10 @@ export async function startAppService(opts: StartAppServiceOptions): Promise<App
   }
   const opened = await ConfigStore.open({ path: file.path, dataDir: opts.dataDir, secrets: opts.secrets, requireDomains: false, missingOk: true });
   if (!opened.ok) throw new Error(`The settings in ${file.path} are not valid: ${opened.error.map((p) => `${p.key}: ${p.message}`).join('; ')}.`);
-  const service = new Service({ configStore: opened.value, dataDir: opts.dataDir, secrets: opts.secrets, logger: opts.logger, clock: systemClock });
+  const service = new Service({
+    configStore: opened.value, dataDir: opts.dataDir, secrets: opts.secrets, logger: opts.logger, clock: systemClock,
+    ...(opts.publicIpCa ? { publicIpCa: opts.publicIpCa } : {}), ...(opts.extraTrustedCAs ? { extraTrustedCAs: opts.extraTrustedCAs } : {}),
+  });
   await service.start();
   return {
     handlers: service.handlers,

@@ -3,7 +3,8 @@
  * (`ipcRenderer.invoke(channel, ...args)`), headless mode over HTTP (`POST /api/<channel>` with a
  * JSON body `{"args": [...]}`); both return the same `Result` values. Channels are 'noun:verb'.
  * Adding a channel here is the only way to add one: the preload, the IPC handlers, the HTTP
- * router and the renderer's client are all derived from this map.
+ * router and the renderer's client are all derived from this map (docs/architecture.md,
+ * "Adding an API channel").
  */
 import type { AppStatus } from './status.ts';
 import type { Result, AppError } from './result.ts';
@@ -121,8 +122,10 @@ export interface PorticoEvents {
   'event:added': EventRecord;
 }
 
-export const CHANNELS: readonly Channel[] = [
-  'status:get', 'events:list', 'config:get', 'config:update', 'wizard:get', 'wizard:save',
-  'plex:discover', 'plex:signin-start', 'plex:signin-poll', 'plex:plan', 'plex:apply', 'plex:undo',
-  'dns:check', 'router:map', 'router:diagnose', 'cert:issue', 'cert:renew', 'verify:run', 'diagnostics:export',
-] as const;
+/** Every channel once: a channel missing here (or one not in the contract) fails to compile. */
+const CHANNEL_KEYS: Record<Channel, true> = {
+  'status:get': true, 'events:list': true, 'config:get': true, 'config:update': true, 'wizard:get': true, 'wizard:save': true,
+  'plex:discover': true, 'plex:signin-start': true, 'plex:signin-poll': true, 'plex:plan': true, 'plex:apply': true, 'plex:undo': true,
+  'dns:check': true, 'router:map': true, 'router:diagnose': true, 'cert:issue': true, 'cert:renew': true, 'verify:run': true, 'diagnostics:export': true,
+};
+export const CHANNELS: readonly Channel[] = Object.keys(CHANNEL_KEYS) as Channel[];

@@ -11,6 +11,8 @@ import { MemorySecretStore } from '../../main/core/support/secret-store.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { makeTestCa } from '../helpers/test-ca.ts';
+import { startWhatIsMyIpStandIn } from '../stand-ins/whatismyip.ts';
 
 // A CA that refuses at once: nothing here may reach a real CA.
 const NO_CA = { directoryUrl: 'https://127.0.0.1:1/directory' };
@@ -46,6 +48,37 @@ test('first run without a domain starts "setup pending"; the wizard\'s domain is
   assert.ok((await svc.handlers['config:update']({ domains: ['plex.example.com'] })).ok);
   const route = await waitFor('route', () => svc.getStatus().door.routes.find((r) => r.host === 'plex.example.com'), 5000);
   assert.equal(route.certificate, 'placeholder');
+});
+
+test('the app\'s reachability diagnosis learns the public address over HTTPS (publicIpCa) and knows its door by the certificate fingerprint', async (t) => {
+  const dir = await tmpDir(t);
+  const ca = makeTestCa(dir, ['localhost']);
+  // The what-is-my-IP service answers with the caller's address, 127.0.0.1: "public" here is loopback.
+  const wim = await startWhatIsMyIpStandIn({ tls: { key: ca.keyPem, cert: ca.certPem } });
+  t.after(() => wim.close());
+  const door = await freePort();
+  const path = `${dir}/config.json`;
+  await writeFile(path, JSON.stringify({
+    schemaVersion: 1, domains: ['plex.example.com'], door: { bind: '127.0.0.1', httpsPorts: [door], httpPort: null, publicHttpsPort: door },
+    acme: NO_CA, router: { mode: 'off' }, dns: { resolver: `127.0.0.1:${await freePort()}` },
+    publicIp: { httpEndpoints: [wim.url.replace('127.0.0.1', 'localhost')] },
+  }));
+  const svc = await startAppService({ configFile: { kind: 'ready', path }, dataDir: dir, secrets: new MemorySecretStore(), logger: silentLogger, publicIpCa: ca.caPem });
+  t.after(() => svc.stop());
+  const findings = async () => {
+    const r = await svc.handlers['router:diagnose']();
+    assert.ok(r.ok, JSON.stringify(r));
+    return Object.fromEntries(r.value.map((f) => [f.id, f]));
+  };
+  const ours = await findings();
+  assert.ok(!ours['public-ip-unknown'], JSON.stringify(ours['public-ip-unknown']));
+  assert.equal(ours.hairpin?.severity, 'ok', 'the public address on the public port reached our own door');
+
+  // Another TLS service on the public port (here the what-is-my-IP server) is not our door.
+  assert.ok((await svc.handlers['config:update']({ door: { publicHttpsPort: Number(new URL(wim.url).port) } })).ok);
+  const other = await waitFor('diagnosis with the new port', async () => (await findings())['no-hairpin'], 5000);
+  assert.equal(other.severity, 'warning');
+  assert.match(other.detail, /another service answered/);
 });
 
 test('the app refuses to start on an invalid file, saying what to do', async () => {

@@ -45,11 +45,7 @@ function printStatus(s: CertificateStatus, io: CliIo): void {
 
 function managerFor({ config: cfg, secrets }: LoadedConfig, io: CliIo, challenges: ChallengeStore, door: Door | null): CertManager {
   const logger = createLogger({ level: 'warn', sink: (r: LogRecord) => io.err(`${r.level}: ${r.msg}${r.fields?.message ? ` (${String(r.fields.message)})` : ''}`) });
-  return new CertManager({
-    domains: cfg.domains, acme: cfg.acme, dns: cfg.dns, dataDir: cfg.dataDir,
-    secrets, challenges, clock: systemClock, logger,
-    onCertificate: (hosts, pem, kind) => door?.setCertificate(hosts, pem, kind),
-  });
+  return CertManager.fromConfig(cfg, { secrets, challenges, clock: systemClock, logger, onCertificate: (hosts, pem, kind) => door?.setCertificate(hosts, pem, kind) });
 }
 
 export async function cert(args: string[], io: CliIo): Promise<number> {

@@ -9,11 +9,9 @@ import { parseCliArgs } from '../args.ts';
 import { createLogger } from '../../core/support/logger.ts';
 import { systemClock } from '../../core/support/clock.ts';
 import { RouterManager } from '../../core/network/router-manager.ts';
-import { gatherFacts } from '../../core/network/gather-facts.ts';
-import { diagnose, type ReachabilityFacts } from '../../core/network/diagnose.ts';
-import { StunPublicIp } from '../../core/network/stun-public-ip.ts';
-import { HttpPublicIp } from '../../core/network/http-public-ip.ts';
-import type { PublicIpProvider } from '../../core/network/public-ip-provider.ts';
+import { Reachability } from '../../core/network/reachability.ts';
+import { CertStore } from '../../core/certs/cert-store.ts';
+import type { ReachabilityFacts } from '../../core/network/diagnose.ts';
 import type { Finding, RouterStatus } from '../../shared/status/router.ts';
 
 export interface DoctorReport { domain: string; router: RouterStatus; facts: ReachabilityFacts; findings: Finding[] }
@@ -28,20 +26,12 @@ export async function doctor(args: string[], io: CliIo): Promise<number> {
   if (!loaded) return EXIT_USAGE;
   const c = loaded.config;
   const logger = createLogger({ level: 'warn', sink: (r) => io.err(`${r.level}: ${r.msg}`) });
-  const manager = new RouterManager({
-    mode: c.router.mode, dataDir: c.dataDir, clock: systemClock, logger, gateway: c.router.gateway,
-    doors: { https: c.door.httpsPorts[0]!, http: c.door.httpPort, plexHttps: c.router.mapPlexPort ? (c.door.httpsPorts[1] ?? null) : null },
-  });
-  const router = await manager.inspect();
-  const publicIp: PublicIpProvider[] = [
-    ...(c.publicIp.stunServer ? [new StunPublicIp(c.publicIp.stunServer)] : []),
-    ...c.publicIp.httpEndpoints.map((u) => new HttpPublicIp(u)),
-  ];
-  const domain = c.domains.find((d) => !d.startsWith('*.')) ?? c.domains[0]!.slice(2);
-  const facts = await gatherFacts({ domain, publicHttpsPort: c.door.publicHttpsPort, router, publicIp, resolver: c.dns.resolver });
-  // Without a configured service, the router's own answer is the best public address we have.
-  if (!facts.publicAddress && publicIp.length === 0 && router.externalAddress) facts.publicAddress = router.externalAddress;
-  const findings = diagnose(facts);
+  const router = await RouterManager.fromConfig(c, { clock: systemClock, logger }).inspect();
+  // A running `portico serve` presents the certificate on disk: with it, the hairpin check tells
+  // our door from whatever else answers (the router's own page). Without one, any TLS answer counts.
+  const onDisk = (await new CertStore(c.dataDir, c.domains).load()).cert;
+  const doorFingerprint256 = () => onDisk?.leaf.fingerprint256 ?? null;
+  const { domain, facts, findings } = await Reachability.fromConfig(c, { router: () => router, doorFingerprint256 }).diagnose();
   router.findings = findings;
   router.publicAddress = facts.publicAddress ?? undefined;
   const report: DoctorReport = { domain, router, facts, findings };

@@ -72,11 +72,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
   if (!loaded) return EXIT_USAGE;
   const { config } = loaded;
   const logger = createLogger({ level: io.env.PORTICO_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-  const m = new PlexManager({
-    plex: config.plex,
-    domains: config.domains,
-    publicHttpsPort: config.door.publicHttpsPort,
-    dataDir: config.dataDir,
+  const m = PlexManager.fromConfig(config, {
     secrets: loaded.secrets,
     logger,
     clock: systemClock,

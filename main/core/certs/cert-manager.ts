@@ -80,6 +80,11 @@ export class CertManager {
   private preflightChallenge: ChallengeType | undefined;
   private readonly listeners = new Set<(ev: CertEvent) => void>();
 
+  /** The manager for the config's names, CA and DNS provider (the service and `portico cert` both build it here). */
+  static fromConfig(c: Config & { dataDir: string }, deps: Pick<CertManagerOptions, 'secrets' | 'challenges' | 'clock' | 'logger' | 'onCertificate'>): CertManager {
+    return new CertManager({ ...deps, domains: c.domains, acme: c.acme, dns: c.dns, dataDir: c.dataDir });
+  }
+
   constructor(opts: CertManagerOptions) {
     this.o = opts;
     this.store = new CertStore(opts.dataDir, opts.domains);

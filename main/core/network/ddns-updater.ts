@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
-import type { DnsProvider } from '../dns/dns-provider.ts';
+import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
 import type { DdnsStatus } from '../../shared/status/router.ts';
+import type { Config } from '../../shared/config.ts';
+import type { Reachability } from './reachability.ts';
 
 export interface DdnsUpdaterOptions {
   /** The names to keep current (wildcards are skipped: they need no address record of their own). */
@@ -43,6 +45,15 @@ export class DdnsUpdater {
   private running = false;
   private chain: Promise<DdnsStatus>;
   private readonly listeners = new Set<(s: DdnsStatus) => void>();
+
+  /** Dynamic DNS as the config asks for it: on when dns.ddns is set with a provider and a domain, else null. */
+  static fromConfig(c: Config & { dataDir: string }, deps: { reachability: Pick<Reachability, 'requirePublicAddress'>; clock: Clock; logger: Logger }): DdnsUpdater | null {
+    if (!c.dns.ddns || !c.dns.provider || c.domains.length === 0) return null;
+    return new DdnsUpdater({
+      names: c.domains, provider: createDnsProvider(c.dns.provider, deps.logger), clock: deps.clock, logger: deps.logger, dataDir: c.dataDir,
+      publicAddress: () => deps.reachability.requirePublicAddress(),
+    });
+  }
 
   constructor(opts: DdnsUpdaterOptions) {
     this.o = opts;

@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Resolver } from 'node:dns/promises';
 import type { RouterStatus } from '../../shared/status/router.ts';
 import type { ReachabilityFacts } from './diagnose.ts';
-import type { PublicIpProvider } from './public-ip-provider.ts';
+import { lookupPublicAddress, type PublicIpProvider } from './public-ip-provider.ts';
 
 export interface HairpinProbe {
   host: string;
@@ -62,6 +62,7 @@ export interface GatherOptions {
   domain: string;
   publicHttpsPort: number;
   router: RouterStatus;
+  /** Asked in order (reachability.ts builds the list: the one public-address rule). */
   publicIp: PublicIpProvider[];
   resolver: string | null;
   doorFingerprint256?: string | null;
@@ -71,17 +72,7 @@ export interface GatherOptions {
 }
 
 export async function gatherFacts(o: GatherOptions): Promise<ReachabilityFacts> {
-  let publicAddress: string | null = null;
-  const errors: string[] = [];
-  for (const p of o.publicIp) {
-    try {
-      publicAddress = await p.lookup();
-      break;
-    } catch (e) {
-      errors.push(`${p.name}: ${(e as Error).message}`);
-    }
-  }
-  if (!publicAddress && o.publicIp.length === 0) errors.push('no public-address service is configured (publicIp.stunServer / publicIp.httpEndpoints)');
+  const { address: publicAddress, error: publicAddressError } = await lookupPublicAddress(o.publicIp);
   const [dns, hairpin, port80] = await Promise.all([
     resolveAddresses(o.domain, o.resolver),
     publicAddress ? probeHairpin({ host: publicAddress, port: o.publicHttpsPort, servername: o.domain, expectedFingerprint256: o.doorFingerprint256, timeoutMs: o.hairpinTimeoutMs }) : Promise.resolve(null),
@@ -97,7 +88,7 @@ export async function gatherFacts(o: GatherOptions): Promise<ReachabilityFacts> 
     protocols: o.router.protocols,
     gatewayExternalAddress: o.router.externalAddress ?? null,
     publicAddress,
-    publicAddressError: errors.length ? errors.join('; ') : null,
+    publicAddressError,
     dns,
     hairpin: hairpin?.result ?? null,
     hairpinDetail: hairpin?.detail ?? null,

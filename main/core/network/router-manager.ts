@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
-import type { RouterMode } from '../../shared/config.ts';
+import type { Config, RouterMode } from '../../shared/config.ts';
 import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
 import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';
 import { UpnpClient, UpnpError } from './upnp-client.ts';
@@ -77,6 +77,22 @@ export class RouterManager {
   private running = false;
   /** Serializes start/stop/renew so the router never sees interleaved requests from us. */
   private chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The manager the config asks for. `bound` are the ports the running door listens on (a
+   * configured port 0 is a free one picked at start); without it the configured ports count.
+   */
+  static fromConfig(
+    c: Config & { dataDir: string },
+    deps: Pick<RouterManagerOptions, 'clock' | 'logger'> & Partial<Pick<RouterManagerOptions, 'upnpDescriptionUrl' | 'ssdpTimeoutMs' | 'udpWaitsMs' | 'lanAddress'>> & { bound?: { https: number[]; http: number | null } },
+  ): RouterManager {
+    const { bound, ...rest } = deps;
+    const https = bound?.https.length ? bound.https : c.door.httpsPorts;
+    return new RouterManager({
+      ...rest, mode: c.router.mode, dataDir: c.dataDir, gateway: c.router.gateway,
+      doors: { https: https[0]!, http: bound ? bound.http : c.door.httpPort, plexHttps: c.router.mapPlexPort ? (https[1] ?? null) : null },
+    });
+  }
 
   constructor(opts: RouterManagerOptions) {
     this.o = opts;

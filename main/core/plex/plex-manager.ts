@@ -110,6 +110,14 @@ export class PlexManager {
   /** Which token source connect() tried last (for discover's answer when all failed). */
   private lastOrigin: TokenOrigin = 'none';
 
+  /** The manager for the config's PMS, names and public port (the service and `portico plex` both build it here). */
+  static fromConfig(
+    c: Config & { dataDir: string },
+    deps: Pick<PlexManagerOptions, 'secrets' | 'logger' | 'clock'> & Partial<Pick<PlexManagerOptions, 'plexTvBaseUrl' | 'tokenSources' | 'reachabilityPoll' | 'customCertificate'>>,
+  ): PlexManager {
+    return new PlexManager({ ...deps, plex: c.plex, domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, dataDir: c.dataDir });
+  }
+
   constructor(o: PlexManagerOptions) {
     this.o = o;
     this.log = o.logger.child('plex');

@@ -1,71 +1,61 @@
-import type { Check, ConfigPatch, ConfigView, EventRecord, PinSignIn, PlexDiscovery, PorticoApiHandlers, PrefChange, WizardState } from '../../shared/api.ts';
-import type { Config } from '../../shared/config.ts';
+/**
+ * Every channel of the contract (main/shared/api.ts), each a few lines over the manager that does
+ * the work: contract -> handler -> manager, nothing in between. The handlers take narrow views of
+ * the managers (only the methods they call), asked for on every call because a config change
+ * replaces them. After every call the status is recomputed once, here, for all channels.
+ * Managers' Results pass through untouched; see main/shared/result.ts for the error convention.
+ */
+import type { Check, PorticoApiHandlers, PrefChange } from '../../shared/api.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import type { CertificateStatus } from '../../shared/status/certificates.ts';
-import type { Finding, RouterStatus } from '../../shared/status/router.ts';
-import type { ConfigUpdateError } from '../state/config-store.ts';
+import type { RouterStatus } from '../../shared/status/router.ts';
+import type { ConfigStore } from '../state/config-store.ts';
+import type { WizardStore } from '../state/wizard-store.ts';
+import type { EventLog } from '../state/event-log.ts';
+import type { CertManager } from '../certs/cert-manager.ts';
+import type { PlexManager } from '../plex/plex-manager.ts';
+import type { RouterManager } from '../network/router-manager.ts';
+import type { Reachability } from '../network/reachability.ts';
 import { buildDiagnostics } from './diagnostics.ts';
 import { checkDoor } from './door-check.ts';
 import type { Logger } from '../support/logger.ts';
 
-/*
- * The narrow views of the managers the API needs. Each real manager (PlexManager, CertManager,
- * RouterManager, …) is passed through a small adapter in the service, so this file does not
- * depend on their whole surface, and a piece that is not built or not configured is simply absent.
- */
-export interface PlexApi {
-  discover(): Promise<PlexDiscovery>;
-  signInStart(): Promise<Result<PinSignIn>>;
-  signInPoll(): Promise<Result<{ state: 'waiting' | 'signed-in' | 'expired' }>>;
-  plan(opts: PlexApplyOptions): Promise<Result<PrefChange[]>>;
-  apply(opts: PlexApplyOptions): Promise<Result<PrefChange[]>>;
-  undo(): Promise<Result<PrefChange[]>>;
-  /** Read-back checks: prefs as applied, mapping state, plex.tv lists our URL. */
-  verify(): Promise<Check[]>;
-}
-export interface PlexApplyOptions { manualPort: boolean; customCertificate: boolean }
-export interface CertsApi {
-  issue(opts: { staging: boolean }): Promise<Result<CertificateStatus>>;
-  renew(opts: { force: boolean }): Promise<Result<CertificateStatus>>;
-}
-export interface RouterApi {
-  map(): Promise<Result<RouterStatus>>;
-  diagnose(): Promise<Result<Finding[]>>;
-}
-export interface DnsApi {
-  check(): Promise<Result<Check[]>>;
-}
+export type PlexView = Pick<PlexManager, 'discover' | 'startPinSignIn' | 'pollPinSignIn' | 'plan' | 'apply' | 'undo' | 'verify'>;
+export type CertsView = Pick<CertManager, 'renewNow'>;
+export type RouterView = Pick<RouterManager, 'start'>;
+export type ReachabilityView = Pick<Reachability, 'checkDns' | 'diagnose'>;
 
 export interface ApiHandlerDeps {
   getStatus: () => AppStatus;
-  configStore: {
-    get(): Config;
-    view(): ConfigView;
-    update(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>>;
-  };
-  wizardStore: { get(): Promise<WizardState>; save(s: WizardState): Promise<WizardState> };
-  events: { list(): EventRecord[]; add(kind: string, level: EventRecord['level'], message: string): unknown };
-  plex?: PlexApi;
-  certs?: CertsApi;
-  router?: RouterApi;
-  dns?: DnsApi;
+  /** Recompute the status and tell listeners if it changed: called once after every channel. */
+  changed: () => void;
+  configStore: Pick<ConfigStore, 'get' | 'view' | 'update'>;
+  wizardStore: Pick<WizardStore, 'get' | 'save'>;
+  events: Pick<EventLog, 'list' | 'add'>;
+  plex: () => PlexView;
+  /** null while setup is pending (no domain chosen yet): there is nothing to certify. */
+  certs: () => CertsView | null;
+  router: () => RouterView;
+  reachability: () => ReachabilityView;
+  /** Setup produced something to keep (a real certificate, a finished wizard): start renewals and router leases. */
+  startBackground: () => Promise<void>;
   /** Roots the Verify step trusts besides the system's (the demo's and tests' pebble root). */
-  extraTrustedCAs?: () => string[];
+  extraTrustedCAs: () => string[];
   versions: Record<string, string>;
   now: () => number;
   /** Secret values to mask in the diagnostics bundle besides those in the config (e.g. the UI token). */
-  extraSecrets?: () => (string | null | undefined)[];
+  extraSecrets: () => (string | null | undefined)[];
   logger: Logger;
 }
 
-const notAvailable = (what: string): AppError => ({
-  code: 'not-available',
-  message: `${what}: not available in this Portico service (that component is not running).`,
-  fix: 'Update Portico, or check the service log for why the component did not start.',
+/** Setup pending (no domain yet) is a state of its own, with its own fix: never reported as a missing certificate. */
+export const setupPending = (what: string): AppError => ({
+  code: 'setup-pending',
+  message: `${what}: no domain is chosen yet.`,
+  fix: 'Choose your domain in the Domain step of the setup first.',
 });
 
-/** Every channel of the PorticoApi, on top of the service's pieces. Errors come back as values. */
+/** Every channel of the PorticoApi. Errors come back as values; the status is updated after each call. */
 export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
   const log = deps.logger.child('api');
   const record = <T>(r: Result<T, AppError>, kind: string, okMessage: (v: T) => string): Result<T, AppError> => {
@@ -73,8 +63,17 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
     else deps.events.add(`${kind}-failed`, 'error', `${r.error.message}${r.error.fix ? ` ${r.error.fix}` : ''}`);
     return r;
   };
+  const hasDomain = () => deps.configStore.get().domains.length > 0;
+  /** PMS's custom-certificate prefs need our certificate, which needs a domain. */
+  const plexPrefs = async (opts: { customCertificate: boolean }, run: () => Promise<Result<PrefChange[]>>): Promise<Result<PrefChange[]>> =>
+    opts.customCertificate && !hasDomain() ? err(setupPending('The certificate for Plex')) : run();
+  /** A real certificate now exists: the renewal loop takes over from here. */
+  const issued = async <T>(r: Result<T>): Promise<Result<T>> => {
+    if (r.ok) await deps.startBackground();
+    return r;
+  };
 
-  return {
+  const handlers: PorticoApiHandlers = {
     'status:get': () => deps.getStatus(),
     'events:list': () => deps.events.list(),
     'config:get': () => deps.configStore.view(),
@@ -84,56 +83,81 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       return r;
     },
     'wizard:get': () => deps.wizardStore.get(),
-    'wizard:save': (s) => deps.wizardStore.save(s),
-
-    'plex:discover': async () => {
-      if (deps.plex) return deps.plex.discover();
-      return { url: deps.configStore.get().plex.url, found: false, token: 'none', tokenValid: false, error: notAvailable('Plex support') };
-    },
-    'plex:signin-start': async () => (deps.plex ? deps.plex.signInStart() : err(notAvailable('Plex sign-in'))),
-    'plex:signin-poll': async () => (deps.plex ? deps.plex.signInPoll() : err(notAvailable('Plex sign-in'))),
-    'plex:plan': async (opts) => (deps.plex ? deps.plex.plan(opts) : err(notAvailable('Plex settings'))),
-    'plex:apply': async (opts) => {
-      if (!deps.plex) return err(notAvailable('Plex settings'));
-      return record(await deps.plex.apply(opts), 'plex-applied', (c) => `Plex settings applied (${c.map((x) => x.label).join(', ') || 'already as wanted'}).`);
-    },
-    'plex:undo': async () => {
-      if (!deps.plex) return err(notAvailable('Plex settings'));
-      return record(await deps.plex.undo(), 'plex-restored', (c) => `Plex settings restored (${c.map((x) => x.label).join(', ') || 'nothing to restore'}).`);
+    'wizard:save': async (s) => {
+      const saved = await deps.wizardStore.save(s);
+      if (saved.finished) await deps.startBackground();
+      return saved;
     },
 
-    'dns:check': async () => (deps.dns ? deps.dns.check() : err(notAvailable('The DNS check'))),
-    'router:map': async () => {
-      if (!deps.router) return err(notAvailable('Router port mapping'));
-      return record(await deps.router.map(), 'router-mapped', (s) => `Router: ${s.mappings.filter((m) => m.state === 'mapped').length} port mapping(s) in place (${s.state}).`);
-    },
-    'router:diagnose': async () => (deps.router ? deps.router.diagnose() : err(notAvailable('The reachability diagnosis'))),
+    'plex:discover': () => deps.plex().discover(),
+    'plex:signin-start': () => deps.plex().startPinSignIn(),
+    'plex:signin-poll': () => deps.plex().pollPinSignIn(),
+    'plex:plan': (opts) => plexPrefs(opts, () => deps.plex().plan(opts)),
+    'plex:apply': async (opts) => record(await plexPrefs(opts, () => deps.plex().apply(opts)), 'plex-applied', (c) => `Plex settings applied (${c.map((x) => x.label).join(', ') || 'already as wanted'}).`),
+    'plex:undo': async () => record(await deps.plex().undo(), 'plex-restored', (c) => `Plex settings restored (${c.map((x) => x.label).join(', ') || 'nothing to restore'}).`),
+
+    'dns:check': async () => ok(await deps.reachability().checkDns()),
+    'router:map': async () => record(mapped(await deps.router().start()), 'router-mapped', (s) => `Router: ${s.mappings.filter((m) => m.state === 'mapped').length} port mapping(s) in place (${s.state}).`),
+    'router:diagnose': async () => (hasDomain() ? ok((await deps.reachability().diagnose()).findings) : err(setupPending('The reachability diagnosis'))),
     // CertManager announces issued, renewed and failed certificates itself (the service logs its
     // events); only the dry run, which changes nothing it reports, is recorded here.
-    'cert:issue': async (opts) => {
-      if (!deps.certs) return err(notAvailable('Certificates'));
-      const r = await deps.certs.issue(opts);
-      if (r.ok && opts.staging) deps.events.add('cert-preflight-passed', 'info', `Dry run against the staging CA passed for ${r.value.domains.join(', ')}.`);
+    'cert:issue': async ({ staging }) => {
+      const certs = deps.certs();
+      if (!certs) return err(setupPending('Certificates'));
+      if (!staging) return issued(await certs.renewNow({}));
+      const r = await certs.renewNow({ staging: true });
+      if (r.ok) deps.events.add('cert-preflight-passed', 'info', `Dry run against the staging CA passed for ${r.value.domains.join(', ')}.`);
       return r;
     },
-    'cert:renew': async (opts) => (deps.certs ? deps.certs.renew(opts) : err(notAvailable('Certificates'))),
+    'cert:renew': async ({ force }) => {
+      const certs = deps.certs();
+      return certs ? issued(await certs.renewNow({ force })) : err(setupPending('Certificates'));
+    },
 
     'verify:run': async () => ok(await verify(deps)),
 
     'diagnostics:export': async () => {
-      let findings: Finding[] = deps.getStatus().router.findings;
-      if (deps.router) {
-        const r = await deps.router.diagnose().catch((e: unknown) => err({ code: 'diagnose-failed', message: (e as Error).message }));
-        if (r.ok) findings = r.value;
-      }
+      // The bundle is wanted most when things are broken: a diagnosis that fails leaves the last findings.
+      const findings = hasDomain()
+        ? await deps.reachability().diagnose().then((d) => d.findings, () => deps.getStatus().router.findings)
+        : deps.getStatus().router.findings;
       const d = buildDiagnostics({
         status: deps.getStatus(), config: deps.configStore.get(), events: deps.events.list(), findings,
-        versions: deps.versions, now: deps.now(), secrets: deps.extraSecrets?.() ?? [],
+        versions: deps.versions, now: deps.now(), secrets: deps.extraSecrets(),
       });
       log.info('diagnostics bundle exported', { filename: d.filename });
       return ok(d);
     },
   };
+  return afterEachCall(handlers, deps.changed);
+}
+
+/** `fn` after every handler, whatever its outcome: the one place where a call updates the status. */
+function afterEachCall(handlers: PorticoApiHandlers, fn: () => void): PorticoApiHandlers {
+  const wrapped: Record<string, (...a: unknown[]) => Promise<unknown>> = {};
+  for (const [channel, h] of Object.entries(handlers) as [string, (...a: unknown[]) => unknown][]) {
+    wrapped[channel] = async (...a) => {
+      try {
+        return await h(...a);
+      } finally {
+        fn();
+      }
+    };
+  }
+  return wrapped as PorticoApiHandlers;
+}
+
+/** A router that took no mapping is an error with its fix; anything mapped is a value. */
+function mapped(s: RouterStatus): Result<RouterStatus> {
+  const some = s.mappings.some((x) => x.state === 'mapped');
+  if (s.state === 'error' || (s.error && !some)) {
+    return err({
+      code: 'router-map-failed',
+      message: `Portico could not open the ports on your router: ${(s.error ?? 'no mapping was accepted').replace(/\.$/, '')}.`,
+      fix: 'Turn on UPnP (or NAT-PMP/PCP) in the router\'s settings and try again, or forward the ports by hand with the numbers shown.',
+    });
+  }
+  return ok(s);
 }
 
 /** The Verify step: an end-to-end checklist, each red item with its fix. Never throws. */
@@ -156,7 +180,7 @@ async function verify(deps: ApiHandlerDeps): Promise<Check[]> {
   for (const domain of config.domains.filter((d) => !d.startsWith('*.'))) {
     if (!https) break;
     const host = config.door.bind === '0.0.0.0' || config.door.bind === '::' ? '127.0.0.1' : config.door.bind;
-    checks.push(...await checkDoor({ host, port: https.port, domain, extraCAs: deps.extraTrustedCAs?.() ?? [], ...(status.plex.machineIdentifier ? { machineIdentifier: status.plex.machineIdentifier } : {}) }));
+    checks.push(...await checkDoor({ host, port: https.port, domain, extraCAs: deps.extraTrustedCAs(), ...(status.plex.machineIdentifier ? { machineIdentifier: status.plex.machineIdentifier } : {}) }));
   }
   const guarded = async (id: string, title: string, fn: () => Promise<Check[]>): Promise<Check[]> => {
     try {
@@ -165,15 +189,11 @@ async function verify(deps: ApiHandlerDeps): Promise<Check[]> {
       return [{ id, title, ok: false, detail: `The check itself failed: ${(e as Error).message}.`, fix: 'Try again; if it repeats, export a diagnostics bundle.' }];
     }
   };
-  if (deps.plex) checks.push(...await guarded('plex', 'Plex settings', () => deps.plex!.verify()));
-  else checks.push({ id: 'plex', title: 'Plex settings', ok: null, detail: 'Not checked: Plex support is not running.' });
+  // The door checks above already prove a request reaches PMS with a trusted certificate, so
+  // PlexManager's unprobed "door reaches PMS" item is left out rather than shown grey.
+  checks.push(...await guarded('plex', 'Plex settings', async () => (await deps.plex().verify()).filter((c) => c.id !== 'door-reaches-pms')));
   checks.push(routerCheck(status.router));
-  if (deps.dns) {
-    checks.push(...await guarded('dns', 'DNS', async () => {
-      const r = await deps.dns!.check();
-      return r.ok ? r.value : [{ id: 'dns', title: 'DNS', ok: false, detail: r.error.message, ...(r.error.fix ? { fix: r.error.fix } : {}) }];
-    }));
-  }
+  checks.push(...await guarded('dns', 'DNS', () => deps.reachability().checkDns()));
   return checks;
 }
 

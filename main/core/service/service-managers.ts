@@ -6,11 +6,10 @@ import type { Logger } from '../support/logger.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import type { Door } from '../proxy/door.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import { publicIpProviders } from './api-adapters.ts';
 import { CertManager, type CertEvent } from '../certs/cert-manager.ts';
 import { CertStore } from '../certs/cert-store.ts';
-import { createDnsProvider } from '../dns/dns-provider.ts';
 import { DdnsUpdater } from '../network/ddns-updater.ts';
+import { Reachability } from '../network/reachability.ts';
 import { RouterManager, type RouterManagerOptions } from '../network/router-manager.ts';
 import { PlexManager, type PlexManagerOptions } from '../plex/plex-manager.ts';
 
@@ -18,7 +17,7 @@ import { PlexManager, type PlexManagerOptions } from '../plex/plex-manager.ts';
 export interface ManagerHooks {
   plex?: Pick<PlexManagerOptions, 'plexTvBaseUrl' | 'tokenSources' | 'reachabilityPoll'>;
   router?: Pick<RouterManagerOptions, 'upnpDescriptionUrl' | 'ssdpTimeoutMs' | 'udpWaitsMs' | 'lanAddress'>;
-  /** Extra CA for HTTPS what-is-my-IP endpoints (dynamic DNS in tests). */
+  /** Extra CA for the HTTPS what-is-my-IP endpoints (tests, a private service). */
   publicIpCa?: string;
 }
 
@@ -27,7 +26,12 @@ export interface ServiceManagersOptions extends ManagerHooks {
   secrets: SecretStore;
   clock: Clock;
   logger: Logger;
-  door: Door;
+  /** Where the door listens now (the router maps to these). */
+  door: Pick<Door, 'ports'>;
+  /** Install a certificate in the door (the service remembers its fingerprint for the hairpin check). */
+  serveCertificate(hosts: string[], pem: { key: string; cert: string }, kind: 'placeholder' | 'real'): void;
+  /** SHA-256 fingerprint of the certificate the door serves for a host. */
+  doorFingerprint256: (host: string) => string | null;
   challenges: ChallengeStore;
   events: EventLog;
   changed(): void;
@@ -37,13 +41,15 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
  * The service's managers for the current config: CertManager (none while no domain is chosen),
- * PlexManager, RouterManager and the dynamic DNS updater. `build` replaces the ones a config
- * change affects, dropping the old ones' subscriptions.
+ * PlexManager, RouterManager, Reachability and the dynamic DNS updater, each from its own
+ * `fromConfig`. `build` replaces the ones a config change affects, dropping the old ones'
+ * subscriptions.
  */
 export class ServiceManagers {
   certs: CertManager | null = null;
   plex!: PlexManager;
   router!: RouterManager;
+  reachability!: Reachability;
   ddns: DdnsUpdater | null = null;
   private readonly o: ServiceManagersOptions;
   private readonly unsub = new Map<'certs' | 'plex' | 'router' | 'ddns', () => void>();
@@ -58,48 +64,45 @@ export class ServiceManagers {
     const names = !prev || prev.domains.join() !== c.domains.join();
     if (names || !same(prev?.acme, c.acme) || !same(prev?.dns, c.dns)) {
       await this.certs?.stop();
-      this.certs = c.domains.length === 0 ? null : new CertManager({
-        domains: c.domains, acme: c.acme, dns: c.dns, dataDir: o.dataDir, secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger,
-        onCertificate: (hosts, pem, kind) => { o.door.setCertificate(hosts, pem, kind); o.changed(); },
+      this.certs = c.domains.length === 0 ? null : CertManager.fromConfig(c, {
+        secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger,
+        onCertificate: (hosts, pem, kind) => { o.serveCertificate(hosts, pem, kind); o.changed(); },
       });
       this.subscribe('certs', this.certs?.onDidChange((ev) => { this.record(ev); o.changed(); }));
       if (this.background) await this.certs?.start();
     }
     if (names || !same(prev?.plex, c.plex) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
-      this.plex = new PlexManager({
-        plex: c.plex, domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, dataDir: o.dataDir, secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex,
+      this.plex = PlexManager.fromConfig(c, {
+        secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex, customCertificate: () => this.pkcs12ForPlex(c),
       });
       this.subscribe('plex', this.plex.onDidChange(() => o.changed()));
     }
     if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort) {
       const had = !!prev;
       await this.router?.stop({ removeMappings: c.router.mode === 'manual' || c.router.mode === 'off' });
-      const ports = o.door.ports();
-      this.router = new RouterManager({
-        mode: c.router.mode, dataDir: o.dataDir, clock: o.clock, logger: o.logger, gateway: c.router.gateway,
-        doors: { https: ports.https[0] ?? c.door.httpsPorts[0]!, http: ports.http, plexHttps: c.router.mapPlexPort ? (ports.https[1] ?? null) : null },
-        ...o.router,
-      });
+      this.router = RouterManager.fromConfig(c, { clock: o.clock, logger: o.logger, bound: o.door.ports(), ...o.router });
       this.subscribe('router', this.router.onDidChange(() => o.changed()));
       // A mode chosen in the wizard is tried at once; at start-up only once setup produced something to keep.
       if ((had || this.background) && automatic(c)) this.inBackground('mapping the router ports', this.router.start());
     }
-    if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp)) {
+    if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
+      this.reachability = Reachability.fromConfig(c, { router: () => this.router.getStatus(), doorFingerprint256: o.doorFingerprint256, ...(o.publicIpCa ? { publicIpCa: o.publicIpCa } : {}) });
       this.ddns?.stop();
-      this.ddns = this.ddnsFor(c);
+      this.ddns = DdnsUpdater.fromConfig(c, { reachability: this.reachability, clock: o.clock, logger: o.logger });
       this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));
       if (this.ddns) this.inBackground('updating dynamic DNS', this.ddns.start());
     }
   }
 
   /** The managers' parts of the status (before the first build: what the config says). */
-  status(c: LoadedConfigValue): Pick<AppStatus, 'certificates' | 'plex' | 'router'> {
+  status(c: LoadedConfigValue): Pick<AppStatus, 'certificates' | 'plex' | 'router' | 'dns'> {
     const built = this.router !== undefined;
     const ddns = this.ddns?.getStatus();
     return {
       certificates: this.certs?.getStatus() ?? [],
       plex: built ? this.plex.getStatus() : { state: 'unknown', url: c.plex.url, signedIn: false, applied: false },
       router: built ? { ...this.router.getStatus(), ...(ddns ? { ddns } : {}) } : { mode: c.router.mode, state: 'off', mappings: [], findings: [] },
+      dns: { records: built ? this.reachability.dnsRecords() : [], ...(ddns?.lastUpdate ? { lastDdnsUpdate: ddns.lastUpdate } : {}) },
     };
   }
 
@@ -154,23 +157,16 @@ export class ServiceManagers {
     }
   }
 
-  /** Dynamic DNS runs when dns.ddns is on and a provider is configured. */
-  private ddnsFor(c: LoadedConfigValue): DdnsUpdater | null {
-    if (!c.dns.ddns || !c.dns.provider || c.domains.length === 0) return null;
-    const o = this.o;
-    return new DdnsUpdater({
-      names: c.domains, provider: createDnsProvider(c.dns.provider, o.logger), clock: o.clock, logger: o.logger, dataDir: o.dataDir,
-      publicAddress: async () => {
-        const tried: string[] = [];
-        for (const p of publicIpProviders(c, o.publicIpCa)) {
-          try { return await p.lookup(); } catch (e) { tried.push((e as Error).message); }
-        }
-        const r = this.router.getStatus();
-        const fromRouter = r.publicAddress ?? r.externalAddress;
-        if (fromRouter) return fromRouter;
-        throw new Error(tried.length ? tried.join('; ') : 'no public-IP service is configured (publicIp) and the router has not told its external address');
-      },
-    });
+  /**
+   * PMS's custom-certificate prefs: the PKCS#12 export of the current certificate, handed to
+   * PlexManager through its `customCertificate` option. null (PlexManager then says to get the
+   * certificate first) when no certificate exists yet; setup pending never gets here (the handler
+   * answers it).
+   */
+  private async pkcs12ForPlex(c: LoadedConfigValue): Promise<{ path: string; passphrase: string; domain: string } | null> {
+    const certs = this.certs;
+    if (!certs || !(await this.hasRealCertificate(c.domains))) return null;
+    return { ...(await certs.exportPkcs12()), domain: c.domains[0]! };
   }
 }
 

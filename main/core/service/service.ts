@@ -9,6 +9,7 @@
  * The renewal loop starts once a real certificate exists or the wizard is finished, so an
  * unfinished setup never hammers the CA.
  */
+import { X509Certificate } from 'node:crypto';
 import type { PorticoApiHandlers } from '../../shared/api.ts';
 import type { ConfigProblem } from '../../shared/config.ts';
 import { ok, type Result } from '../../shared/result.ts';
@@ -26,7 +27,6 @@ import { porticoVersion } from '../support/version.ts';
 import { WizardStore } from '../state/wizard-store.ts';
 import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
-import { serviceApi, type ServiceApi } from './service-api.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 
@@ -72,7 +72,8 @@ export class Service {
   private readonly diagnosticsSecrets = new Set<string>();
   private readonly unsub: (() => void)[] = [];
   private current: LoadedConfigValue;
-  private dnsRecords: AppStatus['dns']['records'] = [];
+  /** SHA-256 fingerprint of the certificate the door serves, by host (what the hairpin check expects to see). */
+  private readonly fingerprints = new Map<string, string>();
   private last = '';
   private poll: Timer | null = null;
   private running = false;
@@ -100,26 +101,16 @@ export class Service {
     });
     this.managers = new ServiceManagers({
       ...o, door: this.door, challenges: this.challenges, events: this.events, changed: () => this.changed(),
+      serveCertificate: (hosts, pem, kind) => this.serveCertificate(hosts, pem, kind),
+      doorFingerprint256: (host) => this.fingerprints.get(host.toLowerCase()) ?? null,
     });
-    const wizard = this.wizard;
-    const api: ServiceApi = serviceApi({
-      config: () => this.configStore.get(), certs: () => this.managers.certs, plex: () => this.managers.plex, router: () => this.managers.router,
-      startBackground: () => this.managers.startBackground(), changed: () => this.changed(),
-      onDnsRecords: (r) => { this.dnsRecords = r; this.changed(); },
-    });
+    const m = this.managers;
     this.handlers = createApiHandlers({
-      ...api,
+      plex: () => m.plex, certs: () => m.certs, router: () => m.router, reachability: () => m.reachability,
+      startBackground: () => m.startBackground(), changed: () => this.changed(),
       configStore: this.configStore,
       events: this.events,
-      wizardStore: {
-        get: () => wizard.get(),
-        save: async (w) => {
-          const saved = await wizard.save(w);
-          if (saved.finished) await this.managers.startBackground();
-          this.changed();
-          return saved;
-        },
-      },
+      wizardStore: this.wizard,
       extraTrustedCAs: () => o.extraTrustedCAs ?? [],
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
@@ -140,6 +131,13 @@ export class Service {
   redactInDiagnostics(secret: string): () => void {
     this.diagnosticsSecrets.add(secret);
     return () => { this.diagnosticsSecrets.delete(secret); };
+  }
+
+  /** Install a certificate in the door and remember its fingerprint (the hairpin check tells our door by it). */
+  private serveCertificate(hosts: string[], pem: { key: string; cert: string }, kind: 'placeholder' | 'real'): void {
+    this.door.setCertificate(hosts, pem, kind);
+    const fp = new X509Certificate(pem.cert).fingerprint256;
+    for (const h of hosts) this.fingerprints.set(h.toLowerCase(), fp);
   }
 
   /** Each (non-wildcard) domain goes to Plex; extra routes go where they say. */
@@ -177,13 +175,10 @@ export class Service {
 
   getStatus(): AppStatus {
     const c = this.configStore.get();
-    const managers = this.managers.status(c);
-    const lastDdnsUpdate = managers.router.ddns?.lastUpdate;
     const partial = {
       version: porticoVersion(), demo: !!this.o.demo, domains: c.domains,
       door: this.door.getStatus(),
-      ...managers,
-      dns: { records: this.dnsRecords, ...(lastDdnsUpdate ? { lastDdnsUpdate } : {}) },
+      ...this.managers.status(c),
       checks: [],
     };
     return { ...partial, health: health(partial, this.o.clock.now()) };
@@ -222,7 +217,7 @@ export class Service {
     const wild = c.domains.filter((d) => d.startsWith('*.'));
     if (hosts.length + wild.length === 0) return;
     const ph = await placeholderCert(this.o.dataDir, [...c.domains, ...c.routes.map((r) => r.host)], new Date(this.o.clock.now()));
-    this.door.setCertificate(ph.hosts, { key: ph.key, cert: ph.cert }, 'placeholder');
+    this.serveCertificate(ph.hosts, { key: ph.key, cert: ph.cert }, 'placeholder');
   }
 
   private async reconfigure(c: LoadedConfigValue): Promise<void> {
@@ -230,7 +225,6 @@ export class Service {
     const prev = this.current;
     this.current = c;
     if (prev.domains.join() !== c.domains.join()) {
-      this.dnsRecords = [];
       await this.placeholders(c);
       this.door.setRoutes(Service.routesOf(c));
     }

@@ -12,6 +12,7 @@ import { Rfc2136 } from '../../../main/core/dns/rfc2136.ts';
 import { DdnsUpdater } from '../../../main/core/network/ddns-updater.ts';
 import { StunPublicIp } from '../../../main/core/network/stun-public-ip.ts';
 import type { DdnsStatus } from '../../../main/shared/status/router.ts';
+import { parseConfig } from '../../../main/shared/config.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 
 test('an address change triggers exactly one RFC 2136 update; changes are rate-limited', async (t) => {
@@ -98,4 +99,24 @@ test('a provider that throws (instead of returning a Result) is reported and the
   assert.equal(calls, 2, 'the timer was re-armed after the failure');
   assert.equal(u.getStatus().state, 'updated');
   u.stop();
+});
+
+test('fromConfig: dynamic DNS only with dns.ddns on and a domain (the config insists on a provider); the address comes from the reachability rule', async () => {
+  const clock = new ManualClock();
+  const provider = { kind: 'duckdns', token: 'duck-token-fromconfig' };
+  const from = (doc: object) => {
+    const r = parseConfig(doc, { requireDomains: false });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    let asked = 0;
+    const u = DdnsUpdater.fromConfig({ ...r.value, dataDir: '/nonexistent' }, { reachability: { requirePublicAddress: async () => { asked++; throw new Error('offline'); } }, clock, logger: silentLogger });
+    return { u, asked: () => asked };
+  };
+  assert.equal(from({ domains: ['a.duckdns.org'], dns: { provider } }).u, null, 'ddns off');
+  assert.equal(from({ domains: [], dns: { ddns: true, provider } }).u, null, 'no domain yet');
+  const on = from({ domains: ['a.duckdns.org'], dns: { ddns: true, provider } });
+  assert.ok(on.u);
+  const s = await on.u.check();
+  assert.equal(on.asked(), 1);
+  assert.equal(s.state, 'error');
+  assert.match(s.error ?? '', /could not learn the public address: offline/);
 });

@@ -77,6 +77,10 @@ test('setup pending: no domain, door passes everything through; a domain saved t
   assert.equal(redirect, 301, 'the HTTP door answers');
   const renew = await svc.handlers['cert:renew']({ force: true });
   assert.ok(!renew.ok && renew.error.code === 'setup-pending' && renew.error.fix, 'certificates say to choose a domain first');
+  const plexPending = await svc.handlers['plex:apply']({ manualPort: false, customCertificate: true });
+  assert.ok(!plexPending.ok, JSON.stringify(plexPending));
+  assert.equal(plexPending.error.code, 'setup-pending', 'not relabelled as a missing certificate');
+  assert.match(plexPending.error.fix ?? '', /Domain step/);
 
   const saved = await svc.handlers['config:update']({ domains: [DOMAIN], acme: { email: 'owner@example.com' } });
   assert.ok(saved.ok, JSON.stringify(saved));
@@ -84,6 +88,10 @@ test('setup pending: no domain, door passes everything through; a domain saved t
   assert.equal(routed.certificate, 'placeholder');
   assert.match((await subject(w.https, DOMAIN)).subject, /placeholder/i);
   assert.deepEqual(svc.getStatus().certificates.map((c) => [c.domains, c.state]), [[[DOMAIN], 'none']]);
+  const noCert = await svc.handlers['plex:plan']({ manualPort: false, customCertificate: true });
+  assert.ok(!noCert.ok, JSON.stringify(noCert));
+  assert.equal(noCert.error.code, 'plex-certificate-missing', 'a domain but no certificate yet: get the certificate first');
+  assert.match(noCert.error.fix ?? '', /certificate/i);
 
   const issued = await svc.handlers['cert:issue']({ staging: false });
   assert.ok(issued.ok, JSON.stringify(issued));
@@ -91,6 +99,11 @@ test('setup pending: no domain, door passes everything through; a domain saved t
   assert.match(real.issuer, /Pebble/i);
   assert.equal(svc.getStatus().door.routes.find((r) => r.host === DOMAIN)?.certificate, 'real');
   assert.ok(svc.events.list().some((e) => e.kind === 'cert-obtained'), 'CertManager events reach the event log');
+  const withCert = await svc.handlers['plex:plan']({ manualPort: false, customCertificate: true });
+  assert.ok(withCert.ok, JSON.stringify(withCert));
+  const path = withCert.value.find((c) => c.id === 'customCertificatePath');
+  assert.match(path?.after ?? '', /\.p12$/, 'the PKCS#12 export goes to PMS through PlexManager\'s option');
+  assert.equal(withCert.value.find((c) => c.id === 'customCertificateKey')?.after, '(hidden)');
 });
 
 test('the background poll notices PMS going down and coming back, on the injected clock', async (t) => {

@@ -12,6 +12,7 @@ import { silentLogger } from '../../../main/core/support/logger.ts';
 import { systemClock } from '../../../main/core/support/clock.ts';
 import { healthyStatus } from '../../shared/app-status-fixture.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { handlerDeps } from '../service/handler-deps.ts';
 
 test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to the stores', async (t) => {
   const dir = await tmpDir(t);
@@ -21,9 +22,10 @@ test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to
   assert.ok(store.ok);
   const eventLog = new EventLog({ clock: systemClock });
   const redacted = new Set<string>();
+  const { deps } = await handlerDeps(t);
   const handlers = createApiHandlers({
-    getStatus: () => healthyStatus(), configStore: store.value, wizardStore: new WizardStore(dir), events: eventLog,
-    versions: { portico: '0.0.0' }, now: () => systemClock.now(), extraSecrets: () => [...redacted], logger: silentLogger,
+    ...deps, getStatus: () => healthyStatus(), configStore: store.value, wizardStore: new WizardStore(dir), events: eventLog,
+    versions: { portico: '0.0.0' }, now: () => systemClock.now(), extraSecrets: () => [...redacted],
   });
   const ui = await HeadlessUi.start({
     dataDir: dir, port: 0, staticDir: null, logger: silentLogger, handlers, events: eventLog,

@@ -1,0 +1,112 @@
+/**
+ * How the internet reaches this network, wired once for everyone who asks: the service (the
+ * Domain step's DNS check, the router diagnosis), `portico doctor` and dynamic DNS.
+ *
+ * The public-address rule, written only here: ask the configured services in order (the STUN
+ * server first: it is cheap; then the HTTP endpoints); when none answers, or none is configured,
+ * take the router's own WAN address — but only when it is a public address: a carrier-grade NAT
+ * or private one is not what the internet sees, and writing it to DNS would break the name.
+ */
+import type { Check } from '../../shared/api.ts';
+import type { Config } from '../../shared/config.ts';
+import type { Finding, RouterStatus } from '../../shared/status/router.ts';
+import { checkDns, type DnsRecords } from './dns-check.ts';
+import { diagnose, isCgnatAddress, isPrivateAddress, type ReachabilityFacts } from './diagnose.ts';
+import { gatherFacts } from './gather-facts.ts';
+import { HttpPublicIp } from './http-public-ip.ts';
+import { lookupPublicAddress, type PublicAddress, type PublicIpProvider } from './public-ip-provider.ts';
+import { StunPublicIp } from './stun-public-ip.ts';
+
+export interface ReachabilityOptions {
+  domains: string[];
+  /** The WAN port clients use for HTTPS (door.publicHttpsPort). */
+  publicHttpsPort: number;
+  /** dns.resolver: "ip" or "ip:port"; null = the system's resolver. */
+  resolver: string | null;
+  /** The configured public-address services, asked in order before the router. */
+  services: PublicIpProvider[];
+  /** The router as known now (its WAN address, mappings, gateway). */
+  router: () => RouterStatus;
+  /** SHA-256 fingerprint of the certificate the door serves for a host, so the hairpin check tells our door from the router's own page. */
+  doorFingerprint256?: (host: string) => string | null;
+}
+
+export interface ReachabilityDeps {
+  router: () => RouterStatus;
+  doorFingerprint256?: (host: string) => string | null;
+  /** Extra CA to trust for the HTTPS what-is-my-IP endpoints (tests, a private service). */
+  publicIpCa?: string;
+}
+
+export interface Diagnosis { domain: string; facts: ReachabilityFacts; findings: Finding[] }
+
+export class Reachability {
+  private readonly o: ReachabilityOptions;
+  private records: DnsRecords = [];
+
+  static fromConfig(c: Config, deps: ReachabilityDeps): Reachability {
+    const services: PublicIpProvider[] = [];
+    if (c.publicIp.stunServer) services.push(new StunPublicIp(c.publicIp.stunServer));
+    for (const u of c.publicIp.httpEndpoints) services.push(new HttpPublicIp(u, deps.publicIpCa ? { ca: deps.publicIpCa } : {}));
+    return new Reachability({
+      domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, resolver: c.dns.resolver, services,
+      router: deps.router, ...(deps.doorFingerprint256 ? { doorFingerprint256: deps.doorFingerprint256 } : {}),
+    });
+  }
+
+  constructor(o: ReachabilityOptions) {
+    this.o = o;
+  }
+
+  /** The services, then the router's WAN address (see the rule above). */
+  private providers(): PublicIpProvider[] {
+    const router: PublicIpProvider = {
+      name: "the router's WAN address",
+      lookup: async () => {
+        const a = this.o.router().externalAddress;
+        if (!a) throw new Error('the router has not told its WAN address (UPnP, NAT-PMP or PCP)');
+        if (isCgnatAddress(a) || isPrivateAddress(a)) throw new Error(`${a} is not a public address (another NAT sits between the router and the internet)`);
+        return a;
+      },
+    };
+    return [...this.o.services, router];
+  }
+
+  /** The address the internet sees, with where it came from, or why it is unknown. Never throws. */
+  async publicAddress(): Promise<PublicAddress> {
+    const r = await lookupPublicAddress(this.providers());
+    if (r.address || this.o.services.length) return r;
+    return { ...r, error: `no public-address service is configured (publicIp.stunServer / publicIp.httpEndpoints), and ${r.error}` };
+  }
+
+  /** The public address, or an Error saying why it is unknown (what dynamic DNS needs). */
+  async requirePublicAddress(): Promise<string> {
+    const p = await this.publicAddress();
+    if (!p.address) throw new Error(p.error ?? 'no public-address service answered');
+    return p.address;
+  }
+
+  /** The DNS check of every configured name; the records found are kept for the status. */
+  async checkDns(): Promise<Check[]> {
+    const r = await checkDns({ names: this.o.domains, resolver: this.o.resolver, publicAddress: (await this.publicAddress()).address });
+    this.records = r.records;
+    return r.checks;
+  }
+
+  /** The records the last DNS check found (empty before the first). */
+  dnsRecords(): DnsRecords {
+    return this.records;
+  }
+
+  /** Gather the facts (public address, DNS, hairpin) and diagnose them. Needs a domain. */
+  async diagnose(): Promise<Diagnosis> {
+    const d = this.o.domains;
+    const domain = d.find((x) => !x.startsWith('*.')) ?? d[0]?.slice(2);
+    if (!domain) throw new Error('Reachability.diagnose: no domain is configured (setup pending); check for that before asking');
+    const facts = await gatherFacts({
+      domain, publicHttpsPort: this.o.publicHttpsPort, router: this.o.router(), publicIp: this.providers(), resolver: this.o.resolver,
+      doorFingerprint256: this.o.doorFingerprint256?.(domain) ?? null,
+    });
+    return { domain, facts, findings: diagnose(facts) };
+  }
+}
