@@ -6,11 +6,16 @@
  * every few hours (its limits: failed validations per name and hour), unless the user asks.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Check } from '../../shared/checks.ts';
+import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type Config } from '../../shared/config.ts';
 import type { Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import type { SecretStore } from '../support/secret-store.ts';
+import { AcmeIssuer } from './acme-issuer.ts';
+import type { ChallengeStore } from './challenge-store.ts';
 import type { IssueFailure } from './issuer.ts';
 
 export interface OutsideValidator {
@@ -49,7 +54,38 @@ export type Port80 = 'open' | 'blocked' | null;
 const DEFAULT_MIN_INTERVAL_MS = 4 * 3600_000;
 const TITLE = 'Reachable from the internet';
 
+/**
+ * Which directory looks from outside: Let's Encrypt's staging CA for Let's Encrypt and ZeroSSL
+ * (no staging of its own; whose validation servers look makes no difference to the answer), a
+ * custom or test directory itself.
+ */
+function outsideDirectory(url: string): { url: string; name: string } {
+  if (url === LETS_ENCRYPT_PRODUCTION || url === LETS_ENCRYPT_STAGING || /zerossl\.com/.test(url)) return { url: LETS_ENCRYPT_STAGING, name: "Let's Encrypt's validation servers" };
+  return { url, name: `The CA at ${new URL(url).host}` };
+}
+
 export class OutsideCheck {
+  /** The check for the config's primary name, or null while no plain name is chosen. */
+  static fromConfig(c: Config & { dataDir: string }, deps: { secrets: SecretStore; challenges: ChallengeStore; clock: Clock; logger: Logger }): OutsideCheck | null {
+    const domain = c.domains.find((d) => !d.startsWith('*.'));
+    if (!domain) return null;
+    const dir = outsideDirectory(c.acme.directoryUrl);
+    let issuer: AcmeIssuer | null = null;
+    const validator: OutsideValidator = {
+      async validate(name, challenge) {
+        issuer ??= new AcmeIssuer({
+          directoryUrl: dir.url, caPem: c.acme.caFile ? await readFile(c.acme.caFile, 'utf8') : null, email: c.acme.email,
+          eab: dir.url === c.acme.directoryUrl ? c.acme.eab : null, secrets: deps.secrets, challenges: deps.challenges, dns: null, logger: deps.logger,
+        });
+        return issuer.validate(name, challenge);
+      },
+    };
+    return new OutsideCheck({
+      validator, domain, publicHttpsPort: c.door.publicHttpsPort, checkPort80: c.door.httpPort !== null, caName: dir.name,
+      cachePath: join(c.dataDir, 'outside-check.json'), clock: deps.clock, logger: deps.logger,
+    });
+  }
+
   private readonly o: OutsideCheckOptions;
   private last: OutsideResult | null = null;
   private loaded = false;
