@@ -2,8 +2,11 @@
 import type { Check } from '../../main/shared/checks.ts';
 import type { AppStatus } from '../../main/shared/status.ts';
 
+/** A minute before the test run started: recent for the verdict, and the same in every fixture of the run. */
+const RECENT = new Date(Date.now() - 60_000).toISOString();
+
 /** Every probe the service runs, passed a minute ago. */
-export function passingProbes(at: string = new Date(Date.now() - 60_000).toISOString()): Check[] {
+export function passingProbes(at: string = RECENT): Check[] {
   return [
     { id: 'door-certificate:plex.example.com', area: 'certificate', title: 'Certificate for plex.example.com', ok: true, at, detail: 'Trusted certificate from "Pebble Intermediate CA", valid until 2027-01-30.' },
     { id: 'door-plex:plex.example.com', area: 'pms', title: 'https://plex.example.com reaches Plex', ok: true, at, detail: 'A request through the door reached Plex Media Server.' },

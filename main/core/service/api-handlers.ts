@@ -26,6 +26,8 @@ export type ReachabilityView = Pick<Reachability, 'checkDns' | 'diagnose'>;
 
 export interface ApiHandlerDeps {
   getStatus: () => AppStatus;
+  /** Resolves once the service has rebuilt what the last config change affects. */
+  configApplied: () => Promise<void>;
   /** Recompute the status and tell listeners if it changed: called once after every channel. */
   changed: () => void;
   configStore: Pick<ConfigStore, 'get' | 'view' | 'update'>;
@@ -78,6 +80,8 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
     'config:get': () => deps.configStore.view(),
     'config:update': async (patch) => {
       const r = await deps.configStore.update(patch);
+      // The caller's next call (the DNS check of a new domain) must meet the managers built for it.
+      if (r.ok) await deps.configApplied();
       if (r.ok) deps.events.add('config-changed', 'info', `Settings saved (${Object.keys(patch ?? {}).join(', ') || 'nothing changed'}).`);
       return r;
     },

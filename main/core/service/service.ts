@@ -128,6 +128,7 @@ export class Service {
       events: this.events,
       wizardStore: this.wizard,
       verify: () => this.verify(),
+      configApplied: () => this.queue,
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
       now: () => o.clock.now(),

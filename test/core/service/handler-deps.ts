@@ -68,7 +68,7 @@ export async function handlerDeps(t: TestContext, opts: { doc?: object; status?:
   });
   const getStatus = (): AppStatus => ({ ...status, checks: runner.results() });
   const deps: ApiHandlerDeps = {
-    getStatus, changed: () => { changes.count++; },
+    getStatus, changed: () => { changes.count++; }, configApplied: async () => {},
     configStore: store, wizardStore: new WizardStore(dir), events,
     plex: () => plex, certs: () => certs, router: () => router, reachability: () => reachability,
     startBackground: async () => { background.count++; },
