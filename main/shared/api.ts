@@ -10,6 +10,7 @@ import type { AppStatus } from './status.ts';
 import type { Result, AppError } from './result.ts';
 import type { CertificateStatus } from './status/certificates.ts';
 import type { Finding, RouterStatus } from './status/router.ts';
+import type { Check } from './checks.ts';
 import type { ChallengeType, ConfigProblem, DnsProviderConfig, RouterMode } from './config.ts';
 
 export type WizardStep = 'welcome' | 'plex' | 'domain' | 'router' | 'certificate' | 'plex-settings' | 'verify';
@@ -22,14 +23,7 @@ export interface WizardState {
   finished: boolean;
 }
 
-/** A check with a plain-words result and, when it failed, what to do. `ok: null` = not run / unknown. */
-export interface Check {
-  id: string;
-  title: string;
-  ok: boolean | null;
-  detail: string;
-  fix?: string;
-}
+export type { Check } from './checks.ts';
 
 /** One PMS preference Portico would change (or changed), shown before/after in the wizard. */
 export interface PrefChange {

@@ -6,6 +6,7 @@ import type { DoorStatus } from './status/door.ts';
 import type { CertificatesStatus } from './status/certificates.ts';
 import type { PlexStatus } from './status/plex.ts';
 import type { RouterStatus } from './status/router.ts';
+import type { Check, CheckArea } from './checks.ts';
 
 export type { DoorStatus, CertificatesStatus, PlexStatus, RouterStatus };
 
@@ -16,6 +17,8 @@ export interface Health {
   reason: string;
   /** One line: what to do next (absent when nothing is needed). */
   action?: string;
+  /** The part of the setup the verdict is about (a notification is sent once per state and area). */
+  area?: CheckArea;
 }
 
 export interface AppStatus {
@@ -27,5 +30,7 @@ export interface AppStatus {
   plex: PlexStatus;
   router: RouterStatus;
   dns: { records: { name: string; type: 'A' | 'AAAA'; values: string[]; matchesPublic: boolean | null }[]; lastDdnsUpdate?: string };
+  /** The probes' latest results (door handshake, DNS, the CA's view from outside, plex.tv), each with its time. */
+  checks: Check[];
   health: Health;
 }

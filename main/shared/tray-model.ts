@@ -60,12 +60,13 @@ export function trayIconFile(state: HealthState, platform: string): string {
 }
 
 /**
- * A desktop notification only when health turns to warning or error (or worsens), never
- * again while it stays there, so a failing renewal that retries all day notifies once.
+ * A desktop notification once per real change of the verdict: health turns to warning or error,
+ * worsens, or a different part of the setup becomes the problem. Never again while it stays the
+ * same, so a failing renewal that retries all day notifies once.
  */
 export function notificationFor(prev: Health | undefined, next: Health): { title: string; body: string } | null {
   if (next.state !== 'warning' && next.state !== 'error') return null;
-  if (prev && prev.state === next.state) return null;
+  if (prev && prev.state === next.state && prev.area === next.area) return null;
   if (prev?.state === 'error' && next.state === 'warning') return null;
   const title = next.state === 'error' ? 'Portico: remote access to Plex is not working' : 'Portico needs your attention';
   return { title, body: next.action ? `${next.reason}. ${next.action}` : next.reason };

@@ -1,5 +1,20 @@
 /** A complete, healthy AppStatus to derive test cases from (health/tray tests and the renderer's stand-in API). */
+import type { Check } from '../../main/shared/checks.ts';
 import type { AppStatus } from '../../main/shared/status.ts';
+
+/** A minute before the test run started: recent for the verdict, and the same in every fixture of the run. */
+const RECENT = new Date(Date.now() - 60_000).toISOString();
+
+/** Every probe the service runs, passed a minute ago. */
+export function passingProbes(at: string = RECENT): Check[] {
+  return [
+    { id: 'door-certificate:plex.example.com', area: 'certificate', title: 'Certificate for plex.example.com', ok: true, at, detail: 'Trusted certificate from "Pebble Intermediate CA", valid until 2027-01-30.' },
+    { id: 'door-plex:plex.example.com', area: 'pms', title: 'https://plex.example.com reaches Plex', ok: true, at, detail: 'A request through the door reached Plex Media Server.' },
+    { id: 'dns:plex.example.com', area: 'dns', title: 'plex.example.com points to this network', ok: true, at, detail: 'plex.example.com has A 203.0.113.7, your public address.' },
+    { id: 'outside', area: 'outside', title: 'Reachable from the internet', ok: true, at, detail: 'The certificate authority reached the door on port 443.' },
+    { id: 'plex-tv-resources', area: 'plex-published', title: 'plex.tv lists your address', ok: true, at, detail: 'plex.tv lists https://plex.example.com:443.' },
+  ];
+}
 
 export function healthyStatus(): AppStatus {
   return {
@@ -24,6 +39,7 @@ export function healthyStatus(): AppStatus {
       findings: [{ id: 'public-ip', severity: 'ok', title: 'Your router has a public address', detail: '203.0.113.7' }],
     },
     dns: { records: [{ name: 'plex.example.com', type: 'A', values: ['203.0.113.7'], matchesPublic: true }] },
+    checks: passingProbes(),
     health: { state: 'ok', reason: 'https://plex.example.com works' },
   };
 }

@@ -128,3 +128,50 @@ test('health: ignores the health already in the status', () => {
   s.health = { state: 'error', reason: 'stale' };
   assert.equal(health(s).state, 'ok');
 });
+
+/** The probes the service runs count like the components: "ok" only when each applicable one passed recently. */
+const probeCases: { name: string; want: HealthState; reason: RegExp; action: RegExp | null; edit: (s: AppStatus) => void }[] = [
+  { name: 'no probe has run yet', want: 'warning', reason: /^Not checked yet: a browser trusts the certificate/, action: /Verify/, edit: (s) => { s.checks = []; } },
+  { name: 'the DNS probe has not run', want: 'warning', reason: /^Not checked yet: your domain points to this network$/, action: /Verify/, edit: (s) => { s.checks = s.checks.filter((c) => c.area !== 'dns'); } },
+  { name: 'the outside check is stale', want: 'warning', reason: /^Not checked since 2026-11-01 10:00 UTC: reachable from the internet$/, action: /Verify/, edit: (s) => { s.checks.find((c) => c.area === 'outside')!.at = '2026-11-01T10:00:00Z'; } },
+  { name: 'a probe under way', want: 'working', reason: /Asking the CA/, action: null, edit: (s) => { Object.assign(s.checks.find((c) => c.area === 'outside')!, { ok: null, running: true, detail: 'Asking the CA to reach the door' }); } },
+  { name: 'the domain does not resolve', want: 'warning', reason: /has no A record/, action: /Create an A record/, edit: (s) => { Object.assign(s.checks.find((c) => c.area === 'dns')!, { ok: false, detail: 'plex.example.com has no A record.', fix: 'Create an A record for plex.example.com pointing to 203.0.113.7.' }); } },
+  { name: 'the CA cannot connect', want: 'error', reason: /could not connect/, action: /Forward port 443/, edit: (s) => { Object.assign(s.checks.find((c) => c.area === 'outside')!, { ok: false, severity: 'error', detail: 'The CA could not connect to 203.0.113.7:443.', fix: 'Forward port 443 on your router to this computer.' }); } },
+  { name: 'a not-applicable probe does not count', want: 'ok', reason: /works/, action: null, edit: (s) => { Object.assign(s.checks.find((c) => c.area === 'plex-published')!, { ok: null, notApplicable: true, detail: 'Not signed in to plex.tv.' }); } },
+  { name: 'manual forwarding with the outside check passed', want: 'ok', reason: /works/, action: null, edit: (s) => { s.router = { ...s.router, mode: 'manual', state: 'manual', mappings: [], manual: manualRows }; } },
+  { name: 'manual forwarding not yet seen from outside', want: 'warning', reason: /^Not checked yet: reachable from the internet$/, action: /Verify/, edit: (s) => { s.router = { ...s.router, mode: 'manual', state: 'manual', mappings: [], manual: manualRows }; s.checks = s.checks.filter((c) => c.area !== 'outside'); } },
+  { name: 'setup pending needs no probes', want: 'warning', reason: /^Setup not finished$/, action: /choose your domain/, edit: (s) => { s.domains = []; s.certificates = []; s.checks = []; } },
+];
+
+for (const c of probeCases) {
+  test(`health with probes: ${c.name} -> ${c.want}`, () => {
+    const s = healthyStatus();
+    c.edit(s);
+    const h = health(s, Date.parse('2026-11-29T12:00:00Z'));
+    assert.equal(h.state, c.want, h.reason);
+    assert.match(h.reason, c.reason);
+    if (c.action === null) assert.equal(h.action, undefined);
+    else assert.match(h.action ?? '', c.action);
+  });
+}
+
+test('health: a component problem is named before the probe that shows its symptom', () => {
+  const s = healthyStatus();
+  s.plex.state = 'unreachable';
+  Object.assign(s.checks.find((c) => c.area === 'pms')!, { ok: false, detail: 'The door answered 502.', fix: 'Start Plex.' });
+  assert.match(health(s).reason, /does not answer at/);
+});
+
+test('health: a renewal retry keeps the failure\'s verdict while it runs (no warning → working → warning)', () => {
+  const s = healthyStatus();
+  cert(s).lastError = acmeError({ fix: 'Open port 443' });
+  const before = health(s);
+  cert(s).state = 'renewing';
+  const during = health(s);
+  assert.equal(before.state, 'warning');
+  assert.deepEqual(during, before);
+  // A first certificate that failed and is being retried stays an error, not "working".
+  s.certificates = [{ domains: ['plex.example.com'], state: 'renewing', lastError: acmeError({ fix: 'Open port 443' }) }];
+  assert.equal(health(s).state, 'error');
+  assert.match(health(s).reason, /No certificate for plex\.example\.com/);
+});

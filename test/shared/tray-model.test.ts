@@ -117,3 +117,10 @@ test('notifications: once when health turns to warning or error, not while it st
   assert.ok(notificationFor({ state: 'working', reason: 'renewing' }, err));
   assert.ok(notificationFor(undefined, err), 'a problem at start-up is reported');
 });
+
+test('notifications: a different part of the setup failing is news; the same one retrying is not', () => {
+  const dns = { state: 'warning' as const, reason: 'plex.example.com has no A record', area: 'dns' as const };
+  const router = { state: 'warning' as const, reason: 'The router did not open port 443', area: 'router' as const };
+  assert.equal(notificationFor(dns, { ...dns, reason: 'plex.example.com points to 198.51.100.1' }), null);
+  assert.ok(notificationFor(dns, router));
+});

@@ -156,23 +156,8 @@ export class AcmeIssuer implements Issuer {
         const type: ChallengeType = authz.wildcard ? 'dns-01' : req.challenge;
         challengeInUse = type;
         step = `answering the ${type} challenge for ${authz.identifier.value}`;
-        const challenge = authz.challenges.find((c) => c.type === type);
-        if (!challenge) {
-          return err({ code: 'acme-challenge-unsupported', retryable: false, message: `${this.caName} does not offer ${type} for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`, fix: 'set acme.challenge to one of the offered types' });
-        }
-        const target: ChallengeTarget = { type, identifier: authz.identifier.value, token: challenge.token, keyAuthorization: await client.getChallengeKeyAuthorization(challenge), authz };
-        const presented = await this.solver.present(target);
-        try {
-          if (!presented.ok) {
-            await client.deactivateAuthorization(authz).catch(() => {});
-            return err({ ...presented.error, message: `could not publish the dns-01 record: ${presented.error.message}` });
-          }
-          await client.completeChallenge(challenge);
-          await client.waitForValidStatus(challenge);
-        } finally {
-          const cleaned = await this.solver.cleanup(target).catch((e: unknown) => err({ code: 'challenge-cleanup-failed', retryable: true, message: (e as Error).message }));
-          if (!cleaned.ok) this.log.warn('could not remove the challenge answer; a stale _acme-challenge TXT record may be left (harmless, remove it by hand if you like)', { name: target.identifier, code: cleaned.error.code, error: cleaned.error.message });
-        }
+        const answered = await this.answer(client, authz, type);
+        if (!answered.ok) return answered;
       }
       step = 'finalizing the order';
       const key = (req.keyType === 'rsa-2048' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
@@ -187,22 +172,79 @@ export class AcmeIssuer implements Issuer {
     }
   }
 
-  private failure(e: Error & { code?: string }, step: string, captured: Captured | undefined, challenge: ChallengeType | undefined): IssueFailure {
+  /** Present the answer for one authorization, let the CA validate it, and always take the answer down again. */
+  private async answer(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
+    const challenge = authz.challenges.find((c) => c.type === type);
+    if (!challenge) {
+      return err({ code: 'acme-challenge-unsupported', retryable: false, message: `${this.caName} does not offer ${type} for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`, fix: 'set acme.challenge to one of the offered types' });
+    }
+    const target: ChallengeTarget = { type, identifier: authz.identifier.value, token: challenge.token, keyAuthorization: await client.getChallengeKeyAuthorization(challenge), authz };
+    const presented = await this.solver.present(target);
+    try {
+      if (!presented.ok) {
+        await client.deactivateAuthorization(authz).catch(() => {});
+        return err({ ...presented.error, message: `could not publish the dns-01 record: ${presented.error.message}` });
+      }
+      await client.completeChallenge(challenge);
+      await client.waitForValidStatus(challenge);
+      return ok(undefined);
+    } finally {
+      const cleaned = await this.solver.cleanup(target).catch((e: unknown) => err({ code: 'challenge-cleanup-failed', retryable: true, message: (e as Error).message }));
+      if (!cleaned.ok) this.log.warn('could not remove the challenge answer; a stale _acme-challenge TXT record may be left (harmless, remove it by hand if you like)', { name: target.identifier, code: cleaned.error.code, error: cleaned.error.message });
+    }
+  }
+
+  /**
+   * The view from outside: ask the CA to validate `domain` with `challenge` and stop there, with
+   * no certificate ordered. Success means the CA's validation servers reached the door from the
+   * internet under our name. The authorization is then deactivated, so that the next check makes
+   * the CA connect again instead of reusing this one (CAs reuse valid authorizations for weeks).
+   */
+  async validate(domain: string, challenge: 'tls-alpn-01' | 'http-01'): Promise<Result<void, IssueFailure>> {
+    const captured: { last?: Captured } = {};
+    let step = ACCOUNT_STEP;
+    try {
+      const client = await this.client(captured);
+      await this.ensureAccount(client, captured);
+      const pending = async (): Promise<acme.Authorization> => {
+        step = 'placing the order';
+        const order = await client.createOrder({ identifiers: [{ type: 'dns', value: domain }] });
+        const [authz] = await client.getAuthorizations(order);
+        if (!authz) throw new Error('the CA returned an order without an authorization');
+        return authz;
+      };
+      let authz = await pending();
+      // A valid authorization from an earlier order says nothing about today: retire it and ask again.
+      if (authz.status === 'valid') {
+        await client.deactivateAuthorization(authz);
+        authz = await pending();
+        if (authz.status === 'valid') throw new Error('the CA keeps reusing an old validation');
+      }
+      step = `answering the ${challenge} challenge for ${domain}`;
+      const r = await this.answer(client, authz, challenge);
+      if (r.ok) await client.deactivateAuthorization(authz).catch((e: unknown) => this.log.debug('deactivating the check\'s authorization failed', { error: (e as Error).message }));
+      return r;
+    } catch (e) {
+      return err(this.failure(e as Error & { code?: string }, step, captured.last, challenge, 'The check'));
+    }
+  }
+
+  private failure(e: Error & { code?: string }, step: string, captured: Captured | undefined, challenge: ChallengeType | undefined, what = 'Certificate order'): IssueFailure {
     if (captured && step === ACCOUNT_STEP && !/:(rateLimited|serverInternal|badNonce|externalAccountRequired)$/.test(captured.problem.type)) {
-      return { code: 'acme-account-refused', retryable: false, problem: captured.problem, message: `Certificate order failed while ${step}: ${this.caName} refused the account (it said: "${captured.problem.detail}").`, fix: this.o.eab ? 'check acme.eab: the key id and HMAC key must be the pair your CA shows (ZeroSSL: Developer section)' : 'check acme.email and acme.directoryUrl; if the CA needs External Account Binding, set acme.eab' };
+      return { code: 'acme-account-refused', retryable: false, problem: captured.problem, message: `${what} failed while ${step}: ${this.caName} refused the account (it said: "${captured.problem.detail}").`, fix: this.o.eab ? 'check acme.eab: the key id and HMAC key must be the pair your CA shows (ZeroSSL: Developer section)' : 'check acme.email and acme.directoryUrl; if the CA needs External Account Binding, set acme.eab' };
     }
     if (captured) {
       const x = explainProblem(captured.problem, { caName: this.caName, ...(challenge ? { challenge } : {}) });
-      return { ...x, message: `Certificate order failed while ${step}. ${x.message}`, problem: captured.problem, ...(captured.retryAfterMs !== undefined ? { retryAfterMs: captured.retryAfterMs } : {}) };
+      return { ...x, message: `${what} failed while ${step}. ${x.message}`, problem: captured.problem, ...(captured.retryAfterMs !== undefined ? { retryAfterMs: captured.retryAfterMs } : {}) };
     }
     const code = e.code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
-      return { code: 'acme-untrusted', retryable: false, message: `Certificate order failed while ${step}: the ACME server's own certificate is not trusted (${code}).`, fix: 'check acme.directoryUrl; for a private or test CA set acme.caFile to its CA certificate' };
+      return { code: 'acme-untrusted', retryable: false, message: `${what} failed while ${step}: the ACME server's own certificate is not trusted (${code}).`, fix: 'check acme.directoryUrl; for a private or test CA set acme.caFile to its CA certificate' };
     }
     if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|EPIPE/.test(code)) {
-      return { code: 'acme-unreachable', retryable: true, message: `Certificate order failed while ${step}: ${this.caName} could not be reached (${code}).`, fix: 'check the internet connection; Portico tries again on its schedule' };
+      return { code: 'acme-unreachable', retryable: true, message: `${what} failed while ${step}: ${this.caName} could not be reached (${code}).`, fix: 'check the internet connection; Portico tries again on its schedule' };
     }
-    return { code: 'acme-failed', retryable: true, message: `Certificate order failed while ${step}: ${e.message}`, fix: 'Portico tries again on its schedule; if it keeps failing, check the log' };
+    return { code: 'acme-failed', retryable: true, message: `${what} failed while ${step}: ${e.message}`, fix: 'Portico tries again on its schedule; if it keeps failing, check the log' };
   }
 
   private getJson(url: string): Promise<unknown> {

@@ -18,7 +18,9 @@ export function explainProblem(p: AcmeProblem, context: { challenge?: string; ca
   const detail = [p.detail, ...(p.subproblems ?? []).map((s) => `${s.identifier?.value ?? ''}: ${s.detail}`)].filter(Boolean).join('; ');
   const said = `${context.caName} said: "${detail}"`;
   const via = context.challenge ? ` using ${context.challenge}` : '';
-  switch (kind) {
+  // Some CAs (pebble among them) report a validation that could not connect as `unauthorized`.
+  const couldNotConnect = /\b(failed to connect|connection refused|timeout|timed out|no route to host|network is unreachable)\b/i.test(detail);
+  switch (couldNotConnect && (kind === 'unauthorized' || kind === 'incorrectResponse') ? 'connection' : kind) {
     case 'rateLimited':
       return { code: 'acme-rate-limited', retryable: true, message: `The CA is rate-limiting this name (${said}).`, fix: 'Wait: Portico tries again after the time the CA asked for. Avoid forcing renewals meanwhile.' };
     case 'unauthorized':

@@ -29,11 +29,14 @@ export interface ReachabilityOptions {
   router: () => RouterStatus;
   /** SHA-256 fingerprint of the certificate the door serves for a host, so the hairpin check tells our door from the router's own page. */
   doorFingerprint256?: (host: string) => string | null;
+  /** Port 80 from outside, as the CA's last look found it (null = unknown). */
+  port80?: () => 'open' | 'blocked' | null;
 }
 
 export interface ReachabilityDeps {
   router: () => RouterStatus;
   doorFingerprint256?: (host: string) => string | null;
+  port80?: () => 'open' | 'blocked' | null;
   /** Extra CA to trust for the HTTPS what-is-my-IP endpoints (tests, a private service). */
   publicIpCa?: string;
 }
@@ -50,7 +53,7 @@ export class Reachability {
     for (const u of c.publicIp.httpEndpoints) services.push(new HttpPublicIp(u, deps.publicIpCa ? { ca: deps.publicIpCa } : {}));
     return new Reachability({
       domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, resolver: c.dns.resolver, services,
-      router: deps.router, ...(deps.doorFingerprint256 ? { doorFingerprint256: deps.doorFingerprint256 } : {}),
+      router: deps.router, ...(deps.doorFingerprint256 ? { doorFingerprint256: deps.doorFingerprint256 } : {}), ...(deps.port80 ? { port80: deps.port80 } : {}),
     });
   }
 
@@ -106,6 +109,7 @@ export class Reachability {
     const facts = await gatherFacts({
       domain, publicHttpsPort: this.o.publicHttpsPort, router: this.o.router(), publicIp: this.providers(), resolver: this.o.resolver,
       doorFingerprint256: this.o.doorFingerprint256?.(domain) ?? null,
+      ...(this.o.port80 ? { checkPort80: async () => this.o.port80!() } : {}),
     });
     return { domain, facts, findings: diagnose(facts) };
   }

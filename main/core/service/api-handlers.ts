@@ -17,7 +17,6 @@ import type { PlexManager } from '../plex/plex-manager.ts';
 import type { RouterManager } from '../network/router-manager.ts';
 import type { Reachability } from '../network/reachability.ts';
 import { buildDiagnostics } from './diagnostics.ts';
-import { checkDoor } from './door-check.ts';
 import type { Logger } from '../support/logger.ts';
 
 export type PlexView = Pick<PlexManager, 'discover' | 'startPinSignIn' | 'pollPinSignIn' | 'plan' | 'apply' | 'undo' | 'verify'>;
@@ -27,6 +26,8 @@ export type ReachabilityView = Pick<Reachability, 'checkDns' | 'diagnose'>;
 
 export interface ApiHandlerDeps {
   getStatus: () => AppStatus;
+  /** Resolves once the service has rebuilt what the last config change affects. */
+  configApplied: () => Promise<void>;
   /** Recompute the status and tell listeners if it changed: called once after every channel. */
   changed: () => void;
   configStore: Pick<ConfigStore, 'get' | 'view' | 'update'>;
@@ -39,8 +40,8 @@ export interface ApiHandlerDeps {
   reachability: () => ReachabilityView;
   /** Setup produced something to keep (a real certificate, a finished wizard): start renewals and router leases. */
   startBackground: () => Promise<void>;
-  /** Roots the Verify step trusts besides the system's (the demo's and tests' pebble root). */
-  extraTrustedCAs: () => string[];
+  /** Run every check now (the user asked) and return them all: the same checks the health verdict is over. */
+  verify: () => Promise<Check[]>;
   versions: Record<string, string>;
   now: () => number;
   /** Secret values to mask in the diagnostics bundle besides those in the config (e.g. the UI token). */
@@ -79,6 +80,8 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
     'config:get': () => deps.configStore.view(),
     'config:update': async (patch) => {
       const r = await deps.configStore.update(patch);
+      // The caller's next call (the DNS check of a new domain) must meet the managers built for it.
+      if (r.ok) await deps.configApplied();
       if (r.ok) deps.events.add('config-changed', 'info', `Settings saved (${Object.keys(patch ?? {}).join(', ') || 'nothing changed'}).`);
       return r;
     },
@@ -114,7 +117,7 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       return certs ? issued(await certs.renewNow({ force })) : err(setupPending('Certificates'));
     },
 
-    'verify:run': async () => ok(await verify(deps)),
+    'verify:run': async () => ok(await deps.verify()),
 
     'diagnostics:export': async () => {
       // The bundle is wanted most when things are broken: a diagnosis that fails leaves the last findings.
@@ -158,65 +161,4 @@ function mapped(s: RouterStatus): Result<RouterStatus> {
     });
   }
   return ok(s);
-}
-
-/** The Verify step: an end-to-end checklist, each red item with its fix. Never throws. */
-async function verify(deps: ApiHandlerDeps): Promise<Check[]> {
-  const status = deps.getStatus();
-  const config = deps.configStore.get();
-  const checks: Check[] = [];
-  const door = status.door;
-  const down = door.listeners.filter((l) => !l.listening);
-  checks.push({
-    id: 'door-listening',
-    title: 'The door is listening',
-    ok: door.state === 'running' && down.length === 0,
-    detail: door.state === 'running' && down.length === 0
-      ? `Listening on ${door.listeners.map((l) => `${l.kind.toUpperCase()} ${l.port}`).join(', ')}.`
-      : door.error?.message ?? `Not listening on ${down.map((l) => `${l.port} (${l.error ?? 'not started'})`).join(', ') || 'any port'}.`,
-    ...(door.state === 'running' && down.length === 0 ? {} : { fix: door.error?.fix ?? 'Free the door ports (another program may use them) and restart Portico.' }),
-  });
-  const https = door.listeners.find((l) => l.kind === 'https' && l.listening);
-  for (const domain of config.domains.filter((d) => !d.startsWith('*.'))) {
-    if (!https) break;
-    const host = config.door.bind === '0.0.0.0' || config.door.bind === '::' ? '127.0.0.1' : config.door.bind;
-    checks.push(...await checkDoor({ host, port: https.port, domain, extraCAs: deps.extraTrustedCAs(), ...(status.plex.machineIdentifier ? { machineIdentifier: status.plex.machineIdentifier } : {}) }));
-  }
-  const guarded = async (id: string, title: string, fn: () => Promise<Check[]>): Promise<Check[]> => {
-    try {
-      return await fn();
-    } catch (e) {
-      return [{ id, title, ok: false, detail: `The check itself failed: ${(e as Error).message}.`, fix: 'Try again; if it repeats, export a diagnostics bundle.' }];
-    }
-  };
-  // The door checks above already prove a request reaches PMS with a trusted certificate, so
-  // PlexManager's unprobed "door reaches PMS" item is left out rather than shown grey.
-  checks.push(...await guarded('plex', 'Plex settings', async () => (await deps.plex().verify()).filter((c) => c.id !== 'door-reaches-pms')));
-  checks.push(routerCheck(status.router));
-  checks.push(...await guarded('dns', 'DNS', () => deps.reachability().checkDns()));
-  return checks;
-}
-
-function routerCheck(r: RouterStatus): Check {
-  const base = { id: 'router', title: 'Router forwards the ports' };
-  const mapped = r.mappings.filter((m) => m.state === 'mapped');
-  switch (r.state) {
-    case 'mapped':
-      return { ...base, ok: true, detail: `Mapped ${mapped.map((m) => `${m.transport} ${m.externalPort} → ${m.internalClient}:${m.internalPort}`).join(', ')} (${mapped[0]?.protocol ?? r.mode}).` };
-    case 'off':
-      return { ...base, ok: null, detail: 'Not checked: router handling is off (you forward the ports yourself).' };
-    case 'manual':
-      return { ...base, ok: null, detail: 'Not checked: you forward the ports by hand (see the Router step for the rows).' };
-    case 'discovering':
-      return { ...base, ok: null, detail: 'Still looking for the router; run Verify again in a moment.' };
-    case 'partial':
-    case 'error': {
-      const failed = r.mappings.filter((m) => m.state !== 'mapped');
-      return {
-        ...base, ok: false,
-        detail: r.error ?? `Not mapped: ${failed.map((m) => `${m.externalPort} (${m.error ?? m.state})`).join(', ') || 'no mapping could be made'}.`,
-        fix: r.findings.find((f) => f.fix)?.fix ?? 'Enable UPnP or NAT-PMP on the router, or forward the ports by hand as the Router step shows.',
-      };
-    }
-  }
 }

@@ -8,6 +8,7 @@ import type { Door } from '../proxy/door.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import { CertManager, type CertEvent } from '../certs/cert-manager.ts';
 import { CertStore } from '../certs/cert-store.ts';
+import { OutsideCheck } from '../certs/outside-check.ts';
 import { DdnsUpdater } from '../network/ddns-updater.ts';
 import { Reachability } from '../network/reachability.ts';
 import { RouterManager, type RouterManagerOptions } from '../network/router-manager.ts';
@@ -50,6 +51,8 @@ export class ServiceManagers {
   plex!: PlexManager;
   router!: RouterManager;
   reachability!: Reachability;
+  /** The CA's view from outside (null while no plain domain is chosen). */
+  outside: OutsideCheck | null = null;
   ddns: DdnsUpdater | null = null;
   private readonly o: ServiceManagersOptions;
   private readonly unsub = new Map<'certs' | 'plex' | 'router' | 'ddns', () => void>();
@@ -71,6 +74,9 @@ export class ServiceManagers {
       this.subscribe('certs', this.certs?.onDidChange((ev) => { this.record(ev); o.changed(); }));
       if (this.background) await this.certs?.start();
     }
+    if (names || !same(prev?.acme, c.acme) || !same(prev?.door, c.door)) {
+      this.outside = OutsideCheck.fromConfig(c, { secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger });
+    }
     if (names || !same(prev?.plex, c.plex) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
       this.plex = PlexManager.fromConfig(c, {
         secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex, customCertificate: () => this.pkcs12ForPlex(c),
@@ -86,7 +92,10 @@ export class ServiceManagers {
       if ((had || this.background) && automatic(c)) this.inBackground('mapping the router ports', this.router.start());
     }
     if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
-      this.reachability = Reachability.fromConfig(c, { router: () => this.router.getStatus(), doorFingerprint256: o.doorFingerprint256, ...(o.publicIpCa ? { publicIpCa: o.publicIpCa } : {}) });
+      this.reachability = Reachability.fromConfig(c, {
+        router: () => this.router.getStatus(), doorFingerprint256: o.doorFingerprint256, port80: () => this.outside?.port80() ?? null,
+        ...(o.publicIpCa ? { publicIpCa: o.publicIpCa } : {}),
+      });
       this.ddns?.stop();
       this.ddns = DdnsUpdater.fromConfig(c, { reachability: this.reachability, clock: o.clock, logger: o.logger });
       this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));

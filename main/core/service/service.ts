@@ -14,7 +14,8 @@ import type { PorticoApiHandlers } from '../../shared/api.ts';
 import type { ConfigProblem } from '../../shared/config.ts';
 import { ok, type Result } from '../../shared/result.ts';
 import type { AppStatus } from '../../shared/status.ts';
-import { health } from '../../shared/health.ts';
+import { health, statusChecks } from '../../shared/health.ts';
+import type { Check } from '../../shared/checks.ts';
 import { createApiHandlers } from './api-handlers.ts';
 import { ChallengeStore } from '../certs/challenge-store.ts';
 import type { Clock, Timer } from '../support/clock.ts';
@@ -29,6 +30,8 @@ import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
+import { CheckRunner } from './check-runner.ts';
+import { serviceProbes } from './probes.ts';
 
 export interface ServiceOptions extends ManagerHooks {
   configStore: ConfigStore;
@@ -48,6 +51,8 @@ export interface ServiceOptions extends ManagerHooks {
   beginAtStart?: boolean;
   /** How often PMS reachability is re-checked in the background. [60 s] */
   healthPollMs?: number;
+  /** How often the checks behind the verdict re-run on their own. [15 min] */
+  checkIntervalMs?: number;
 }
 
 /** How long stop() lets in-flight streams finish before cutting them. */
@@ -67,6 +72,10 @@ export class Service {
   private readonly o: ServiceOptions;
   private readonly log: Logger;
   private readonly managers: ServiceManagers;
+  /** The probes behind the health verdict (door handshake, DNS, Plex and plex.tv, the CA's view from outside). */
+  private readonly checks: CheckRunner;
+  /** The facts whose change re-runs the checks (public address, certificate, PMS state, names). */
+  private lastFacts = '';
   private readonly listeners = new Set<(s: AppStatus) => void>();
   /** Secrets besides the config's that the diagnostics bundle masks (the headless UI's session token). */
   private readonly diagnosticsSecrets = new Set<string>();
@@ -105,13 +114,21 @@ export class Service {
       doorFingerprint256: (host) => this.fingerprints.get(host.toLowerCase()) ?? null,
     });
     const m = this.managers;
+    this.checks = new CheckRunner({
+      probes: () => serviceProbes({
+        config: () => this.configStore.get(), status: () => this.getStatus(), plex: () => m.plex, reachability: () => m.reachability,
+        outside: () => m.outside, extraTrustedCAs: () => o.extraTrustedCAs ?? [],
+      }),
+      clock: o.clock, logger: o.logger, changed: () => this.changed(), ...(o.checkIntervalMs ? { intervalMs: o.checkIntervalMs } : {}),
+    });
     this.handlers = createApiHandlers({
       plex: () => m.plex, certs: () => m.certs, router: () => m.router, reachability: () => m.reachability,
-      startBackground: () => m.startBackground(), changed: () => this.changed(),
+      startBackground: () => this.startBackground(), changed: () => this.changed(),
       configStore: this.configStore,
       events: this.events,
       wizardStore: this.wizard,
-      extraTrustedCAs: () => o.extraTrustedCAs ?? [],
+      verify: () => this.verify(),
+      configApplied: () => this.queue,
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
       now: () => o.clock.now(),
@@ -157,7 +174,7 @@ export class Service {
     await this.managers.build(c, null);
     this.unsub.push(this.configStore.onDidChange((next) => { this.queue = this.queue.then(() => this.reconfigure(next)).catch((e: unknown) => this.log.error('applying the new settings failed', { error: e })); }));
     const begin = (this.o.beginAtStart && c.domains.length > 0) || (await this.wizard.get()).finished || (await this.managers.hasRealCertificate(c.domains));
-    if (begin) await this.managers.startBackground();
+    if (begin) await this.startBackground();
     this.checkPlex();
     this.log.info('service started', { domains: c.domains, setupPending: c.domains.length === 0 });
   }
@@ -166,6 +183,7 @@ export class Service {
     this.running = false;
     this.poll?.cancel();
     this.poll = null;
+    this.checks.stop();
     for (const u of this.unsub.splice(0)) u();
     await this.queue;
     await this.managers.stop();
@@ -179,8 +197,9 @@ export class Service {
       version: porticoVersion(), demo: !!this.o.demo, domains: c.domains,
       door: this.door.getStatus(),
       ...this.managers.status(c),
+      checks: this.checks.results(),
     };
-    return { ...partial, health: health(partial) };
+    return { ...partial, health: health(partial, this.o.clock.now()) };
   }
 
   onDidChangeStatus(fn: (s: AppStatus) => void): () => void {
@@ -188,9 +207,29 @@ export class Service {
     return () => { this.listeners.delete(fn); };
   }
 
-  /** Tell listeners when the status really changed. */
+  /**
+   * Renewals, router leases and the scheduled checks run once setup has produced something to
+   * keep (a real certificate, a finished wizard), so an unfinished setup never hammers the CA.
+   */
+  private async startBackground(): Promise<void> {
+    await this.managers.startBackground();
+    if (this.running) this.checks.start();
+  }
+
+  /** Verify: every check, run now because the user asked (the CA too), as the verdict sees them. */
+  private async verify(): Promise<Check[]> {
+    await this.checks.run({ force: true });
+    return statusChecks(this.getStatus(), this.o.clock.now());
+  }
+
+  /** Tell listeners when the status really changed, and re-run the checks when a fact they depend on did. */
   private changed(): void {
     const s = this.getStatus();
+    const facts = JSON.stringify([s.domains, s.router.publicAddress ?? s.router.externalAddress, s.certificates.map((c) => [c.notAfter, c.staging]), s.plex.state === 'unreachable', s.router.ddns?.address]);
+    if (facts !== this.lastFacts) {
+      if (this.lastFacts) this.checks.trigger('a fact the checks depend on changed');
+      this.lastFacts = facts;
+    }
     const text = JSON.stringify(s);
     if (text === this.last) return;
     this.last = text;

@@ -19,6 +19,9 @@ import { PlexManager } from '../../../main/core/plex/plex-manager.ts';
 import { RouterManager } from '../../../main/core/network/router-manager.ts';
 import { Reachability } from '../../../main/core/network/reachability.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
+import { statusChecks } from '../../../main/shared/health.ts';
+import { CheckRunner } from '../../../main/core/service/check-runner.ts';
+import { serviceProbes } from '../../../main/core/service/probes.ts';
 import { healthyStatus } from '../../shared/app-status-fixture.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
@@ -35,7 +38,7 @@ export interface HandlerWorld {
   background: { count: number };
 }
 
-export async function handlerDeps(t: TestContext, opts: { doc?: object; status?: AppStatus; deps?: Partial<ApiHandlerDeps> } = {}): Promise<HandlerWorld> {
+export async function handlerDeps(t: TestContext, opts: { doc?: object; status?: AppStatus; deps?: Partial<ApiHandlerDeps>; trust?: string[] } = {}): Promise<HandlerWorld> {
   const dir = await tmpDir(t);
   const path = join(dir, 'portico.json');
   const closed = await freePort();
@@ -58,12 +61,19 @@ export async function handlerDeps(t: TestContext, opts: { doc?: object; status?:
   const status = opts.status ?? healthyStatus();
   const changes = { count: 0 };
   const background = { count: 0 };
+  // Verify as the service runs it: the real probes (the CA's outside check has its own test), then every check.
+  const runner = new CheckRunner({
+    probes: () => serviceProbes({ config: () => store.get(), status: () => status, plex: () => plex, reachability: () => reachability, outside: () => null, extraTrustedCAs: () => opts.trust ?? [] }),
+    clock, logger, changed: () => {},
+  });
+  const getStatus = (): AppStatus => ({ ...status, checks: runner.results() });
   const deps: ApiHandlerDeps = {
-    getStatus: () => status, changed: () => { changes.count++; },
+    getStatus, changed: () => { changes.count++; }, configApplied: async () => {},
     configStore: store, wizardStore: new WizardStore(dir), events,
     plex: () => plex, certs: () => certs, router: () => router, reachability: () => reachability,
     startBackground: async () => { background.count++; },
-    extraTrustedCAs: () => [], versions: { portico: '0.1.0' }, now: () => clock.now(), logger, extraSecrets: () => ['UI-token-secret-xyz'],
+    verify: async () => { await runner.run({ force: true }); return statusChecks(getStatus(), clock.now()); },
+    versions: { portico: '0.1.0' }, now: () => clock.now(), logger, extraSecrets: () => ['UI-token-secret-xyz'],
     ...opts.deps,
   };
   return { deps, store, events, dir, changes, background };

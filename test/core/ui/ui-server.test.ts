@@ -18,7 +18,7 @@ function status(reason: string): AppStatus {
     version: '0.0.0', demo: false, domains: ['plex.example.com'],
     door: { state: 'running', listeners: [], routes: [], passthrough: { openConnections: 0, total: 0, bytesIn: 0, bytesOut: 0 }, errors: {} },
     certificates: [], plex: { state: 'found', url: 'http://127.0.0.1:32400', signedIn: false, applied: false },
-    router: { mode: 'off', state: 'off', mappings: [], findings: [] }, dns: { records: [] },
+    router: { mode: 'off', state: 'off', mappings: [], findings: [] }, dns: { records: [] }, checks: [],
     health: { state: 'ok', reason },
   };
 }
