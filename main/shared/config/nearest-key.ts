@@ -21,14 +21,20 @@ export function nearestKey(typed: string, known: readonly string[]): string | nu
   return best?.key ?? null;
 }
 
-/** Last row of the Levenshtein table: entry j is the distance from `a` to the first j letters of `b`. */
+/**
+ * Last row of the edit-distance table (optimal string alignment: a swap of two neighbours is one
+ * edit, `prot` → `port`): entry j is the distance from `a` to the first j letters of `b`.
+ */
 function lastRow(a: string, b: string): number[] {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, before[j - 2]! + 1);
     }
+    before = prev;
     prev = cur;
   }
   return prev;
