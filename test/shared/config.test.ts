@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, DEFAULT_CONFIG, CHALLENGE_CHOICES, ROUTER_MODES } from '../../main/shared/config.ts';
+import { parseConfig, fieldProblems, DEFAULT_CONFIG, CHALLENGE_CHOICES, ROUTER_MODES } from '../../main/shared/config.ts';
+import { nearestKey } from '../../main/shared/config/nearest-key.ts';
 import { isDomainName } from '../../main/shared/config/host-rules.ts';
 
 test('minimal config gets every default', () => {
@@ -149,4 +150,22 @@ test('the allowed values come from one list each', () => {
   for (const mode of ROUTER_MODES) assert.ok(parseConfig({ ...BASE, router: { mode } }).ok, mode);
   for (const challenge of CHALLENGE_CHOICES) assert.ok(parseConfig({ ...BASE, acme: { challenge }, dns: { provider: { kind: 'duckdns', token: 'abcdefgh' } } }).ok, challenge);
   assert.equal(problemsOf({ ...BASE, router: { mode: 'upnpp' } })[0]!.message, `must be one of ${ROUTER_MODES.map((m) => `"${m}"`).join(', ')}`);
+});
+
+test('the form checks use the schema\'s own field rules and messages', () => {
+  const whole = problemsOf({ domains: ['me.plex.direct'], acme: { email: 'nope' } });
+  const fields = [...fieldProblems('domains', ['me.plex.direct']), ...fieldProblems('acme.email', 'nope')];
+  assert.deepEqual(fields, whole);
+  assert.deepEqual(fieldProblems('domains', ['plex.example.com']), []);
+  assert.deepEqual(fieldProblems('acme.email', null), [], 'no email is allowed');
+});
+
+test('nearest key: a shortened or swapped key is found, an unrelated one is not', () => {
+  const door = ['bind', 'httpsPorts', 'httpPort', 'publicHttpsPort', 'hsts'];
+  assert.equal(nearestKey('htps', door), 'httpsPorts', 'not hsts, which is as many plain edits away');
+  assert.equal(nearestKey('http', door), 'httpPort', 'a tie on the prefix goes to the closer whole key');
+  assert.equal(nearestKey('HttpsPort', door), 'httpsPorts');
+  assert.equal(nearestKey('bnid', door), 'bind');
+  assert.equal(nearestKey('x', door), null);
+  assert.equal(nearestKey('certificate', door), null);
 });
