@@ -5,8 +5,7 @@
  * same pieces (`fieldProblems`). Pure: validation returns every problem at once, each naming the
  * key and the fix, so the CLI can print one line per problem and exit 2.
  *
- * Objects are strict at every level: an unknown key is refused, naming the nearest known one
- * (valibot reports the first unknown key of each object; the next shows once that one is fixed).
+ * Objects are strict at every level: each unknown key is refused, naming the nearest known one.
  * Rules between keys (ports that clash, wildcards that need a DNS provider…) live in
  * `config/relations.ts`.
  */
@@ -54,7 +53,7 @@ const oneOf = (list: readonly string[]) => `must be one of ${list.map((x) => `"$
 
 /**
  * A strict object (not an array: valibot's object schemas take `[]` for `{}`). Unknown keys are
- * refused (worded in `toProblem`); a missing required key gets that key's own message.
+ * refused (worded in `toProblems`); a missing required key gets that key's own message.
  */
 function section<const E extends v.ObjectEntries>(entries: E, what: string) {
   return v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), what), strict(entries, what));
@@ -239,7 +238,7 @@ export interface ParseConfigOptions {
 export function parseConfig(input: unknown, opts: ParseConfigOptions = {}): Result<Config, ConfigProblem[]> {
   const r = v.safeParse(CONFIG_SCHEMA, input);
   // The rules between keys see what parsed, so a clash is reported beside a typo elsewhere.
-  const problems = [...(r.issues ?? []).map(toProblem), ...relationProblems(r.output, { requireDomains: opts.requireDomains ?? true })];
+  const problems = [...(r.issues ?? []).flatMap(toProblems), ...relationProblems(r.output, { requireDomains: opts.requireDomains ?? true })];
   if (problems.length || !r.success) return err(problems);
   const { $schema: _, ...config } = r.output;
   return ok(config);
@@ -254,29 +253,31 @@ export type ConfigField = keyof typeof FIELDS;
 /** The problems of one field as the config would report them: the renderer checks a form with the schema's own rules. */
 export function fieldProblems(field: ConfigField, value: unknown): ConfigProblem[] {
   const r = v.safeParse(FIELDS[field], value);
-  return (r.issues ?? []).map((i) => {
-    const p = toProblem(i);
-    return { key: p.key === '(root)' ? field : `${field}${p.key.startsWith('[') ? '' : '.'}${p.key}`, message: p.message };
-  });
+  return (r.issues ?? []).flatMap(toProblems).map((p) => ({ key: p.key === '(root)' ? field : `${field}${p.key.startsWith('[') ? '' : '.'}${p.key}`, message: p.message }));
 }
 
-function toProblem(issue: Issue): ConfigProblem {
+/**
+ * An issue as the lines a person reads. valibot names only the first unknown key of an object;
+ * the others of that object are named here too, so one run shows them all.
+ */
+function toProblems(issue: Issue): ConfigProblem[] {
   const path = issue.path ?? [];
-  const key = path.length ? keyOf(path) : '(root)';
-  if (issue.type === 'strict_object' && issue.expected === 'never') {
-    const parentInput = path.at(-1)?.input;
-    const known = knownKeysAt(path.slice(0, -1), parentInput);
-    // A key that is already there is not what the typo meant.
-    const near = nearestKey(String(issue.input), known.filter((k) => !Object.hasOwn(Object(parentInput), k)));
-    const parent = keyOf(path.slice(0, -1));
+  if (!(issue.type === 'strict_object' && issue.expected === 'never')) return [{ key: path.length ? keyOf(path) : '(root)', message: issue.message }];
+  const input = Object(path.at(-1)?.input) as Record<string, unknown>;
+  const known = knownKeysAt(path.slice(0, -1), input);
+  const shown = known.filter((k) => k !== '$schema');
+  const parent = keyOf(path.slice(0, -1));
+  // A key that is already there is not what the typo meant.
+  const free = shown.filter((k) => !Object.hasOwn(input, k));
+  return Object.keys(input).filter((k) => !known.includes(k)).map((k) => {
+    const near = nearestKey(k, free);
     return {
-      key,
+      key: `${parent}${parent ? '.' : ''}${k}`,
       message: near
         ? `unknown key; did you mean ${parent ? `${parent}.` : ''}${near}?`
-        : `unknown key; remove it or check the spelling (known keys${parent ? ` in ${parent}` : ''}: ${known.join(', ')})`,
+        : `unknown key; remove it or check the spelling (known keys${parent ? ` in ${parent}` : ''}: ${shown.join(', ')})`,
     };
-  }
-  return { key, message: issue.message };
+  });
 }
 
 function keyOf(path: readonly v.IssuePathItem[]): string {
@@ -303,7 +304,7 @@ function knownKeysAt(path: readonly v.IssuePathItem[], input: unknown): string[]
     node = unwrap(node, item.input);
     node = node?.item ?? node?.entries?.[String(item.key)];
   }
-  return Object.keys(unwrap(node, input)?.entries ?? {}).filter((k) => k !== '$schema');
+  return Object.keys(unwrap(node, input)?.entries ?? {});
 }
 
 function unwrap(node: SchemaNode | undefined, input: unknown): SchemaNode | undefined {

@@ -169,3 +169,14 @@ test('nearest key: a shortened or swapped key is found, an unrelated one is not'
   assert.equal(nearestKey('x', door), null);
   assert.equal(nearestKey('certificate', door), null);
 });
+
+test('every unknown key of an object is named at once; $schema stays allowed at the top', () => {
+  const problems = problemsOf({ $schema: './portico.schema.json', ...BASE, door: { htps: [8443], bnid: '0.0.0.0', colour: 'red' }, extra: 1 });
+  assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`).sort(), [
+    'door.bnid: unknown key; did you mean door.bind?',
+    'door.colour: unknown key; remove it or check the spelling (known keys in door: bind, httpsPorts, httpPort, publicHttpsPort, hsts)',
+    'door.htps: unknown key; did you mean door.httpsPorts?',
+    'extra: unknown key; remove it or check the spelling (known keys: schemaVersion, domains, dataDir, door, plex, routes, acme, dns, router, publicIp, ui)',
+  ]);
+  assert.ok(parseConfig({ $schema: './portico.schema.json', ...BASE }).ok);
+});
