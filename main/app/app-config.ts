@@ -5,7 +5,7 @@
  */
 import Store from 'electron-store';
 import { parseConfig, type ConfigProblem } from '../shared/config.ts';
-import { migrateConfigDocument } from './config-migrations.ts';
+import { migrateConfigDocument } from '../core/state/config-migrations.ts';
 
 export type AppConfigFile =
   | { kind: 'ready'; path: string }
@@ -16,7 +16,7 @@ export function openAppConfigFile(): AppConfigFile {
   const store = new Store<Record<string, unknown>>({ name: 'config', clearInvalidConfig: false, accessPropertiesByDotNotation: false });
   const m = migrateConfigDocument(store.store);
   if (m.kind === 'too-new') {
-    return { kind: 'invalid', path: store.path, problems: [{ key: 'schemaVersion', message: `was written by a newer Portico (version ${m.version}); install the newer Portico again` }] };
+    return { kind: 'invalid', path: store.path, problems: [m.problem] };
   }
   if (m.kind === 'migrated') store.store = m.doc;
   const domains = m.doc.domains;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseConfig, formatProblem, type Config } from '../shared/config.ts';
 import { defaultDataDir } from '../core/support/paths.ts';
 import { ConfigStore } from '../core/state/config-store.ts';
+import { migrateConfigDocument } from '../core/state/config-migrations.ts';
 import { FileSecretStore } from '../core/support/secret-store.ts';
 import type { CliIo } from './io.ts';
 
@@ -44,7 +45,12 @@ export async function loadConfig(path: string | undefined, io: CliIo, opts: { re
     return null;
   }
   // First pass: the shape, and where the data directory (and so the secret store) is.
-  const r = parseConfig(json, { requireDomains });
+  const migrated = isDocument(json) ? migrateConfigDocument(json) : null;
+  if (migrated?.kind === 'too-new') {
+    io.err(formatProblem(migrated.problem));
+    return null;
+  }
+  const r = parseConfig(migrated?.doc ?? json, { requireDomains });
   if (!r.ok) {
     for (const p of r.error) io.err(formatProblem(p));
     return null;
@@ -57,4 +63,8 @@ export async function loadConfig(path: string | undefined, io: CliIo, opts: { re
     return null;
   }
   return { config: opened.value.get(), path: abs, store: opened.value, secrets };
+}
+
+function isDocument(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }

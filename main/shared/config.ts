@@ -1,73 +1,38 @@
 /**
  * The one configuration document: what `portico serve --config FILE` reads and what the Electron
- * app keeps in electron-store. Pure: validation returns every problem at once, each naming the key
- * and the fix, so the CLI can print one line per problem and exit 2.
+ * app keeps in electron-store. Written once as a valibot schema: the TypeScript types, the
+ * defaults and the allowed values all come from it, and the renderer checks its fields with the
+ * same pieces (`fieldProblems`). Pure: validation returns every problem at once, each naming the
+ * key and the fix, so the CLI can print one line per problem and exit 2.
+ *
+ * Objects are strict at every level: each unknown key is refused, naming the nearest known one.
+ * Rules between keys (ports that clash, wildcards that need a DNS provider…) live in
+ * `config/relations.ts`.
  */
+import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';
+import { domainProblem, isIpAddress, withoutCredentials } from './config/host-rules.ts';
+import { nearestKey } from './config/nearest-key.ts';
+import { relationProblems } from './config/relations.ts';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
-export type ChallengeType = 'tls-alpn-01' | 'http-01' | 'dns-01';
-export type ChallengeChoice = 'auto' | ChallengeType;
-export type RouterMode = 'auto' | 'upnp' | 'natpmp' | 'pcp' | 'manual' | 'off';
-export type KeyType = 'ecdsa-p256' | 'rsa-2048';
+// The allowed values, written once; the types below are derived from these lists.
+export const CHALLENGE_TYPES = ['tls-alpn-01', 'http-01', 'dns-01'] as const;
+export const CHALLENGE_CHOICES = ['auto', ...CHALLENGE_TYPES] as const;
+export const ROUTER_MODES = ['auto', 'upnp', 'natpmp', 'pcp', 'manual', 'off'] as const;
+export const KEY_TYPES = ['ecdsa-p256', 'rsa-2048'] as const;
+export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha512', 'hmac-sha1'] as const;
 
-export type DnsProviderConfig =
-  | { kind: 'cloudflare'; apiToken: string; zoneId?: string; apiBase?: string }
-  | { kind: 'duckdns'; token: string; apiBase?: string }
-  | { kind: 'rfc2136'; server: string; port: number; zone: string; keyName: string; keyAlgorithm: string; keySecret: string };
-
-export interface RouteConfig { host: string; upstream: string }
-
-export interface Config {
-  schemaVersion: number;
-  domains: string[];
-  /** Where certificates, keys and state live; null = the per-OS app data dir (decided by the caller). */
-  dataDir: string | null;
-  door: {
-    bind: string;
-    httpsPorts: number[];
-    /** null disables the HTTP door. */
-    httpPort: number | null;
-    /** The port that appears in URLs and redirects (what the router exposes). */
-    publicHttpsPort: number;
-    hsts: boolean;
-  };
-  plex: { url: string; tlsPort: number; token: string | null };
-  routes: RouteConfig[];
-  acme: {
-    directoryUrl: string;
-    email: string | null;
-    challenge: ChallengeChoice;
-    caFile: string | null;
-    keyType: KeyType;
-    /** External Account Binding (ZeroSSL and other CAs that require it). */
-    eab: { kid: string; hmacKey: string } | null;
-    /** Run an order against the staging CA before the first production order. */
-    preflight: boolean;
-  };
-  dns: { provider: DnsProviderConfig | null; resolver: string | null; ddns: boolean };
-  router: { mode: RouterMode; gateway: string | null; mapPlexPort: boolean };
-  publicIp: { stunServer: string | null; httpEndpoints: string[] };
-  ui: { port: number };
-}
+export type ChallengeType = (typeof CHALLENGE_TYPES)[number];
+export type ChallengeChoice = (typeof CHALLENGE_CHOICES)[number];
+export type RouterMode = (typeof ROUTER_MODES)[number];
+export type KeyType = (typeof KEY_TYPES)[number];
+export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
 
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const ZEROSSL = 'https://acme.zerossl.com/v2/DV90';
-
-export const DEFAULT_CONFIG: Omit<Config, 'domains'> = {
-  schemaVersion: CONFIG_SCHEMA_VERSION,
-  dataDir: null,
-  door: { bind: '0.0.0.0', httpsPorts: [8443], httpPort: 8080, publicHttpsPort: 443, hsts: false },
-  plex: { url: 'http://127.0.0.1:32400', tlsPort: 32400, token: null },
-  routes: [],
-  acme: { directoryUrl: LETS_ENCRYPT_PRODUCTION, email: null, challenge: 'auto', caFile: null, keyType: 'ecdsa-p256', eab: null, preflight: true },
-  dns: { provider: null, resolver: null, ddns: false },
-  router: { mode: 'auto', gateway: null, mapPlexPort: false },
-  publicIp: { stunServer: null, httpEndpoints: [] },
-  ui: { port: 8765 },
-};
 
 export interface ConfigProblem {
   /** Dotted path of the offending key, e.g. `door.httpsPorts[1]`. */
@@ -81,29 +46,182 @@ export function formatProblem(p: ConfigProblem): string {
   return `config: ${p.key}: ${p.message}`;
 }
 
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-/** A DNS name we can get a certificate for; `*.` allowed as the first label (forces dns-01). */
-export function isDomainName(s: string): boolean {
-  if (s.length > 253) return false;
-  const labels = s.split('.');
-  if (labels.length < 2) return false;
-  return labels.every((l, i) => (i === 0 && l === '*') || HOST_LABEL.test(l)) && !/^\d+$/.test(labels.at(-1) ?? '');
+type Issue = v.BaseIssue<unknown>;
+type Message = string | ((issue: Issue) => string);
+
+const oneOf = (list: readonly string[]) => `must be one of ${list.map((x) => `"${x}"`).join(', ')}`;
+
+/**
+ * A strict object (not an array: valibot's object schemas take `[]` for `{}`). Unknown keys are
+ * refused (worded in `toProblems`); a missing required key gets that key's own message.
+ */
+function section<const E extends v.ObjectEntries>(entries: E, what: string) {
+  return v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), what), strict(entries, what));
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535;
-
-function isHttpUrl(s: unknown): boolean {
-  if (typeof s !== 'string') return false;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
+/** The strict object itself, for the DNS provider's variants (valibot's `variant` takes only object schemas). */
+function strict<const E extends v.ObjectEntries>(entries: E, what: string) {
+  return v.strictObject(entries, (issue) => {
+    if (issue.expected === 'never') return 'unknown key';
+    if (issue.expected === 'Object') return what;
+    const key = String(issue.path?.[0]?.key);
+    return v.safeParse(entries[key]!, undefined).issues?.[0]?.message ?? 'is required';
+  });
 }
 
-const KNOWN_TOP = new Set(['$schema', 'schemaVersion', 'domains', 'dataDir', 'door', 'plex', 'routes', 'acme', 'dns', 'router', 'publicIp', 'ui']);
+function port(message: Message, min = 1) {
+  return v.pipe(v.number(message), v.check((n) => Number.isInteger(n) && n >= min && n <= 65535, message));
+}
+
+const flag = v.boolean('must be true or false');
+
+function text(message: string) {
+  return v.pipe(v.string(message), v.minLength(1, message));
+}
+
+/** An http(s) URL with one of the given schemes and no user name or password (which would leak into status and logs). */
+function url(message: string, schemes: readonly string[] = ['http:', 'https:']) {
+  return v.pipe(v.string(message), v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    let u: URL;
+    try {
+      u = new URL(dataset.value);
+    } catch {
+      return addIssue({ message });
+    }
+    if (!schemes.includes(u.protocol)) return addIssue({ message });
+    if (u.username || u.password) addIssue({ message: `must not contain a user name or password (${withoutCredentials(u)}); remove them from the URL` });
+  }));
+}
+
+const withoutTrailingSlash = v.transform((s: string) => s.replace(/\/+$/, ''));
+
+/** A name we serve; lower-cased. Routes take exact names only: a wildcard can't name one upstream. */
+function name(allowWildcard: boolean) {
+  return v.pipe(
+    v.string((i) => domainProblem(i.input) ?? 'must be a domain name'),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const problem = domainProblem(dataset.value);
+      if (problem) addIssue({ message: problem });
+      else if (!allowWildcard && dataset.value.startsWith('*.')) addIssue({ message: `${JSON.stringify(dataset.value)} is a wildcard; a route needs one exact host name, e.g. "overseerr.example.com"` });
+    }),
+    v.transform((s) => s.toLowerCase()),
+  );
+}
+
+const DOMAINS = v.array(name(true), 'must be a list of names, e.g. ["plex.example.com"] (a list even for one name)');
+const EMAIL = v.nullable(v.pipe(
+  v.string('must be an email address (the CA sends expiry warnings there) or null'),
+  v.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address (the CA sends expiry warnings there) or null'),
+));
+
+const PROVIDER_WHAT = 'must be an object with "kind": "cloudflare", "duckdns" or "rfc2136"';
+const DNS_PROVIDER = v.variant('kind', [
+  strict({
+    kind: v.literal('cloudflare'),
+    apiToken: text('is required: a Cloudflare API token with Zone:DNS:Edit permission'),
+    zoneId: v.optional(text('must be the Zone ID from your domain\'s Cloudflare overview page, or left out to look it up')),
+    apiBase: v.optional(url('must be the https:// address of the Cloudflare API, or left out')),
+  }, PROVIDER_WHAT),
+  strict({
+    kind: v.literal('duckdns'),
+    token: text('is required: the token shown at the top of your DuckDNS page'),
+    apiBase: v.optional(url('must be the https:// address of the DuckDNS API, or left out')),
+  }, PROVIDER_WHAT),
+  strict({
+    kind: v.literal('rfc2136'),
+    server: text('is required: the IP address of your DNS server'),
+    port: v.optional(port('must be a port (default 53)'), 53),
+    zone: text('is required: the zone to update, e.g. "example.com"'),
+    keyName: text('is required: the name of the TSIG key'),
+    keyAlgorithm: v.optional(v.picklist(TSIG_ALGORITHMS, oneOf(TSIG_ALGORITHMS)), 'hmac-sha256'),
+    keySecret: text('is required: the TSIG key\'s secret (base64)'),
+  }, PROVIDER_WHAT),
+], (issue) => (issue.expected === 'Object' ? PROVIDER_WHAT : 'must be "cloudflare", "duckdns" or "rfc2136"'));
+
+const CONFIG_SCHEMA = section({
+  $schema: v.optional(v.string('must be the address of a JSON schema (editors use it), or left out')),
+  schemaVersion: v.optional(v.literal(CONFIG_SCHEMA_VERSION, (i) => `must be ${CONFIG_SCHEMA_VERSION} (this Portico does not know version ${String(i.input)}); upgrade Portico or remove the key`), CONFIG_SCHEMA_VERSION),
+  domains: v.optional(DOMAINS, []),
+  /** Where certificates, keys and state live; null = the per-OS app data dir (decided by the caller). */
+  dataDir: v.optional(v.nullable(text('must be a directory path (string) or null for the default')), null),
+  door: v.optional(section({
+    bind: v.optional(v.pipe(
+      v.string('must be an IP address to listen on, e.g. "0.0.0.0" or "127.0.0.1"'),
+      v.check(isIpAddress, (i) => `${JSON.stringify(i.input)} is not an IP address; listen on an address such as "0.0.0.0" (every interface) or "127.0.0.1" (this machine only)`),
+    ), '0.0.0.0'),
+    httpsPorts: v.optional(v.pipe(
+      v.array(port((i) => `${JSON.stringify(i.input)} is not a port; use a whole number from 1 to 65535`), 'must be a non-empty list of ports, e.g. [8443, 32443]'),
+      v.minLength(1, 'must be a non-empty list of ports, e.g. [8443, 32443]'),
+    ), [8443]),
+    /** null disables the HTTP door. */
+    httpPort: v.optional(v.nullable(port('must be a port (1-65535) or null to turn the HTTP door off')), 8080),
+    /** The port that appears in URLs and redirects (what the router exposes). */
+    publicHttpsPort: v.optional(port('must be the port your router exposes for HTTPS (usually 443)'), 443),
+    hsts: v.optional(flag, false),
+  }, 'must be an object, e.g. {"httpsPorts": [8443]}'), {}),
+  plex: v.optional(section({
+    url: v.optional(v.pipe(url('must be the address of Plex Media Server, e.g. "http://127.0.0.1:32400"'), withoutTrailingSlash), 'http://127.0.0.1:32400'),
+    tlsPort: v.optional(port("must be Plex Media Server's own TLS port (usually 32400)"), 32400),
+    token: v.optional(v.nullable(v.pipe(
+      v.string('must be a Plex token (string) or null to find it automatically'),
+      v.minLength(8, 'must be a Plex token (string) or null to find it automatically'),
+    )), null),
+  }, 'must be an object, e.g. {"url": "http://127.0.0.1:32400"}'), {}),
+  routes: v.optional(v.array(section({
+    host: name(false),
+    upstream: v.pipe(url('must be a plain-HTTP address such as "http://127.0.0.1:5055"', ['http:']), withoutTrailingSlash),
+  }, 'must be an object with "host" and "upstream"'), 'must be a list like [{"host": "overseerr.example.com", "upstream": "http://127.0.0.1:5055"}]'), []),
+  acme: v.optional(section({
+    directoryUrl: v.optional(url(`must be an https:// ACME directory URL, e.g. "${LETS_ENCRYPT_PRODUCTION}"`, ['https:']), LETS_ENCRYPT_PRODUCTION),
+    email: v.optional(EMAIL, null),
+    challenge: v.optional(v.picklist(CHALLENGE_CHOICES, oneOf(CHALLENGE_CHOICES)), 'auto'),
+    /** An extra CA to trust for the ACME server. */
+    caFile: v.optional(v.nullable(text('must be the path of a PEM file with the extra CA to trust, or null')), null),
+    keyType: v.optional(v.picklist(KEY_TYPES, `${oneOf(KEY_TYPES)} (the first is the default)`), 'ecdsa-p256'),
+    /** External Account Binding (ZeroSSL and other CAs that require it). */
+    eab: v.optional(v.nullable(section({
+      kid: text('is required: the EAB key ID from your CA (ZeroSSL: Developer section)'),
+      hmacKey: text('is required: the EAB HMAC key from your CA (ZeroSSL: Developer section)'),
+    }, 'must be {"kid": "...", "hmacKey": "..."} from your CA (ZeroSSL: Developer section), or null')), null),
+    /** Run an order against the staging CA before the first production order. */
+    preflight: v.optional(flag, true),
+  }, 'must be an object, e.g. {"email": "me@example.com"}'), {}),
+  dns: v.optional(section({
+    provider: v.optional(v.nullable(DNS_PROVIDER), null),
+    resolver: v.optional(v.nullable(v.pipe(
+      v.string('must be a DNS server address such as "1.1.1.1" or "127.0.0.1:5300", or null for the system resolver'),
+      v.regex(/^[\d.:a-fA-F[\]]+$/, 'must be a DNS server address such as "1.1.1.1" or "127.0.0.1:5300", or null for the system resolver'),
+    )), null),
+    ddns: v.optional(flag, false),
+  }, 'must be an object, e.g. {"provider": {"kind": "duckdns", "token": "..."}}'), {}),
+  router: v.optional(section({
+    mode: v.optional(v.picklist(ROUTER_MODES, oneOf(ROUTER_MODES)), 'auto'),
+    gateway: v.optional(v.nullable(text('must be the router\'s LAN address (e.g. "192.168.1.1") or null to find it')), null),
+    mapPlexPort: v.optional(flag, false),
+  }, 'must be an object, e.g. {"mode": "auto"}'), {}),
+  publicIp: v.optional(section({
+    stunServer: v.optional(v.nullable(v.pipe(
+      v.string('must be "host" or "host:port" of a STUN server, or null'),
+      v.regex(/^[^\s:]+(:\d+)?$|^\[[^\]]+\](:\d+)?$/, 'must be "host" or "host:port" of a STUN server, or null'),
+    )), null),
+    httpEndpoints: v.optional(v.array(url('must be a URL that answers with your public IP address as plain text'), 'must be a list of URLs that answer with your public IP address as plain text'), []),
+  }, 'must be an object, e.g. {"stunServer": "stun.example.net:3478"}'), {}),
+  ui: v.optional(section({
+    port: v.optional(port('must be a port (1-65535) for the local dashboard, or 0 to pick a free one', 0), 8765),
+  }, 'must be an object, e.g. {"port": 8765}'), {}),
+}, 'the config must be a JSON object like {"domains": ["plex.example.com"]}');
+
+export type Config = Omit<v.InferOutput<typeof CONFIG_SCHEMA>, '$schema'>;
+export type DnsProviderConfig = NonNullable<Config['dns']['provider']>;
+export type RouteConfig = Config['routes'][number];
+
+/** Every default, from the schema itself. */
+export const DEFAULT_CONFIG: Omit<Config, 'domains'> = (() => {
+  const { domains: _, $schema: __, ...rest } = v.parse(CONFIG_SCHEMA, {});
+  return rest;
+})();
 
 export interface ParseConfigOptions {
   /**
@@ -118,250 +236,83 @@ export interface ParseConfigOptions {
  * at the first, so a person fixes the file in one go.
  */
 export function parseConfig(input: unknown, opts: ParseConfigOptions = {}): Result<Config, ConfigProblem[]> {
-  const problems: ConfigProblem[] = [];
-  const bad = (key: string, message: string) => problems.push({ key, message });
-  if (!isObj(input)) return err([{ key: '(root)', message: 'the config must be a JSON object like {"domains": ["plex.example.com"]}' }]);
-
-  for (const k of Object.keys(input)) {
-    if (!KNOWN_TOP.has(k)) bad(k, `unknown key; remove it or check the spelling (known keys: ${[...KNOWN_TOP].filter((x) => x !== '$schema').join(', ')})`);
-  }
-
-  const d = structuredClone(DEFAULT_CONFIG) as Config;
-  d.domains = [];
-
-  if (input.schemaVersion !== undefined) {
-    if (input.schemaVersion !== CONFIG_SCHEMA_VERSION) bad('schemaVersion', `must be ${CONFIG_SCHEMA_VERSION} (this Portico does not know version ${String(input.schemaVersion)}); upgrade Portico or remove the key`);
-  }
-
-  // domains (required unless the wizard may still choose them)
-  const noDomains = input.domains === undefined || (Array.isArray(input.domains) && input.domains.length === 0);
-  if (noDomains && opts.requireDomains === false) {
-    // setup pending: the door runs without routes until the wizard saves a domain
-  } else if (!Array.isArray(input.domains) || input.domains.length === 0) {
-    bad('domains', 'is required: a list with at least one name, e.g. ["plex.example.com"]');
-  } else {
-    const seen = new Set<string>();
-    input.domains.forEach((v, i) => {
-      if (typeof v !== 'string' || !isDomainName(v.toLowerCase())) bad(`domains[${i}]`, `${JSON.stringify(v)} is not a domain name; use a full name such as "plex.example.com"`);
-      else if (seen.has(v.toLowerCase())) bad(`domains[${i}]`, `"${v}" is listed twice; remove the duplicate`);
-      else { seen.add(v.toLowerCase()); d.domains.push(v.toLowerCase()); }
-    });
-  }
-
-  if (input.dataDir !== undefined && input.dataDir !== null) {
-    if (typeof input.dataDir !== 'string' || input.dataDir === '') bad('dataDir', 'must be a directory path (string) or null for the default');
-    else d.dataDir = input.dataDir;
-  }
-
-  // door
-  if (input.door !== undefined) {
-    if (!isObj(input.door)) bad('door', 'must be an object, e.g. {"httpsPorts": [8443]}');
-    else {
-      const door = input.door;
-      if (door.bind !== undefined) {
-        if (typeof door.bind !== 'string' || door.bind === '') bad('door.bind', 'must be an IP address to listen on, e.g. "0.0.0.0" or "127.0.0.1"');
-        else d.door.bind = door.bind;
-      }
-      if (door.httpsPorts !== undefined) {
-        if (!Array.isArray(door.httpsPorts) || door.httpsPorts.length === 0) bad('door.httpsPorts', 'must be a non-empty list of ports, e.g. [8443, 32443]');
-        else {
-          d.door.httpsPorts = [];
-          door.httpsPorts.forEach((p, i) => {
-            if (!isPort(p)) bad(`door.httpsPorts[${i}]`, `${JSON.stringify(p)} is not a port; use a whole number from 1 to 65535`);
-            else d.door.httpsPorts.push(p);
-          });
-        }
-      }
-      if (door.httpPort !== undefined) {
-        if (door.httpPort !== null && !isPort(door.httpPort)) bad('door.httpPort', 'must be a port (1-65535) or null to turn the HTTP door off');
-        else d.door.httpPort = door.httpPort as number | null;
-      }
-      if (door.publicHttpsPort !== undefined) {
-        if (!isPort(door.publicHttpsPort) || door.publicHttpsPort === 0) bad('door.publicHttpsPort', 'must be the port your router exposes for HTTPS (usually 443)');
-        else d.door.publicHttpsPort = door.publicHttpsPort;
-      }
-      if (door.hsts !== undefined) {
-        if (typeof door.hsts !== 'boolean') bad('door.hsts', 'must be true or false');
-        else d.door.hsts = door.hsts;
-      }
-      const all = [...d.door.httpsPorts, ...(d.door.httpPort === null ? [] : [d.door.httpPort])].filter((p) => p !== 0);
-      const dup = all.find((p, i) => all.indexOf(p) !== i);
-      if (dup !== undefined) bad('door', `port ${dup} is used twice; give each door its own port`);
-    }
-  }
-
-  // plex
-  if (input.plex !== undefined) {
-    if (!isObj(input.plex)) bad('plex', 'must be an object, e.g. {"url": "http://127.0.0.1:32400"}');
-    else {
-      const p = input.plex;
-      if (p.url !== undefined) {
-        if (!isHttpUrl(p.url)) bad('plex.url', 'must be the address of Plex Media Server, e.g. "http://127.0.0.1:32400"');
-        else d.plex.url = String(p.url).replace(/\/+$/, '');
-      }
-      if (p.tlsPort !== undefined) {
-        if (!isPort(p.tlsPort)) bad('plex.tlsPort', "must be Plex Media Server's own TLS port (usually 32400)");
-        else d.plex.tlsPort = p.tlsPort;
-      }
-      if (p.token !== undefined && p.token !== null) {
-        if (typeof p.token !== 'string' || p.token.length < 8) bad('plex.token', 'must be a Plex token (string) or null to find it automatically');
-        else d.plex.token = p.token;
-      }
-    }
-  }
-
-  // routes
-  if (input.routes !== undefined) {
-    if (!Array.isArray(input.routes)) bad('routes', 'must be a list like [{"host": "overseerr.example.com", "upstream": "http://127.0.0.1:5055"}]');
-    else {
-      input.routes.forEach((r, i) => {
-        if (!isObj(r)) return bad(`routes[${i}]`, 'must be an object with "host" and "upstream"');
-        const host = typeof r.host === 'string' ? r.host.toLowerCase() : '';
-        if (!isDomainName(host) || host.startsWith('*.')) return bad(`routes[${i}].host`, `${JSON.stringify(r.host)} is not a host name; use e.g. "overseerr.example.com"`);
-        if (!isHttpUrl(r.upstream) || !String(r.upstream).startsWith('http://')) return bad(`routes[${i}].upstream`, 'must be a plain-HTTP address such as "http://127.0.0.1:5055"');
-        if (d.domains.includes(host) || d.routes.some((x) => x.host === host)) return bad(`routes[${i}].host`, `"${host}" is already routed; each host may appear once`);
-        d.routes.push({ host, upstream: String(r.upstream).replace(/\/+$/, '') });
-      });
-    }
-  }
-
-  // acme
-  if (input.acme !== undefined) {
-    if (!isObj(input.acme)) bad('acme', 'must be an object, e.g. {"email": "me@example.com"}');
-    else {
-      const a = input.acme;
-      if (a.directoryUrl !== undefined) {
-        if (!isHttpUrl(a.directoryUrl) || !String(a.directoryUrl).startsWith('https://')) bad('acme.directoryUrl', `must be an https:// ACME directory URL, e.g. "${LETS_ENCRYPT_PRODUCTION}"`);
-        else d.acme.directoryUrl = String(a.directoryUrl);
-      }
-      if (a.email !== undefined && a.email !== null) {
-        if (typeof a.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a.email)) bad('acme.email', 'must be an email address (the CA sends expiry warnings there) or null');
-        else d.acme.email = a.email;
-      }
-      if (a.challenge !== undefined) {
-        if (!['auto', 'tls-alpn-01', 'http-01', 'dns-01'].includes(a.challenge as string)) bad('acme.challenge', 'must be one of "auto", "tls-alpn-01", "http-01", "dns-01"');
-        else d.acme.challenge = a.challenge as ChallengeChoice;
-      }
-      if (a.caFile !== undefined && a.caFile !== null) {
-        if (typeof a.caFile !== 'string' || a.caFile === '') bad('acme.caFile', 'must be the path of a PEM file with the extra CA to trust, or null');
-        else d.acme.caFile = a.caFile;
-      }
-      if (a.keyType !== undefined) {
-        if (a.keyType !== 'ecdsa-p256' && a.keyType !== 'rsa-2048') bad('acme.keyType', 'must be "ecdsa-p256" (default) or "rsa-2048"');
-        else d.acme.keyType = a.keyType;
-      }
-      if (a.eab !== undefined && a.eab !== null) {
-        if (!isObj(a.eab) || typeof a.eab.kid !== 'string' || typeof a.eab.hmacKey !== 'string' || !a.eab.kid || !a.eab.hmacKey) bad('acme.eab', 'must be {"kid": "...", "hmacKey": "..."} from your CA (ZeroSSL: Developer section), or null');
-        else d.acme.eab = { kid: a.eab.kid, hmacKey: a.eab.hmacKey };
-      }
-      if (a.preflight !== undefined) {
-        if (typeof a.preflight !== 'boolean') bad('acme.preflight', 'must be true or false');
-        else d.acme.preflight = a.preflight;
-      }
-    }
-  }
-  if (d.domains.some((x) => x.startsWith('*.')) && d.acme.challenge !== 'auto' && d.acme.challenge !== 'dns-01') {
-    bad('acme.challenge', 'wildcard names (*.example.com) can only be validated with "dns-01"; set it to "dns-01" or "auto"');
-  }
-
-  // dns
-  if (input.dns !== undefined) {
-    if (!isObj(input.dns)) bad('dns', 'must be an object, e.g. {"provider": {"kind": "duckdns", "token": "..."}}');
-    else {
-      const n = input.dns;
-      if (n.provider !== undefined && n.provider !== null) {
-        const pr = parseDnsProvider(n.provider, bad);
-        if (pr) d.dns.provider = pr;
-      }
-      if (n.resolver !== undefined && n.resolver !== null) {
-        if (typeof n.resolver !== 'string' || !/^[\d.:a-fA-F[\]]+$/.test(n.resolver)) bad('dns.resolver', 'must be a DNS server address such as "1.1.1.1" or "127.0.0.1:5300", or null for the system resolver');
-        else d.dns.resolver = n.resolver;
-      }
-      if (n.ddns !== undefined) {
-        if (typeof n.ddns !== 'boolean') bad('dns.ddns', 'must be true or false');
-        else d.dns.ddns = n.ddns;
-      }
-    }
-  }
-  if ((d.acme.challenge === 'dns-01' || d.dns.ddns) && !d.dns.provider) {
-    bad('dns.provider', `is needed for ${d.acme.challenge === 'dns-01' ? 'the dns-01 challenge' : 'dynamic DNS'}; add {"kind": "cloudflare" | "duckdns" | "rfc2136", ...}`);
-  }
-
-  // router
-  if (input.router !== undefined) {
-    if (!isObj(input.router)) bad('router', 'must be an object, e.g. {"mode": "auto"}');
-    else {
-      const r = input.router;
-      if (r.mode !== undefined) {
-        if (!['auto', 'upnp', 'natpmp', 'pcp', 'manual', 'off'].includes(r.mode as string)) bad('router.mode', 'must be one of "auto", "upnp", "natpmp", "pcp", "manual", "off"');
-        else d.router.mode = r.mode as RouterMode;
-      }
-      if (r.gateway !== undefined && r.gateway !== null) {
-        if (typeof r.gateway !== 'string' || r.gateway === '') bad('router.gateway', 'must be the router\'s LAN address (e.g. "192.168.1.1") or null to find it');
-        else d.router.gateway = r.gateway;
-      }
-      if (r.mapPlexPort !== undefined) {
-        if (typeof r.mapPlexPort !== 'boolean') bad('router.mapPlexPort', 'must be true or false');
-        else d.router.mapPlexPort = r.mapPlexPort;
-      }
-    }
-  }
-
-  if (input.publicIp !== undefined) {
-    if (!isObj(input.publicIp)) bad('publicIp', 'must be an object, e.g. {"stunServer": "stun.example.net:3478"}');
-    else {
-      const p = input.publicIp;
-      if (p.stunServer !== undefined && p.stunServer !== null) {
-        if (typeof p.stunServer !== 'string' || !/^[^\s:]+(:\d+)?$|^\[[^\]]+\](:\d+)?$/.test(p.stunServer)) bad('publicIp.stunServer', 'must be "host" or "host:port" of a STUN server, or null');
-        else d.publicIp.stunServer = p.stunServer;
-      }
-      if (p.httpEndpoints !== undefined) {
-        if (!Array.isArray(p.httpEndpoints) || !p.httpEndpoints.every(isHttpUrl)) bad('publicIp.httpEndpoints', 'must be a list of URLs that answer with your public IP address as plain text');
-        else d.publicIp.httpEndpoints = p.httpEndpoints as string[];
-      }
-    }
-  }
-
-  if (input.ui !== undefined) {
-    if (!isObj(input.ui)) bad('ui', 'must be an object, e.g. {"port": 8765}');
-    else if (input.ui.port !== undefined) {
-      if (!isPort(input.ui.port)) bad('ui.port', 'must be a port (1-65535) for the local dashboard, or 0 to pick a free one');
-      else d.ui.port = input.ui.port;
-    }
-  }
-
-  return problems.length ? err(problems) : ok(d);
+  const r = v.safeParse(CONFIG_SCHEMA, input);
+  // The rules between keys see what parsed, so a clash is reported beside a typo elsewhere.
+  const problems = [...(r.issues ?? []).flatMap(toProblems), ...relationProblems(r.output, { requireDomains: opts.requireDomains ?? true })];
+  if (problems.length || !r.success) return err(problems);
+  const { $schema: _, ...config } = r.output;
+  return ok(config);
 }
 
-function parseDnsProvider(v: unknown, bad: (k: string, m: string) => void): DnsProviderConfig | null {
-  const key = 'dns.provider';
-  if (!isObj(v)) { bad(key, 'must be an object with "kind": "cloudflare", "duckdns" or "rfc2136"'); return null; }
-  const str = (k: string) => (typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
-  switch (v.kind) {
-    case 'cloudflare': {
-      const apiToken = str('apiToken');
-      if (!apiToken) { bad(`${key}.apiToken`, 'is required: a Cloudflare API token with Zone:DNS:Edit permission'); return null; }
-      return { kind: 'cloudflare', apiToken, ...(str('zoneId') ? { zoneId: str('zoneId') } : {}), ...(str('apiBase') ? { apiBase: str('apiBase') } : {}) };
-    }
-    case 'duckdns': {
-      const token = str('token');
-      if (!token) { bad(`${key}.token`, 'is required: the token shown at the top of your DuckDNS page'); return null; }
-      return { kind: 'duckdns', token, ...(str('apiBase') ? { apiBase: str('apiBase') } : {}) };
-    }
-    case 'rfc2136': {
-      const server = str('server'), zone = str('zone'), keyName = str('keyName'), keySecret = str('keySecret');
-      const port = v.port === undefined ? 53 : v.port;
-      const keyAlgorithm = str('keyAlgorithm') ?? 'hmac-sha256';
-      let okk = true;
-      if (!server) { bad(`${key}.server`, 'is required: the IP address of your DNS server'); okk = false; }
-      if (!isPort(port)) { bad(`${key}.port`, 'must be a port (default 53)'); okk = false; }
-      if (!zone) { bad(`${key}.zone`, 'is required: the zone to update, e.g. "example.com"'); okk = false; }
-      if (!keyName || !keySecret) { bad(`${key}.keyName`, 'keyName and keySecret (base64) of the TSIG key are required'); okk = false; }
-      if (!['hmac-sha256', 'hmac-sha512', 'hmac-sha1'].includes(keyAlgorithm)) { bad(`${key}.keyAlgorithm`, 'must be "hmac-sha256", "hmac-sha512" or "hmac-sha1"'); okk = false; }
-      return okk ? { kind: 'rfc2136', server: server!, port: port as number, zone: zone!, keyName: keyName!, keyAlgorithm, keySecret: keySecret! } : null;
-    }
-    default:
-      bad(`${key}.kind`, 'must be "cloudflare", "duckdns" or "rfc2136"');
-      return null;
+const FIELDS = {
+  domains: DOMAINS,
+  'acme.email': EMAIL,
+} satisfies Record<string, v.GenericSchema>;
+export type ConfigField = keyof typeof FIELDS;
+
+/** The problems of one field as the config would report them: the renderer checks a form with the schema's own rules. */
+export function fieldProblems(field: ConfigField, value: unknown): ConfigProblem[] {
+  const r = v.safeParse(FIELDS[field], value);
+  return (r.issues ?? []).flatMap(toProblems).map((p) => ({ key: p.key === '(root)' ? field : `${field}${p.key.startsWith('[') ? '' : '.'}${p.key}`, message: p.message }));
+}
+
+/**
+ * An issue as the lines a person reads. valibot names only the first unknown key of an object;
+ * the others of that object are named here too, so one run shows them all.
+ */
+function toProblems(issue: Issue): ConfigProblem[] {
+  const path = issue.path ?? [];
+  if (!(issue.type === 'strict_object' && issue.expected === 'never')) return [{ key: path.length ? keyOf(path) : '(root)', message: issue.message }];
+  const input = Object(path.at(-1)?.input) as Record<string, unknown>;
+  const known = knownKeysAt(path.slice(0, -1), input);
+  const shown = known.filter((k) => k !== '$schema');
+  const parent = keyOf(path.slice(0, -1));
+  // A key that is already there is not what the typo meant.
+  const free = shown.filter((k) => !Object.hasOwn(input, k));
+  return Object.keys(input).filter((k) => !known.includes(k)).map((k) => {
+    const near = nearestKey(k, free);
+    return {
+      key: `${parent}${parent ? '.' : ''}${k}`,
+      message: near
+        ? `unknown key; did you mean ${parent ? `${parent}.` : ''}${near}?`
+        : `unknown key; remove it or check the spelling (known keys${parent ? ` in ${parent}` : ''}: ${shown.join(', ')})`,
+    };
+  });
+}
+
+function keyOf(path: readonly v.IssuePathItem[]): string {
+  return path.reduce<string>((s, p) => (typeof p.key === 'number' ? `${s}[${p.key}]` : `${s}${s ? '.' : ''}${String(p.key)}`), '');
+}
+
+/** The public shape of the valibot schemas walked below. */
+interface SchemaNode {
+  type: string;
+  key?: string;
+  literal?: unknown;
+  wrapped?: SchemaNode;
+  pipe?: SchemaNode[];
+  kind?: string;
+  item?: SchemaNode;
+  entries?: Record<string, SchemaNode>;
+  options?: SchemaNode[];
+}
+
+/** The keys the schema knows in the object at `path` (`input` is that object, to pick the DNS provider's variant). */
+function knownKeysAt(path: readonly v.IssuePathItem[], input: unknown): string[] {
+  let node: SchemaNode | undefined = CONFIG_SCHEMA as unknown as SchemaNode;
+  for (const item of path) {
+    node = unwrap(node, item.input);
+    node = node?.item ?? node?.entries?.[String(item.key)];
   }
+  return Object.keys(unwrap(node, input)?.entries ?? {});
+}
+
+function unwrap(node: SchemaNode | undefined, input: unknown): SchemaNode | undefined {
+  let n = node;
+  while (n?.wrapped || n?.pipe) n = n.wrapped ?? n.pipe?.findLast((p) => p.kind === 'schema');
+  if (n?.options && n.key) {
+    const kind = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[n.key] : undefined;
+    n = n.options.find((o) => o.entries?.[n!.key!]?.literal === kind);
+  }
+  return n;
 }

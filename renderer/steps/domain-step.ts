@@ -1,5 +1,5 @@
 import type { ConfigPatch } from '../../main/shared/api.ts';
-import type { ConfigProblem, DnsProviderConfig } from '../../main/shared/config.ts';
+import { fieldProblems, type ConfigProblem, type DnsProviderConfig } from '../../main/shared/config.ts';
 import { button, checklist, errorNotice, field, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { attempt } from './attempt.ts';
@@ -61,6 +61,8 @@ export function domainStep(ctx: StepContext): StepView {
     return cfg.dns.provider === 'duckdns' || cfg.dns.provider === 'cloudflare' ? { provider: null } : {};
   }
 
+  const problemList = (list: ConfigProblem[]) => h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message)));
+
   function markInvalid(list: ConfigProblem[]): void {
     const byKey: [RegExp, HTMLInputElement][] = [[/^domains/, name], [/^acme\.email/, email], [/^dns\.provider\.(token)/, duckToken], [/^dns\.provider\.apiToken/, cfToken]];
     for (const [, el] of byKey) el.removeAttribute('aria-invalid');
@@ -82,10 +84,19 @@ export function domainStep(ctx: StepContext): StepView {
       name.focus();
       return;
     }
+    // The config's own field rules, checked here first so the person sees them before anything is sent.
+    const emailValue = email.value.trim() || null;
+    const local = [...fieldProblems('domains', [domain]), ...fieldProblems('acme.email', emailValue)];
+    if (local.length) {
+      markInvalid(local);
+      replaceChildren(problems, notice('error', 'The settings were not saved.', undefined, 'Correct the marked field and save again.', 'domain-problem'), problemList(local));
+      (local[0]!.key.startsWith('domains') ? name : email).focus();
+      return;
+    }
     const k = kind();
     const patch: ConfigPatch = {
       domains: [domain],
-      acme: { email: email.value.trim() || null },
+      acme: { email: emailValue },
       dns: { ...providerPatch(), ddns: k !== 'own' && ddns.checked },
     };
     const r = await attempt(problems, () => ctx.api['config:update'](patch));
@@ -93,8 +104,7 @@ export function domainStep(ctx: StepContext): StepView {
     if (!r.ok) {
       const list = r.error.problems ?? [];
       markInvalid(list);
-      replaceChildren(problems, errorNotice(r.error, 'domain-problem'),
-        list.length ? h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message))) : null);
+      replaceChildren(problems, errorNotice(r.error, 'domain-problem'), list.length ? problemList(list) : null);
       return;
     }
     markInvalid([]);

@@ -44,3 +44,20 @@ test('setup pending is accepted only where asked for', async (t) => {
   const lenient = await loadConfig(file, bufferIo(), { requireDomains: false });
   assert.deepEqual(lenient?.config.domains, []);
 });
+
+test('every problem is one line naming the key, and a newer document says so once', async (t) => {
+  const dir = await tmpDir(t);
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify({ domains: 'plex.example.com', door: { htps: [8443], bind: 'localhost' }, plex: { url: 'http://me:hunter2@127.0.0.1:32400' }, ui: { port: 8080 } }));
+  const io = bufferIo();
+  assert.equal(await loadConfig(file, io), null);
+  assert.deepEqual(io.errors.map((l) => l.split(':').slice(0, 2).join(':')), ['config: domains', 'config: door.bind', 'config: door.htps', 'config: plex.url', 'config: ui.port']);
+  assert.match(io.errors[2]!, /did you mean door\.httpsPorts\?$/);
+  assert.ok(!io.errors.join('\n').includes('hunter2'), 'the password is never echoed');
+
+  await writeFile(file, JSON.stringify({ schemaVersion: 2, domains: ['plex.example.com'] }));
+  const newer = bufferIo();
+  assert.equal(await loadConfig(file, newer), null);
+  assert.equal(newer.errors.length, 1);
+  assert.match(newer.errors[0]!, /^config: schemaVersion: was written by a newer Portico/);
+});

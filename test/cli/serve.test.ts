@@ -35,6 +35,39 @@ test('bad config: one line per problem naming the key, exit 2', async (t) => {
   assert.ok(lines.some((l) => l.startsWith('config: plex.url: ')));
 });
 
+test('careless config: each mistake is one line naming the key and the fix, exit 2', async (t) => {
+  const dir = await tmpDir(t);
+  const cases: [unknown, RegExp[]][] = [
+    [{
+      domains: ['plëx.example.com', '*.plex.direct'], router: { mod: 'off' }, plex: { url: 'http://me:hunter2@127.0.0.1:32400' },
+      door: { bind: 'my-nas', httpsPorts: [0, 9000] }, ui: { port: 9000 },
+    }, [
+      /^config: domains\[0\]: .*punycode: use "xn--plx-kma\.example\.com"$/,
+      /^config: domains\[1\]: "\*\.plex\.direct" belongs to Plex/,
+      /^config: door\.bind: "my-nas" is not an IP address/,
+      /^config: door\.httpsPorts\[0\]: 0 is not a port/,
+      /^config: plex\.url: must not contain a user name or password \(http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:32400\/\)/,
+      /^config: router\.mod: unknown key; did you mean router\.mode\?$/,
+      /^config: ui\.port: 9000 is also the door's HTTPS port/,
+      /^config: dns\.provider: is needed for "\*\.plex\.direct": a wildcard certificate can only be validated with dns-01/,
+    ]],
+    [{ domains: 'plex.example.com', plex: { tlsPort: 8443 } }, [
+      /^config: domains: must be a list/,
+      /^config: plex\.tlsPort: 8443 on 127\.0\.0\.1 is Portico's own HTTPS port/,
+    ]],
+  ];
+  for (const [i, [doc, expected]] of cases.entries()) {
+    const file = join(dir, `careless-${i}.json`);
+    await writeFile(file, JSON.stringify(doc));
+    const p = portico(['serve', '--config', file]);
+    assert.equal(await p.exited, 2, p.out.stderr);
+    const lines = p.out.stderr.trim().split('\n');
+    assert.equal(lines.length, expected.length, p.out.stderr);
+    for (const re of expected) assert.equal(lines.filter((l) => re.test(l)).length, 1, `${re}\n${p.out.stderr}`);
+    assert.ok(!p.out.stderr.includes('hunter2'));
+  }
+});
+
 test('good config: listens, proxies to Plex, prints the dashboard link, `portico status --json` answers, exits 0 on SIGTERM; busy ports are one clear line and exit 1', async (t) => {
   const dir = await tmpDir(t);
   const uiPort = await freePort();
@@ -48,7 +81,7 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   const file = join(dir, 'portico.json');
   await writeFile(file, JSON.stringify({
     domains: ['plex.example.com'], dataDir: join(dir, 'data'),
-    door: { bind: '127.0.0.1', httpsPorts: [doorPort], httpPort: 0 },
+    door: { bind: '127.0.0.1', httpsPorts: [doorPort], httpPort: await freePort() },
     acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', preflight: false },
     plex: { url: `http://127.0.0.1:${(pms.address() as { port: number }).port}` },
     router: { mode: 'off' },
@@ -78,7 +111,7 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   assert.match(issuer, /Pebble Intermediate/i);
 
   // the dashboard's port taken: one line naming it, exit 1
-  await writeFile(join(dir, 'ui-busy.json'), JSON.stringify({ dataDir: join(dir, 'data3'), door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' }, ui: { port: uiPort } }));
+  await writeFile(join(dir, 'ui-busy.json'), JSON.stringify({ dataDir: join(dir, 'data3'), door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, router: { mode: 'off' }, ui: { port: uiPort } }));
   const uiBusy = portico(['serve', '--config', join(dir, 'ui-busy.json')]);
   assert.equal(await uiBusy.exited, 1);
   const uiErr = uiBusy.out.stderr.split('\n').filter((l) => l.startsWith('portico serve:'));
@@ -101,7 +134,7 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
 test('setup pending: `{}` starts the door without routes and says to open the dashboard', async (t) => {
   const dir = await tmpDir(t);
   const file = join(dir, 'portico.json');
-  await writeFile(file, JSON.stringify({ dataDir: join(dir, 'data'), door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' }, ui: { port: 0 } }));
+  await writeFile(file, JSON.stringify({ dataDir: join(dir, 'data'), door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, router: { mode: 'off' }, ui: { port: 0 } }));
   const p = portico(['serve', '--config', file]);
   t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
   await waitFor('dashboard line', () => /^Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/m.exec(p.out.stdout), 15_000);

@@ -4,7 +4,7 @@
  * router. The real pieces are covered by their own tests and the end-to-end wizard test.
  */
 import type { ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
-import { isDomainName } from '../../main/shared/config.ts';
+import { isDomainName } from '../../main/shared/config/host-rules.ts';
 import { health } from '../../main/shared/health.ts';
 import { err, ok } from '../../main/shared/result.ts';
 import type { AppStatus } from '../../main/shared/status.ts';

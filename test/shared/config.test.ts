@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, isDomainName, DEFAULT_CONFIG } from '../../main/shared/config.ts';
+import { parseConfig, fieldProblems, DEFAULT_CONFIG, CHALLENGE_CHOICES, ROUTER_MODES } from '../../main/shared/config.ts';
+import { nearestKey } from '../../main/shared/config/nearest-key.ts';
+import { isDomainName } from '../../main/shared/config/host-rules.ts';
 
 test('minimal config gets every default', () => {
   const r = parseConfig({ domains: ['Plex.Example.com'] });
@@ -59,7 +61,7 @@ test('wildcards need dns-01 and a provider', () => {
 test('rfc2136 provider is validated field by field', () => {
   const r = parseConfig({ domains: ['a.example.com'], dns: { provider: { kind: 'rfc2136', server: '127.0.0.1' } } });
   assert.ok(!r.ok);
-  assert.deepEqual(r.error.map((p) => p.key).sort(), ['dns.provider.keyName', 'dns.provider.zone']);
+  assert.deepEqual(r.error.map((p) => p.key).sort(), ['dns.provider.keyName', 'dns.provider.keySecret', 'dns.provider.zone'], 'each missing key on its own line');
 });
 
 test('domain name rules', () => {
@@ -77,4 +79,104 @@ test('requireDomains: false accepts a config with no domains yet (setup pending)
   const bad = parseConfig({ domains: 'plex.example.com', door: { httpsPorts: [70000] } }, { requireDomains: false });
   assert.ok(!bad.ok);
   assert.deepEqual(bad.error.map((p) => p.key).sort(), ['domains', 'door.httpsPorts[0]']);
+});
+
+const BASE = { domains: ['plex.example.com'] };
+const problemsOf = (input: unknown) => {
+  const r = parseConfig(input);
+  assert.ok(!r.ok, `refused: ${JSON.stringify(input)}`);
+  return r.error;
+};
+
+test('unknown keys are refused at every level, naming the nearest known key', () => {
+  const problems = problemsOf({ ...BASE, door: { htps: [8443] }, plex: { tokn: 'abcdefgh12' }, router: { mod: 'off' }, routes: [{ host: 'a.example.com', upstream: 'http://127.0.0.1:5055', upstrem: 'x' }], dns: { provider: { kind: 'duckdns', tokn: 'x' } }, acme: { eab: { kid: 'k', hmacKey: 'h', hmac: 'x' } }, ui: { prot: 1 } });
+  const byKey = Object.fromEntries(problems.map((p) => [p.key, p.message]));
+  assert.equal(byKey['door.htps'], 'unknown key; did you mean door.httpsPorts?');
+  assert.equal(byKey['plex.tokn'], 'unknown key; did you mean plex.token?');
+  assert.equal(byKey['router.mod'], 'unknown key; did you mean router.mode?', 'router.mod no longer leaves router mode at auto silently');
+  assert.match(byKey['routes[0].upstrem'] ?? '', /^unknown key; remove it.*known keys in routes\[0\]: host, upstream/, 'a key already present is not suggested');
+  assert.equal(byKey['dns.provider.tokn'], 'unknown key; did you mean dns.provider.token?');
+  assert.match(byKey['acme.eab.hmac'] ?? '', /^unknown key/);
+  assert.equal(byKey['ui.prot'], 'unknown key; did you mean ui.port?');
+  assert.match(byKey['dns.provider.token'] ?? '', /^is required: the token shown/, 'a missing key says what it needs');
+  assert.equal(problems.length, 8);
+  const far = problemsOf({ ...BASE, bogus: 1 });
+  assert.match(far[0]!.message, /^unknown key; remove it or check the spelling \(known keys: schemaVersion, domains, /);
+});
+
+test('credentials in plex.url or a route upstream are refused and never echoed', () => {
+  const problems = problemsOf({ ...BASE, plex: { url: 'http://admin:hunter2@127.0.0.1:32400' }, routes: [{ host: 'a.example.com', upstream: 'http://bob:s3cret@127.0.0.1:5055' }] });
+  assert.deepEqual(problems.map((p) => p.key), ['plex.url', 'routes[0].upstream']);
+  for (const p of problems) {
+    assert.match(p.message, /must not contain a user name or password \(http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/\); remove them/);
+    assert.doesNotMatch(p.message, /hunter2|s3cret|admin|bob/);
+  }
+});
+
+test('careless values get one line each, naming the key and the fix', () => {
+  const lines = (input: unknown) => problemsOf(input).map((p) => `${p.key}: ${p.message}`);
+  assert.deepEqual(lines({ ...BASE, door: { httpsPorts: [0], httpPort: 0 } }), [
+    'door.httpsPorts[0]: 0 is not a port; use a whole number from 1 to 65535',
+    'door.httpPort: must be a port (1-65535) or null to turn the HTTP door off',
+  ]);
+  assert.match(lines({ ...BASE, door: { bind: 'localhost' } })[0]!, /^door\.bind: "localhost" is not an IP address; listen on an address such as "0\.0\.0\.0"/);
+  assert.ok(parseConfig({ ...BASE, door: { bind: '::' } }).ok, 'an IPv6 literal is an address');
+  assert.ok(parseConfig({ ...BASE, door: { bind: '192.168.1.20' } }).ok);
+  assert.deepEqual(lines({ ...BASE, ui: { port: 8080 } }), ["ui.port: 8080 is also the door's HTTP port (door.httpPort); give the dashboard a port of its own, e.g. 8765"]);
+  assert.match(lines({ ...BASE, door: { httpsPorts: [8443, 9000] }, ui: { port: 9000 } })[0]!, /^ui\.port: 9000 is also the door's HTTPS port \(door\.httpsPorts\)/);
+  assert.ok(parseConfig({ ...BASE, ui: { port: 0 } }).ok, '0 still picks a free port');
+  assert.match(lines({ domains: ['*.example.com'] })[0]!, /^dns\.provider: is needed for "\*\.example\.com": a wildcard certificate can only be validated with dns-01/);
+  assert.match(lines({ domains: ['plex.example.com', '*.example.com'] })[0]!, /^dns\.provider: is needed for "\*\.example\.com"/);
+  for (const d of ['*.plex.direct', 'plex.direct', '1-2-3-4.abcdef.plex.direct']) assert.match(lines({ domains: [d], dns: { provider: { kind: 'duckdns', token: 'abcdefgh' } } })[0]!, /^domains\[0\]: ".*" belongs to Plex/);
+  assert.deepEqual(lines({ domains: ['plëx.example.com'] }), ['domains[0]: "plëx.example.com" has letters outside ASCII; certificates name it in punycode: use "xn--plx-kma.example.com"']);
+  assert.deepEqual(lines({ domains: 'plex.example.com' }), ['domains: must be a list of names, e.g. ["plex.example.com"] (a list even for one name)']);
+  assert.deepEqual(lines({ ...BASE, door: [] }), ['door: must be an object, e.g. {"httpsPorts": [8443]}'], 'a list is not an object');
+});
+
+test('an upstream that is the door itself is refused', () => {
+  const keys = (input: unknown) => problemsOf(input).map((p) => p.key);
+  assert.deepEqual(keys({ ...BASE, plex: { tlsPort: 8443 } }), ['plex.tlsPort']);
+  assert.match(problemsOf({ ...BASE, plex: { tlsPort: 8443 } })[0]!.message, /Portico's own HTTPS port \(door\.httpsPorts\), so Portico would connect to itself; set it to Plex Media Server's own TLS port/);
+  assert.deepEqual(keys({ ...BASE, door: { httpsPorts: [32400] } }), ['plex.url', 'plex.tlsPort'], 'the default Plex address on a door port');
+  assert.deepEqual(keys({ ...BASE, plex: { url: 'http://localhost:8765' } }), ['plex.url'], 'the dashboard port');
+  assert.deepEqual(keys({ ...BASE, plex: { url: 'http://[::1]:8080' } }), ['plex.url'], 'the HTTP door on ::1');
+  assert.deepEqual(keys({ ...BASE, door: { bind: '192.168.1.20' }, plex: { url: 'http://192.168.1.20:8443', tlsPort: 8443 } }), ['plex.url', 'plex.tlsPort'], 'the bind address');
+  assert.deepEqual(keys({ ...BASE, routes: [{ host: 'a.example.com', upstream: 'http://127.0.0.2:8443' }] }), ['routes[0].upstream']);
+  assert.ok(parseConfig({ ...BASE, plex: { url: 'http://192.168.1.30:8443', tlsPort: 8443 } }).ok, 'another machine may use the same port');
+  assert.ok(parseConfig({ ...BASE, door: { httpPort: null }, plex: { url: 'http://127.0.0.1:8080' } }).ok, 'a disabled HTTP door frees its port');
+});
+
+test('the allowed values come from one list each', () => {
+  for (const mode of ROUTER_MODES) assert.ok(parseConfig({ ...BASE, router: { mode } }).ok, mode);
+  for (const challenge of CHALLENGE_CHOICES) assert.ok(parseConfig({ ...BASE, acme: { challenge }, dns: { provider: { kind: 'duckdns', token: 'abcdefgh' } } }).ok, challenge);
+  assert.equal(problemsOf({ ...BASE, router: { mode: 'upnpp' } })[0]!.message, `must be one of ${ROUTER_MODES.map((m) => `"${m}"`).join(', ')}`);
+});
+
+test('the form checks use the schema\'s own field rules and messages', () => {
+  const whole = problemsOf({ domains: ['me.plex.direct'], acme: { email: 'nope' } });
+  const fields = [...fieldProblems('domains', ['me.plex.direct']), ...fieldProblems('acme.email', 'nope')];
+  assert.deepEqual(fields, whole);
+  assert.deepEqual(fieldProblems('domains', ['plex.example.com']), []);
+  assert.deepEqual(fieldProblems('acme.email', null), [], 'no email is allowed');
+});
+
+test('nearest key: a shortened or swapped key is found, an unrelated one is not', () => {
+  const door = ['bind', 'httpsPorts', 'httpPort', 'publicHttpsPort', 'hsts'];
+  assert.equal(nearestKey('htps', door), 'httpsPorts', 'not hsts, which is as many plain edits away');
+  assert.equal(nearestKey('http', door), 'httpPort', 'a tie on the prefix goes to the closer whole key');
+  assert.equal(nearestKey('HttpsPort', door), 'httpsPorts');
+  assert.equal(nearestKey('bnid', door), 'bind');
+  assert.equal(nearestKey('x', door), null);
+  assert.equal(nearestKey('certificate', door), null);
+});
+
+test('every unknown key of an object is named at once; $schema stays allowed at the top', () => {
+  const problems = problemsOf({ $schema: './portico.schema.json', ...BASE, door: { htps: [8443], bnid: '0.0.0.0', colour: 'red' }, extra: 1 });
+  assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`).sort(), [
+    'door.bnid: unknown key; did you mean door.bind?',
+    'door.colour: unknown key; remove it or check the spelling (known keys in door: bind, httpsPorts, httpPort, publicHttpsPort, hsts)',
+    'door.htps: unknown key; did you mean door.httpsPorts?',
+    'extra: unknown key; remove it or check the spelling (known keys: schemaVersion, domains, dataDir, door, plex, routes, acme, dns, router, publicIp, ui)',
+  ]);
+  assert.ok(parseConfig({ $schema: './portico.schema.json', ...BASE }).ok);
 });

@@ -3,8 +3,8 @@
  * RFC 2136 works on Windows and macOS where no `nsupdate` exists.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { TsigAlgorithm } from '../../shared/config.ts';
 
-export type TsigAlgorithm = 'hmac-sha256' | 'hmac-sha512' | 'hmac-sha1';
 export interface TsigKey { name: string; algorithm: TsigAlgorithm; secret: Buffer }
 
 /** One change in the update section. */

@@ -6,7 +6,7 @@ import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { Logger } from '../support/logger.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
-import { buildUpdate, isTruncated, parseUpdateReply, signTsig, type TsigAlgorithm, type TsigKey, type UpdateOp, type UpdateReply } from './dns-update-message.ts';
+import { buildUpdate, isTruncated, parseUpdateReply, signTsig, type TsigKey, type UpdateOp, type UpdateReply } from './dns-update-message.ts';
 
 type Rfc2136Config = Extract<DnsProviderConfig, { kind: 'rfc2136' }>;
 
@@ -28,7 +28,7 @@ export class Rfc2136 implements DnsProvider {
 
   constructor(cfg: Rfc2136Config, logger: Logger, opts: { nowSeconds?: () => number; transport?: 'udp' | 'tcp' } = {}) {
     this.cfg = cfg;
-    this.key = { name: cfg.keyName, algorithm: cfg.keyAlgorithm as TsigAlgorithm, secret: Buffer.from(cfg.keySecret, 'base64') };
+    this.key = { name: cfg.keyName, algorithm: cfg.keyAlgorithm, secret: Buffer.from(cfg.keySecret, 'base64') };
     this.logger = logger.child('rfc2136');
     this.logger.addSecret(cfg.keySecret);
     this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));

@@ -3,13 +3,14 @@
  * Every finding says what is wrong in plain words and what to do about it; passing checks come
  * back as `ok` findings so `portico doctor` shows what was checked.
  */
+import type { RouterMode } from '../../shared/config.ts';
 import type { Finding, PortMappingStatus } from '../../shared/status/router.ts';
 
 export interface ReachabilityFacts {
   domain: string;
   /** The WAN port clients use for HTTPS (door.publicHttpsPort). */
   publicHttpsPort: number;
-  routerMode: 'auto' | 'upnp' | 'natpmp' | 'pcp' | 'manual' | 'off';
+  routerMode: RouterMode;
   gateway?: string | null;
   lanAddress?: string | null;
   adminUrl?: string | null;

@@ -4,6 +4,7 @@ import type { ConfigPatch, ConfigView } from '../../shared/api.ts';
 import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { migrateConfigDocument } from './config-migrations.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 
 /** In the config file, a secret kept in the SecretStore is written as this prefix plus its name. */
@@ -64,6 +65,10 @@ export class ConfigStore {
       else return err([{ key: '(file)', message: `cannot read ${opts.path} (${code ?? (e as Error).message}); check the path and that it is valid JSON` }]);
     }
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return err([{ key: '(root)', message: 'the config must be a JSON object like {"domains": ["plex.example.com"]}' }]);
+    // Older documents become current here, for the app and `serve` alike; the next save writes them so.
+    const migrated = migrateConfigDocument(doc as Doc);
+    if (migrated.kind === 'too-new') return err([migrated.problem]);
+    doc = migrated.doc;
     const resolved = await resolveSecrets(doc as Doc, opts.secrets, new Map());
     if (!resolved.ok) return resolved;
     const parsed = parseConfig(resolved.value, { requireDomains: opts.requireDomains ?? true });

@@ -1,4 +1,6 @@
 /** Certificate status per name set. Owned by the certificate manager. */
+import type { ChallengeType } from '../config.ts';
+
 export interface CertificateStatus {
   domains: string[];
   state: 'none' | 'placeholder' | 'valid' | 'renewing' | 'expiring' | 'expired' | 'failed';
@@ -21,7 +23,7 @@ export interface CertificateStatus {
   renewalWindow?: { start: string; end: string; source: 'ari' | 'lifetime' };
   /** The PKCS#12 file for Plex Media Server's custom-certificate setting, once exported. */
   pkcs12Path?: string;
-  challenge?: 'tls-alpn-01' | 'http-01' | 'dns-01';
+  challenge?: ChallengeType;
   staging?: boolean;
 }
 export type CertificatesStatus = CertificateStatus[];

@@ -1,4 +1,6 @@
 /** Router / reachability status. Owned by the network module. */
+import type { RouterMode } from '../config.ts';
+
 export interface PortMappingStatus {
   protocol: 'upnp' | 'natpmp' | 'pcp' | 'manual';
   externalPort: number;
@@ -19,7 +21,7 @@ export interface Finding {
   fix?: string;
 }
 export interface RouterStatus {
-  mode: 'auto' | 'upnp' | 'natpmp' | 'pcp' | 'manual' | 'off';
+  mode: RouterMode;
   state: 'off' | 'discovering' | 'mapped' | 'partial' | 'manual' | 'error';
   gateway?: string;
   externalAddress?: string;

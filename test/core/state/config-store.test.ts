@@ -35,7 +35,8 @@ test('a patch is validated, written atomically, and announced; the file keeps on
   assert.ok(r.ok);
   assert.deepEqual(r.value.domains, ['media.example.org']);
   const onDisk = JSON.parse(await readFile(path, 'utf8'));
-  assert.deepEqual(onDisk, { domains: ['media.example.org'], ui: { port: 9000 }, router: { mode: 'manual' }, acme: { email: 'me@example.org' }, door: { publicHttpsPort: 8443 } });
+  // schemaVersion: the document is stamped with the version it was migrated to.
+  assert.deepEqual(onDisk, { domains: ['media.example.org'], ui: { port: 9000 }, router: { mode: 'manual' }, acme: { email: 'me@example.org' }, door: { publicHttpsPort: 8443 }, schemaVersion: 1 });
   assert.equal((await stat(path)).mode & 0o777, 0o600);
   assert.deepEqual(changes, [['media.example.org']]);
   assert.equal(store.get().router.mode, 'manual');
@@ -100,7 +101,24 @@ test('setup pending: with requireDomains false a missing file or one without dom
   assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
   assert.deepEqual(r.value.get().domains, []);
   assert.ok((await r.value.update({ domains: ['plex.example.com'] })).ok);
-  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { domains: ['plex.example.com'] });
+  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { schemaVersion: 1, domains: ['plex.example.com'] });
   const missing = await ConfigStore.open({ path: join(dir, 'nope.json'), dataDir: dir, secrets: new MemorySecretStore(), requireDomains: false });
   assert.ok(!missing.ok, 'a missing file is still an error unless missingOk');
+});
+
+test('migrations run when the store opens (the app and `serve` alike); a newer document is refused, not rewritten', async (t) => {
+  const { store, path } = await open(t, { domains: ['plex.example.com'] });
+  assert.equal(store.get().schemaVersion, 1);
+  assert.ok((await store.update({ router: { mode: 'off' } })).ok);
+  assert.equal(JSON.parse(await readFile(path, 'utf8')).schemaVersion, 1, 'the next save writes the migrated document');
+
+  const dir = await tmpDir(t);
+  const newer = join(dir, 'newer.json');
+  const text = JSON.stringify({ schemaVersion: 99, domains: ['plex.example.com'], futureKey: true });
+  await writeFile(newer, text);
+  const r = await ConfigStore.open({ path: newer, dataDir: dir, secrets: new MemorySecretStore() });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.error.map((p) => p.key), ['schemaVersion'], 'one line, not one per key this Portico does not know');
+  assert.match(r.error[0]!.message, /newer Portico \(version 99/);
+  assert.equal(await readFile(newer, 'utf8'), text);
 });
