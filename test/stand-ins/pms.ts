@@ -9,7 +9,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isIPv4, isIPv6, type Socket } from 'node:net';
+import { isIPv4, type Socket } from 'node:net';
+import { isPublicAddress } from '../../main/shared/ip-address.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { escapeXmlAttribute, parseXmlElements } from '../../main/core/support/xml-elements.ts';
 
@@ -86,15 +87,6 @@ export interface ReceivedRequest {
   clientAddress: string;
 }
 
-export function isPrivateAddress(a: string): boolean {
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  if (isIPv4(v4)) {
-    const [x, y] = v4.split('.').map(Number) as [number, number];
-    return x === 10 || x === 127 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254) || (x === 100 && y >= 64 && y <= 127);
-  }
-  if (isIPv6(a)) return a === '::1' || /^f[cd]/i.test(a) || /^fe[89ab]/i.test(a);
-  return false;
-}
 
 function ipv4ToInt(a: string): number | null {
   if (!isIPv4(a)) return null;
@@ -228,7 +220,7 @@ export class PmsStandIn {
   private record(req: IncomingMessage): void {
     const peer = req.socket.remoteAddress ?? '';
     const xff = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
-    const clientAddress = isPrivateAddress(peer) && xff && !isPrivateAddress(xff) ? xff : peer;
+    const clientAddress = !isPublicAddress(peer) && xff && isPublicAddress(xff) ? xff : peer;
     this.received.push({ method: req.method ?? '', url: req.url ?? '', peerAddress: peer, headers: req.headers, clientAddress });
   }
 

@@ -15,6 +15,7 @@ import { StunPublicIp } from '../../core/network/stun-public-ip.ts';
 import { HttpPublicIp } from '../../core/network/http-public-ip.ts';
 import type { PublicIpProvider } from '../../core/network/public-ip-provider.ts';
 import type { Finding, RouterStatus } from '../../shared/status/router.ts';
+import { primaryDomain } from '../../shared/primary-domain.ts';
 
 export interface DoctorReport { domain: string; router: RouterStatus; facts: ReachabilityFacts; findings: Finding[] }
 
@@ -30,14 +31,14 @@ export async function doctor(args: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ level: 'warn', sink: (r) => io.err(`${r.level}: ${r.msg}`) });
   const manager = new RouterManager({
     mode: c.router.mode, dataDir: c.dataDir, clock: systemClock, logger, gateway: c.router.gateway,
-    doors: { https: c.door.httpsPorts[0]!, http: c.door.httpPort, plexHttps: c.router.mapPlexPort ? (c.door.httpsPorts[1] ?? null) : null },
+    doors: { ...c.door, mapPlexPort: c.router.mapPlexPort },
   });
   const router = await manager.inspect();
   const publicIp: PublicIpProvider[] = [
     ...(c.publicIp.stunServer ? [new StunPublicIp(c.publicIp.stunServer)] : []),
     ...c.publicIp.httpEndpoints.map((u) => new HttpPublicIp(u)),
   ];
-  const domain = c.domains.find((d) => !d.startsWith('*.')) ?? c.domains[0]!.slice(2);
+  const domain = primaryDomain(c.domains)!;
   const facts = await gatherFacts({ domain, publicHttpsPort: c.door.publicHttpsPort, router, publicIp, resolver: c.dns.resolver });
   // Without a configured service, the router's own answer is the best public address we have.
   if (!facts.publicAddress && publicIp.length === 0 && router.externalAddress) facts.publicAddress = router.externalAddress;

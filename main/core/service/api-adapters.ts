@@ -10,6 +10,7 @@ import { gatherFacts, resolveAddresses } from '../network/gather-facts.ts';
 import { HttpPublicIp } from '../network/http-public-ip.ts';
 import type { PublicIpProvider } from '../network/public-ip-provider.ts';
 import { StunPublicIp } from '../network/stun-public-ip.ts';
+import { primaryDomain } from '../../shared/primary-domain.ts';
 
 /*
  * Small adapters from the real managers to the narrow views the API handlers use. Each takes
@@ -119,7 +120,7 @@ export function routerApi(m: RouterManagerLike, o: ReachabilityOptions): RouterA
     },
     async diagnose(): Promise<Result<Finding[]>> {
       const c = o.config();
-      const domain = c.domains.find((d) => !d.startsWith('*.')) ?? c.domains[0]!;
+      const domain = primaryDomain(c.domains) ?? '';
       const facts = await gatherFacts({
         domain, publicHttpsPort: c.door.publicHttpsPort, router: m.getStatus(), publicIp: publicIpProviders(c, o.publicIpCa),
         resolver: c.dns.resolver, doorFingerprint256: o.doorFingerprint256?.() ?? null,

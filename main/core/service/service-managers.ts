@@ -71,13 +71,13 @@ export class ServiceManagers {
       });
       this.subscribe('plex', this.plex.onDidChange(() => o.changed()));
     }
-    if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort) {
+    if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort || prev.door.publicHttpsPort !== c.door.publicHttpsPort) {
       const had = !!prev;
       await this.router?.stop({ removeMappings: c.router.mode === 'manual' || c.router.mode === 'off' });
       const ports = o.door.ports();
       this.router = new RouterManager({
         mode: c.router.mode, dataDir: o.dataDir, clock: o.clock, logger: o.logger, gateway: c.router.gateway,
-        doors: { https: ports.https[0] ?? c.door.httpsPorts[0]!, http: ports.http, plexHttps: c.router.mapPlexPort ? (ports.https[1] ?? null) : null },
+        doors: { publicHttpsPort: c.door.publicHttpsPort, httpsPorts: ports.https.length ? ports.https : c.door.httpsPorts, httpPort: ports.http, mapPlexPort: c.router.mapPlexPort },
         ...o.router,
       });
       this.subscribe('router', this.router.onDidChange(() => o.changed()));
