@@ -12,7 +12,7 @@ import { findingsList, routerNow } from './steps/router-step.ts';
 import { prefTable } from './steps/plex-settings-step.ts';
 import { attempt } from './steps/attempt.ts';
 import { HEALTH_WORD } from '../main/shared/health.ts';
-import { TOKEN_SOURCE_WORDS } from '../main/shared/plex-sign-in.ts';
+import { TOKEN_SOURCE_WORDS } from '../main/shared/plex-words.ts';
 
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
 

@@ -2,7 +2,7 @@ import type { PlexDiscovery } from '../../main/shared/api.ts';
 import { button, errorNotice, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { attempt } from './attempt.ts';
-import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../main/shared/plex-sign-in.ts';
+import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../main/shared/plex-words.ts';
 
 const POLL_MS = 2000;
 

@@ -437,6 +437,6 @@ test('dashboard: a renewal that stopped retrying says so, with the renewal windo
   assert.match(cert, /Next try.*Portico stopped retrying/);
   assert.match(cert, /Renewal window.*suggested by the certificate authority/);
   assert.match(await page.getByTestId('health-action').textContent() ?? '', /Allow the CA in your CAA record\. Portico stopped retrying/);
-  assert.equal(await page.getByTestId('plex-signed-in-state').textContent(), 'yes (token from Plex Media Server on this computer)');
+  assert.equal(await page.getByTestId('plex-signed-in-state').textContent(), "yes (from Plex Media Server's own settings on this computer)");
   await axe(page, 'dashboard, renewal stopped');
 });

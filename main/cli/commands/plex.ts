@@ -13,7 +13,7 @@ import { localTokenSources } from '../../core/plex/local-token.ts';
 import { PlexManager, UNDO_FILE, type ApplyOptions } from '../../core/plex/plex-manager.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
-import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-sign-in.ts';
+import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-words.ts';
 
 const USAGE = [
   'usage: portico plex <status|signin|apply|verify|undo> [--json] [--config FILE]',

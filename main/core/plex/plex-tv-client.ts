@@ -4,7 +4,7 @@
  * `Accept: application/json` (anything else gets XML).
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
-import { STRONG_PIN_LIFETIME_SECONDS } from '../../shared/plex-sign-in.ts';
+import { STRONG_PIN_LIFETIME_SECONDS } from '../../shared/plex-words.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 
 export interface PlexPin { id: number; code: string; expiresAt: string }

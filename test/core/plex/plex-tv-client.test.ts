@@ -4,7 +4,7 @@ import { ManualClock } from '../../helpers/manual-clock.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { PlexTvClient } from '../../../main/core/plex/plex-tv-client.ts';
 import { PlexTvStandIn, type PlexTvStandInOptions } from '../../stand-ins/plextv.ts';
-import { PIN_APPROVE_WITHIN } from '../../../main/shared/plex-sign-in.ts';
+import { PIN_APPROVE_WITHIN } from '../../../main/shared/plex-words.ts';
 
 const OWNER = { id: 1, username: 'owner', email: 'owner@example.com', token: 'owner-token-aaaaaaaa' };
 const FRIEND = { id: 2, username: 'friend', email: 'friend@example.com', token: 'friend-token-bbbbbbbb' };
