@@ -7,7 +7,7 @@ import type { Check } from '../../shared/api.ts';
 import type { PlexStatus } from '../../shared/status/plex.ts';
 import type { Clock } from '../support/clock.ts';
 import type { PmsClient, PrefValue } from './pms-client.ts';
-import { parseXmlElements } from '../support/xml-elements.ts';
+import { parsePmsIdentity } from './pms-client.ts';
 import type { PlexTvClient } from './plex-tv-client.ts';
 import { connectionKey, missingUrls, samePref } from './plex-settings-plan.ts';
 import { notOwnerError } from './plex-tv-sign-in.ts';
@@ -100,7 +100,7 @@ export async function doorCheck(x: VerifyContext, opts: VerifyOptions, machineId
   } catch (e) {
     return { id: 'door-reaches-pms', title, ok: false, detail: `${target} did not answer (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}).`, fix: 'Check that Portico is running and the router forwards the HTTPS port to this computer.' };
   }
-  const got = r.status === 200 ? parseXmlElements(r.body, 'MediaContainer')[0]?.machineIdentifier : undefined;
+  const got = r.status === 200 ? parsePmsIdentity(r.body)?.machineIdentifier : undefined;
   if (!got) return { id: 'door-reaches-pms', title, ok: false, detail: `${target}/identity answered ${r.status}, not Plex Media Server's identity.`, fix: 'Check that the door routes your domain to plex.url, and that Plex Media Server is running.' };
   if (machineIdentifier && got !== machineIdentifier) return { id: 'door-reaches-pms', title, ok: false, detail: `${target} reaches a different Plex server (${got}).`, fix: 'Point plex.url at this server, or fix the DNS of your domain.' };
   return { id: 'door-reaches-pms', title, ok: true, detail: `${target} reaches this Plex Media Server through Portico.` };
