@@ -1,9 +1,9 @@
 /**
  * Property list reader for macOS preference files, both encodings `defaults` writes:
  * binary (`bplist00`, the usual one) and XML. Only reading is needed (PMS writes its own file).
- * The binary reader is hand-written: no maintained npm package without dependencies reads both
- * encodings (see the report of issue 14), and reading one key needs ~100 lines. The XML encoding
- * goes through support/xml.ts; it trims text, harmless for the token this is read for.
+ * The binary reader is hand-written for now: `simple-plist` (bplist-parser + plist, both
+ * maintained) reads both encodings, but no dependency may be added this round (issue 14). The XML
+ * encoding goes through support/xml.ts; it trims text, harmless for the token this is read for.
  */
 import { parseXml, type XmlElement } from '../support/xml.ts';
 
