@@ -53,7 +53,7 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
     out.push({ id: 'cgnat', severity: 'error', title: 'Your provider uses carrier-grade NAT (CGNAT)',
       detail: `Your router's internet address is ${ext}, which is in 100.64.0.0/10, the range providers use when many customers share one public address. Port forwards on your router cannot reach you from the internet.`,
       fix: 'Ask your provider for a public IPv4 address (often free or a small fee; sometimes called "disable CGNAT" or "dedicated IP"), or use IPv6 if your provider offers it.' });
-  } else if (extScope === 'private' || extScope === 'link-local' || extScope === 'loopback') {
+  } else if (extScope === 'private' || extScope === 'link-local') {
     out.push({ id: 'double-nat', severity: 'error', title: 'Double NAT: another router sits in front of yours',
       detail: `Your router's internet address is ${ext}, a private address. Another device (often the provider's modem-router) does NAT in front of it, so forwards on your router alone don't reach you.`,
       fix: 'Put the provider\'s modem in bridge mode (or "modem only"), or forward the same ports on that device to your router\'s WAN address, or put your router in its DMZ.' });

@@ -30,7 +30,7 @@ test('the router reports 0.0.0.0 (WAN down): said so, not mistaken for carrier-g
   assert.deepEqual(ids({ ...base, gatewayExternalAddress: '0.0.0.0' }).filter((x) => x === 'cgnat' || x === 'double-nat' || x === 'router-offline'), ['router-offline']);
 });
 
-test('a loopback or link-local WAN address is NAT in front of the router, like a private one', () => {
+test('a link-local or IPv6 unique-local WAN address is NAT in front of the router, like a private one', () => {
   for (const ext of ['169.254.3.4', '10.0.0.2', 'fd00::2']) assert.ok(ids({ ...base, gatewayExternalAddress: ext }).includes('double-nat'), ext);
 });
 
