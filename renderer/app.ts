@@ -3,7 +3,8 @@
  * `#/setup/<step>` or `#/dashboard`. Push events keep the open view current.
  */
 import { WIZARD_STEPS, type ConfigView, type EventRecord, type WizardState, type WizardStep } from '../main/shared/api.ts';
-import type { AppStatus, HealthState } from '../main/shared/status.ts';
+import type { AppStatus } from '../main/shared/status.ts';
+import { HEALTH_WORD } from '../main/shared/health.ts';
 import type { PorticoBridge } from '../main/shared/ipc.ts';
 import { connect, UnauthorizedError, type Connection } from './api-client.ts';
 import { h, replaceChildren } from './dom.ts';
@@ -12,7 +13,6 @@ import { isWizardStep, renderWizard, type StepView } from './wizard.ts';
 
 interface Model { status: AppStatus; config: ConfigView; wizard: WizardState; events: EventRecord[] }
 
-const HEALTH_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
 
 /** Where the wizard opens without an explicit step: where the user left off, but never past Domain without a domain. */
 function resumeStep(w: WizardState, noDomain: boolean): WizardStep {

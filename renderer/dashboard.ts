@@ -4,20 +4,17 @@
  * action buttons stay put so keyboard focus is never lost.
  */
 import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
-import type { AppStatus, HealthState, PlexStatus } from '../main/shared/status.ts';
+import type { AppStatus, HealthState } from '../main/shared/status.ts';
 import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
 import { formatBytes, formatCount, formatDate } from './format.ts';
 import { certSummary } from './steps/certificate-step.ts';
 import { findingsList, routerNow } from './steps/router-step.ts';
 import { prefTable } from './steps/plex-settings-step.ts';
 import { attempt } from './steps/attempt.ts';
+import { HEALTH_WORD } from '../main/shared/health.ts';
+import { TOKEN_SOURCE_WORDS } from '../main/shared/plex-words.ts';
 
-const HEALTH_TITLE: Record<HealthState, string> = { ok: 'Everything works', warning: 'Needs your attention', error: 'Not working', working: 'Working on it…' };
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
-
-const TOKEN_SOURCE: Record<Exclude<NonNullable<PlexStatus['tokenSource']>, 'none'>, string> = {
-  config: 'token from the config file', 'local-store': 'token from Plex Media Server on this computer', 'signed-in': 'signed in through Portico',
-};
 
 export interface DashboardDeps {
   api: PorticoApiClient;
@@ -68,7 +65,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
     healthCard.className = `card health health-${st}`;
     healthCard.dataset.state = st;
     replaceChildren(healthCard,
-      h('h2', { id: 'health-h' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, HEALTH_ICON[st]), ' ', HEALTH_TITLE[st]),
+      h('h2', { id: 'health-h' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, HEALTH_ICON[st]), ' ', HEALTH_WORD[st]),
       h('p', { 'data-testid': 'health-reason', class: 'health-reason' }, s.health.reason),
       pending
         ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), h('a', { href: '#/setup', 'data-testid': 'continue-setup' }, 'continue the setup and choose your domain'), '.')
@@ -114,7 +111,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
           h('dt', {}, 'State'), h('dd', { 'data-testid': 'plex-state' }, s.plex.state, s.plex.error ? ` — ${s.plex.error.message}` : ''),
           h('dt', {}, 'Address'), h('dd', {}, s.plex.url),
           s.plex.version ? [h('dt', {}, 'Version'), h('dd', {}, s.plex.version)] : null,
-          h('dt', {}, 'Signed in'), h('dd', { 'data-testid': 'plex-signed-in-state' }, s.plex.signedIn ? `yes${s.plex.tokenSource && s.plex.tokenSource !== 'none' ? ` (${TOKEN_SOURCE[s.plex.tokenSource]})` : ''}` : 'no'),
+          h('dt', {}, 'Signed in'), h('dd', { 'data-testid': 'plex-signed-in-state' }, s.plex.signedIn ? `yes${s.plex.tokenSource && s.plex.tokenSource !== 'none' ? ` (${TOKEN_SOURCE_WORDS[s.plex.tokenSource]})` : ''}` : 'no'),
           h('dt', {}, 'Uses your domain'), h('dd', { 'data-testid': 'plex-applied' }, s.plex.applied ? 'yes' : 'no'),
           s.plex.mappingState ? [h('dt', {}, 'Plex remote access'), h('dd', {}, s.plex.mappingState)] : null),
         s.plex.error?.fix ? h('p', { class: 'check-fix' }, h('strong', {}, 'Fix: '), s.plex.error.fix) : null),

@@ -9,12 +9,16 @@
  * before its symptoms (an unfinished setup before a missing certificate, failing DDNS before stale DNS).
  */
 import { verdict, type Check, type CheckArea } from './checks.ts';
-import type { AppStatus, Health } from './status.ts';
+import type { AppStatus, Health, HealthState } from './status.ts';
+import { primaryDomain } from './primary-domain.ts';
 import type { CertificateStatus } from './status/certificates.ts';
 import type { RouterStatus } from './status/router.ts';
 
 /** The status without its own health (the service computes health from the rest). */
 export type StatusWithoutHealth = Omit<AppStatus, 'health'> & { health?: Health };
+
+/** The word for each state, the same in the tray, the pill, the window title and the dashboard heading. */
+export const HEALTH_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Working on it…' };
 
 const day = (iso: string | undefined): string => (iso ? iso.slice(0, 10) : 'an unknown date');
 /** Retries can be minutes apart, so a day alone would not tell the user when. */
@@ -238,6 +242,7 @@ function dnsCheck(s: StatusWithoutHealth): Check {
 }
 
 function okOf(s: StatusWithoutHealth): Health {
-  const cert = s.certificates.find((c) => c.domains.includes(s.domains[0] ?? '') && c.state === 'valid');
-  return { state: 'ok', reason: `https://${s.domains[0]} works; certificate valid until ${day(cert?.notAfter)}` };
+  const domain = primaryDomain(s.domains) ?? '';
+  const cert = s.certificates.find((c) => c.state === 'valid' && c.domains.some((d) => d === domain || d === `*.${domain.split('.').slice(1).join('.')}`));
+  return { state: 'ok', reason: `https://${domain} works; certificate valid until ${day(cert?.notAfter)}` };
 }

@@ -3,6 +3,8 @@
  * the menu with each item's enabled state. main/app only turns this into Electron objects.
  */
 import type { AppStatus, Health, HealthState } from './status.ts';
+import { HEALTH_WORD } from './health.ts';
+import { primaryDomain } from './primary-domain.ts';
 
 export type TrayItemId = 'status' | 'open-dashboard' | 'renew' | 'run-setup' | 'open-plex-url' | 'start-at-login' | 'quit';
 
@@ -22,13 +24,11 @@ export interface TrayModel {
 /** Windows truncates tray tooltips at 127 characters; cut ourselves so the cut is visible. */
 export const TOOLTIP_MAX = 127;
 
-const STATE_WORD: Record<HealthState, string> = { ok: 'All good', warning: 'Needs attention', error: 'Not working', working: 'Busy' };
-
 export function trayModel(status: AppStatus, opts: { startAtLogin: boolean }): TrayModel {
   const { health } = status;
   const full = `Portico${status.demo ? ' (demo)' : ''}: ${health.reason}`;
   const tooltip = full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full;
-  const domain = status.domains[0];
+  const domain = primaryDomain(status.domains);
   const hasRealCert = status.certificates.some((c) => (c.state === 'valid' || c.state === 'expiring') && !c.staging);
   const renewing = status.certificates.some((c) => c.state === 'renewing');
   // Status carries no config, so the URL assumes the router exposes 443 (the default).
@@ -38,7 +38,7 @@ export function trayModel(status: AppStatus, opts: { startAtLogin: boolean }): T
     tooltip,
     plexUrl,
     menu: [
-      { kind: 'item', id: 'status', label: `${STATE_WORD[health.state]}: ${health.reason}`, enabled: false },
+      { kind: 'item', id: 'status', label: `${HEALTH_WORD[health.state]}: ${health.reason}`, enabled: false },
       { kind: 'separator' },
       { kind: 'item', id: 'open-dashboard', label: 'Open dashboard', enabled: true },
       { kind: 'item', id: 'renew', label: renewing ? 'Renewing certificate…' : 'Renew certificate now', enabled: status.domains.length > 0 && !renewing },

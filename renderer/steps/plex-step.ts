@@ -2,14 +2,9 @@ import type { PlexDiscovery } from '../../main/shared/api.ts';
 import { button, errorNotice, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { attempt } from './attempt.ts';
+import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../main/shared/plex-words.ts';
 
 const POLL_MS = 2000;
-const TOKEN_SOURCE: Record<PlexDiscovery['token'], string> = {
-  config: 'from your Portico configuration',
-  'local-store': "from Plex Media Server's own settings on this computer",
-  'signed-in': 'from your plex.tv sign-in',
-  none: 'none yet',
-};
 
 export function plexStep(ctx: StepContext): StepView {
   const result = h('div', { class: 'stack', 'data-testid': 'plex-status', 'aria-live': 'polite' }, h('p', { role: 'status' }, 'Looking for Plex Media Server…'));
@@ -43,7 +38,7 @@ export function plexStep(ctx: StepContext): StepView {
     return h('div', { class: 'stack' },
       notice('ok', `Found Plex Media Server${d.version ? ` ${d.version}` : ''} at ${d.url}.`, d.machineIdentifier ? `Server ID ${d.machineIdentifier}` : undefined, undefined, 'plex-found'),
       d.tokenValid
-        ? notice('ok', 'Portico is signed in as the owner of this server.', `Sign-in ${TOKEN_SOURCE[d.token]}.`, undefined, 'plex-signed-in')
+        ? notice('ok', 'Portico is signed in as the owner of this server.', `Plex token ${TOKEN_SOURCE_WORDS[d.token]}.`, undefined, 'plex-signed-in')
         : d.error
           ? errorNotice(d.error, 'plex-token-problem')
           : notice('warning', d.token === 'none' ? 'Portico is not signed in to Plex yet.' : 'The saved Plex sign-in no longer works.', undefined, 'Choose "Sign in with Plex" below.', 'plex-token-problem'),
@@ -68,7 +63,7 @@ export function plexStep(ctx: StepContext): StepView {
       if (!p.ok) { replaceChildren(signin, errorNotice(p.error, 'plex-signin-error'), button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn)); return; }
       if (p.value.state === 'signed-in') { state.textContent = 'Signed in.'; await discover(); return; }
       if (p.value.state === 'expired') {
-        replaceChildren(signin, notice('warning', 'The sign-in code expired before it was confirmed.', undefined, 'Choose "Get a new code" and sign in within 15 minutes.', 'plex-signin-expired'),
+        replaceChildren(signin, notice('warning', 'The sign-in code expired before it was confirmed.', undefined, `Choose "Get a new code" and sign in ${PIN_APPROVE_WITHIN}.`, 'plex-signin-expired'),
           button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn));
         return;
       }

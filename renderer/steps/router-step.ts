@@ -1,8 +1,8 @@
-import type { ConfigView } from '../../main/shared/api.ts';
 import type { Finding, RouterStatus } from '../../main/shared/status/router.ts';
 import { button, errorNotice, h, ICON, notice, replaceChildren, table, type NoticeKind } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { attempt } from './attempt.ts';
+import { forwarding } from '../../main/shared/forwarding.ts';
 
 const SEVERITY: Record<Finding['severity'], NoticeKind> = { ok: 'ok', info: 'info', warning: 'warning', error: 'error' };
 
@@ -44,14 +44,6 @@ export function routerNow(r: RouterStatus, testid: string, mappingsTestid: strin
     h('p', { 'data-testid': `${testid}-state` }, h('strong', {}, 'Now: '), routerSummary(r)),
     r.error ? h('p', { class: problem ? 'error-text' : null, 'data-testid': `${testid}-error` }, r.error) : null,
     mappingsTable(r, mappingsTestid));
-}
-
-/** The rows a person types into the router's port-forwarding page, with this machine's real numbers. */
-export function manualRows(cfg: ConfigView): { name: string; external: number; internal: number }[] {
-  const rows = [{ name: 'HTTPS (your Plex address)', external: cfg.door.publicHttpsPort, internal: cfg.door.httpsPorts[0] ?? 8443 }];
-  if (cfg.door.httpsPorts[1] !== undefined) rows.push({ name: 'Plex apps that use port 32400', external: 32400, internal: cfg.door.httpsPorts[1] });
-  if (cfg.door.httpPort !== null) rows.push({ name: 'HTTP (certificate checks, redirects)', external: 80, internal: cfg.door.httpPort });
-  return rows;
 }
 
 export function routerStep(ctx: StepContext): StepView {
@@ -106,7 +98,7 @@ export function routerStep(ctx: StepContext): StepView {
 
   const cfg = ctx.config();
   const lan = cfg.lanAddress ?? ctx.status().router.lanAddress ?? 'this computer’s LAN address';
-  const rows = manualRows(cfg);
+  const rows = forwarding({ ...cfg.door, mapPlexPort: cfg.router.mapPlexPort });
   drawNow(ctx.status().router);
 
   return {
@@ -120,7 +112,7 @@ export function routerStep(ctx: StepContext): StepView {
         h('h3', { id: 'router-manual-h' }, 'Or forward the ports yourself'),
         h('p', {}, 'In your router’s settings, find “Port forwarding” (sometimes “Virtual servers” or “NAT”) and add these rules:'),
         table('Port forwarding rules for your router', ['What', 'Outside port', 'Protocol', 'Forward to address', 'Forward to port'],
-          rows.map((r) => [r.name, String(r.external), 'TCP', lan, String(r.internal)]), 'router-manual-rows'),
+          rows.map((r) => [r.name, String(r.externalPort), r.transport, lan, String(r.internalPort)]), 'router-manual-rows'),
         h('div', { class: 'actions' }, button('I have forwarded these ports', { testid: 'router-manual-done', class: 'btn btn-secondary' }, manualDone)),
         manualResult),
       diag),

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../main/core/support/clock.ts';
-import { escapeXmlAttribute } from '../../main/core/support/xml-elements.ts';
+import { escapeXml } from '../../main/core/support/xml.ts';
 
 export interface StandInAccount { id: number; username: string; email: string; token: string }
 export interface StandInServer {
@@ -105,7 +105,7 @@ export class PlexTvStandIn {
     const url = new URL(req.url ?? '/', 'https://plex.tv');
     const cid = req.headers['x-plex-client-identifier'] as string | undefined;
     const token = (req.headers['x-plex-token'] as string | undefined) ?? url.searchParams.get('X-Plex-Token') ?? '';
-    const attrs = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}="${escapeXmlAttribute(String(v))}"`).join(' ');
+    const attrs = (o: Record<string, unknown>) => Object.entries(o).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}="${escapeXml(String(v))}"`).join(' ');
 
     if (url.pathname === '/api/v2/pins' && req.method === 'POST') {
       if (!cid) return this.send(req, res, 400, { errors: [{ code: 1000, message: 'X-Plex-Client-Identifier is missing', status: 400 }] }, '<errors><error code="1000" message="X-Plex-Client-Identifier is missing" status="400"/></errors>');

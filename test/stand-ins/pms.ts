@@ -9,9 +9,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isIPv4, isIPv6, type Socket } from 'node:net';
+import { isIPv4, type Socket } from 'node:net';
+import { isPublicAddress } from '../../main/shared/ip-address.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { escapeXmlAttribute, parseXmlElements } from '../../main/core/support/xml-elements.ts';
+import { escapeXml, parseXml } from '../../main/core/support/xml.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export interface SettingDef {
@@ -86,15 +87,6 @@ export interface ReceivedRequest {
   clientAddress: string;
 }
 
-export function isPrivateAddress(a: string): boolean {
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  if (isIPv4(v4)) {
-    const [x, y] = v4.split('.').map(Number) as [number, number];
-    return x === 10 || x === 127 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 169 && y === 254) || (x === 100 && y >= 64 && y <= 127);
-  }
-  if (isIPv6(a)) return a === '::1' || /^f[cd]/i.test(a) || /^fe[89ab]/i.test(a);
-  return false;
-}
 
 function ipv4ToInt(a: string): number | null {
   if (!isIPv4(a)) return null;
@@ -153,7 +145,7 @@ export class PmsStandIn {
   async start(port = 0): Promise<void> {
     const text = await readFile(this.preferencesPath, 'utf8').catch(() => null);
     if (text !== null) {
-      this.attrs = Object.entries(parseXmlElements(text, 'Preferences')[0] ?? {});
+      this.attrs = Object.entries(parseXml(text).attrs);
     } else {
       this.attrs = [
         ['OldestPreviousVersion', this.opts.version],
@@ -211,7 +203,7 @@ export class PmsStandIn {
 
   private async persist(): Promise<void> {
     await mkdir(join(this.opts.supportDir, 'Plex Media Server'), { recursive: true });
-    const body = this.attrs.map(([k, v]) => ` ${k}="${escapeXmlAttribute(v)}"`).join('');
+    const body = this.attrs.map(([k, v]) => ` ${k}="${escapeXml(v)}"`).join('');
     await writeFile(this.preferencesPath, `${FILE_HEADER}<Preferences${body}/>\n`);
   }
 
@@ -228,7 +220,7 @@ export class PmsStandIn {
   private record(req: IncomingMessage): void {
     const peer = req.socket.remoteAddress ?? '';
     const xff = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter(Boolean).at(-1);
-    const clientAddress = isPrivateAddress(peer) && xff && !isPrivateAddress(xff) ? xff : peer;
+    const clientAddress = !isPublicAddress(peer) && xff && isPublicAddress(xff) ? xff : peer;
     this.received.push({ method: req.method ?? '', url: req.url ?? '', peerAddress: peer, headers: req.headers, clientAddress });
   }
 
@@ -288,7 +280,7 @@ export class PmsStandIn {
         privateAddress: '192.168.1.10', privatePort: '32400', subscriptionActive: '1', subscriptionState: 'Active',
       };
       if (json) { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ MyPlex: a })); return; }
-      this.sendXml(res, `<MyPlex ${Object.entries(a).map(([k, v]) => `${k}="${escapeXmlAttribute(v)}"`).join(' ')}/>\n`);
+      this.sendXml(res, `<MyPlex ${Object.entries(a).map(([k, v]) => `${k}="${escapeXml(v)}"`).join(' ')}/>\n`);
       return;
     }
     if (url.pathname === '/myplex/refreshReachability' && method === 'PUT') {
@@ -304,7 +296,7 @@ export class PmsStandIn {
     }
     if (url.pathname === MEDIA_PATH && (method === 'GET' || method === 'HEAD')) return this.sendMedia(req, res, method);
     if (url.pathname === '/' && method === 'GET') {
-      this.sendXml(res, `<MediaContainer size="0" friendlyName="${escapeXmlAttribute(this.pref('FriendlyName') ?? '')}" machineIdentifier="${this.opts.machineIdentifier}" version="${this.opts.version}" myPlex="1" myPlexMappingState="${this.mapping.mappingState}" myPlexSigninState="ok">\n</MediaContainer>\n`);
+      this.sendXml(res, `<MediaContainer size="0" friendlyName="${escapeXml(this.pref('FriendlyName') ?? '')}" machineIdentifier="${this.opts.machineIdentifier}" version="${this.opts.version}" myPlex="1" myPlexMappingState="${this.mapping.mappingState}" myPlexSigninState="ok">\n</MediaContainer>\n`);
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/html' });
@@ -327,7 +319,7 @@ export class PmsStandIn {
       ['hidden', s.hidden ? '1' : '0'], ['advanced', s.advanced ? '1' : '0'], ['group', s.group ?? ''],
     ];
     if (s.enumValues) a.push(['enumValues', s.enumValues]);
-    return `<Setting ${a.map(([k, v]) => `${k}="${escapeXmlAttribute(v)}"`).join(' ')} />`;
+    return `<Setting ${a.map(([k, v]) => `${k}="${escapeXml(v)}"`).join(' ')} />`;
   }
 
   private getPrefs(res: ServerResponse, json: boolean): void {

@@ -13,6 +13,7 @@ import { localTokenSources } from '../../core/plex/local-token.ts';
 import { PlexManager, UNDO_FILE, type ApplyOptions } from '../../core/plex/plex-manager.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
+import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-words.ts';
 
 const USAGE = [
   'usage: portico plex <status|signin|apply|verify|undo> [--json] [--config FILE]',
@@ -90,7 +91,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
       return d.found && d.tokenValid ? EXIT_OK : EXIT_FAILED;
     }
     io.out(d.found ? `Plex Media Server: found at ${d.url} (version ${d.version}, server ${d.machineIdentifier})` : `Plex Media Server: not found at ${d.url}`);
-    const origin = { config: 'from the config file', 'local-store': "from Plex Media Server's own settings on this computer", 'signed-in': 'from your plex.tv sign-in', none: 'none' }[d.token];
+    const origin = TOKEN_SOURCE_WORDS[d.token];
     if (d.found) io.out(`Plex token: ${origin}${d.token !== 'none' ? (d.tokenValid ? ' (accepted by the server)' : ' (not accepted)') : ''}`);
     if (plan?.ok) {
       io.out(`Portico's settings: ${plan.value.length === 0 ? 'applied' : 'not applied'}`);
@@ -115,7 +116,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
       if (!r.ok) return printError(io, a.json, 'signin', r.error);
       if (r.value.state === 'signed-in') { io.out(a.json ? JSON.stringify({ ok: true, state: 'signed-in' }) : 'Signed in. The token is kept in the secret store.'); return EXIT_OK; }
       if (r.value.state === 'expired') {
-        return printError(io, a.json, 'signin', { code: 'plex-signin-expired', message: 'The sign-in code expired before it was approved.', fix: 'Run "portico plex signin" again and approve it in the browser within 30 minutes.' });
+        return printError(io, a.json, 'signin', { code: 'plex-signin-expired', message: 'The sign-in code expired before it was approved.', fix: `Run "portico plex signin" again and approve it in the browser ${PIN_APPROVE_WITHIN}.` });
       }
       await new Promise((res) => setTimeout(res, everyMs));
     }

@@ -7,9 +7,7 @@ import { systemClock } from '../../core/support/clock.ts';
 import { Service } from '../../core/service/service.ts';
 import { DoorStartError } from '../../core/proxy/door.ts';
 import { HeadlessUi } from '../../core/ui/headless-ui.ts';
-
-/** WAN port the router should map to each HTTPS door, in order (first: 443, second: 32400 for hard-wired clients). */
-const WAN_FOR_HTTPS = (publicHttpsPort: number, i: number) => (i === 0 ? publicHttpsPort : i === 1 ? 32400 : null);
+import { forwarding } from '../../shared/forwarding.ts';
 
 /**
  * `portico serve --config FILE`: the whole service and its dashboard on 127.0.0.1:<ui.port>,
@@ -52,11 +50,14 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
 
   const ports = service.door.ports();
   const bind = config.door.bind;
-  ports.https.forEach((p, i) => {
-    const wan = WAN_FOR_HTTPS(config.door.publicHttpsPort, i);
-    io.out(`HTTPS door: ${bind}:${p}${wan === null ? '' : ` (router: WAN ${wan} -> this machine:${p})`}`);
-  });
-  if (ports.http !== null) io.out(`HTTP door:  ${bind}:${ports.http} (router: WAN 80 -> this machine:${ports.http})`);
+  const forwards = forwarding({ publicHttpsPort: config.door.publicHttpsPort, httpsPorts: ports.https, httpPort: ports.http, mapPlexPort: config.router.mapPlexPort });
+  const wanFor = (port: number) => forwards.find((f) => f.internalPort === port);
+  const doorLine = (label: string, p: number) => {
+    const f = wanFor(p);
+    io.out(`${label} ${bind}:${p}${f ? ` (router: WAN ${f.externalPort} -> this machine:${p})` : ''}`);
+  };
+  for (const p of ports.https) doorLine('HTTPS door:', p);
+  if (ports.http !== null) doorLine('HTTP door: ', ports.http);
   for (const r of service.door.getStatus().routes) io.out(`route: https://${r.host} -> ${r.upstream} (${r.certificate} certificate)`);
   io.out(`other TLS (plex.direct, unknown names, no SNI) -> ${new URL(config.plex.url).hostname}:${config.plex.tlsPort}`);
   if (config.domains.length === 0) io.out('Setup not finished: no domain yet. Open the dashboard to choose your domain.');

@@ -4,7 +4,8 @@
  * back as `ok` findings so `portico doctor` shows what was checked.
  */
 import type { RouterMode } from '../../shared/config.ts';
-import type { Finding, PortMappingStatus } from '../../shared/status/router.ts';
+import type { Finding, ManualForwardRow, PortMappingStatus } from '../../shared/status/router.ts';
+import { addressScope } from '../../shared/ip-address.ts';
 
 export interface ReachabilityFacts {
   domain: string;
@@ -29,26 +30,8 @@ export interface ReachabilityFacts {
   /** Inbound port 80 from the internet (from an outside check or a failed http-01). null = unknown. */
   port80?: 'open' | 'blocked' | null;
   mappings?: PortMappingStatus[];
-}
-
-function v4(ip: string): number[] | null {
-  const p = ip.split('.');
-  if (p.length !== 4) return null;
-  const n = p.map(Number);
-  return n.every((x, i) => Number.isInteger(x) && x >= 0 && x <= 255 && p[i] !== '') ? n : null;
-}
-
-/** RFC 6598 shared address space, used by carrier-grade NAT. */
-export function isCgnatAddress(ip: string): boolean {
-  const n = v4(ip);
-  return !!n && n[0] === 100 && n[1]! >= 64 && n[1]! <= 127;
-}
-
-/** RFC 1918 private ranges (and link-local): what a second router in front of yours would hand out. */
-export function isPrivateAddress(ip: string): boolean {
-  const n = v4(ip);
-  if (!n) return /^f[cd]/i.test(ip) || /^fe80:/i.test(ip);
-  return n[0] === 10 || (n[0] === 172 && n[1]! >= 16 && n[1]! <= 31) || (n[0] === 192 && n[1] === 168) || (n[0] === 169 && n[1] === 254);
+  /** The forwards to enter by hand (the router status's rows, from shared/forwarding.ts). */
+  forwards?: ManualForwardRow[];
 }
 
 export function diagnose(f: ReachabilityFacts): Finding[] {
@@ -56,17 +39,22 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
   const router = f.adminUrl ? `the router's settings (${f.adminUrl})` : "the router's settings";
   const ext = f.gatewayExternalAddress ?? null;
   const pub = f.publicAddress ?? null;
+  const extScope = ext ? addressScope(ext) : null;
 
   if (!f.gateway && f.routerMode !== 'off') {
     out.push({ id: 'no-gateway', severity: 'error', title: 'No router found', detail: 'This machine has no default gateway, so it is not connected to a home network with a router.', fix: 'Check the network cable or Wi-Fi, or set router.gateway in the config to the router\'s LAN address.' });
   }
 
   // NAT topology: the router's WAN address tells whether another NAT sits in front of it.
-  if (ext && isCgnatAddress(ext)) {
+  if (extScope === 'unspecified') {
+    out.push({ id: 'router-offline', severity: 'error', title: 'Your router has no internet address',
+      detail: `Your router reports ${ext} as its internet address: its WAN side is not connected (or still connecting).`,
+      fix: 'Check the cable to the modem and the router\'s internet status page; once it shows an address, press Retry.' });
+  } else if (extScope === 'cgnat') {
     out.push({ id: 'cgnat', severity: 'error', title: 'Your provider uses carrier-grade NAT (CGNAT)',
       detail: `Your router's internet address is ${ext}, which is in 100.64.0.0/10, the range providers use when many customers share one public address. Port forwards on your router cannot reach you from the internet.`,
       fix: 'Ask your provider for a public IPv4 address (often free or a small fee; sometimes called "disable CGNAT" or "dedicated IP"), or use IPv6 if your provider offers it.' });
-  } else if (ext && isPrivateAddress(ext)) {
+  } else if (extScope === 'private' || extScope === 'link-local') {
     out.push({ id: 'double-nat', severity: 'error', title: 'Double NAT: another router sits in front of yours',
       detail: `Your router's internet address is ${ext}, a private address. Another device (often the provider's modem-router) does NAT in front of it, so forwards on your router alone don't reach you.`,
       fix: 'Put the provider\'s modem in bridge mode (or "modem only"), or forward the same ports on that device to your router\'s WAN address, or put your router in its DMZ.' });
@@ -90,7 +78,7 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
     const lan = f.lanAddress ?? 'this computer';
     out.push({ id: 'no-port-mapping', severity: 'warning', title: 'The router does not accept automatic port forwarding',
       detail: `The router${f.gateway ? ` at ${f.gateway}` : ''} answered neither UPnP nor NAT-PMP nor PCP, so Portico cannot open the ports itself.`,
-      fix: `Turn on UPnP (or NAT-PMP) in ${router} and press Retry, or forward TCP ${f.publicHttpsPort} and 80 to ${lan} by hand (see the rows under "Router").` });
+      fix: `Turn on UPnP (or NAT-PMP) in ${router} and press Retry, or forward by hand ${f.forwards?.length ? f.forwards.map((r) => `WAN ${r.externalPort}/${r.transport} to ${r.internalClient || lan}:${r.internalPort}`).join(', ') : `the ports to ${lan}`} (see the rows under "Router").` });
   }
   for (const m of f.mappings ?? []) {
     if (m.state === 'conflict') {

@@ -94,5 +94,6 @@ export async function gatherFacts(o: GatherOptions): Promise<ReachabilityFacts> 
     hairpinDetail: hairpin?.detail ?? null,
     port80,
     mappings: o.router.mappings,
+    forwards: o.router.manual ?? [],
   };
 }

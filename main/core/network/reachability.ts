@@ -11,7 +11,9 @@ import type { Check } from '../../shared/api.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Finding, RouterStatus } from '../../shared/status/router.ts';
 import { checkDns, type DnsRecords } from './dns-check.ts';
-import { diagnose, isCgnatAddress, isPrivateAddress, type ReachabilityFacts } from './diagnose.ts';
+import { diagnose, type ReachabilityFacts } from './diagnose.ts';
+import { isPublicAddress } from '../../shared/ip-address.ts';
+import { primaryDomain } from '../../shared/primary-domain.ts';
 import { gatherFacts } from './gather-facts.ts';
 import { HttpPublicIp } from './http-public-ip.ts';
 import { lookupPublicAddress, type PublicAddress, type PublicIpProvider } from './public-ip-provider.ts';
@@ -68,7 +70,7 @@ export class Reachability {
       lookup: async () => {
         const a = this.o.router().externalAddress;
         if (!a) throw new Error('the router has not told its WAN address (UPnP, NAT-PMP or PCP)');
-        if (isCgnatAddress(a) || isPrivateAddress(a)) throw new Error(`${a} is not a public address (another NAT sits between the router and the internet)`);
+        if (!isPublicAddress(a)) throw new Error(`${a} is not a public address (another NAT sits between the router and the internet)`);
         return a;
       },
     };
@@ -103,8 +105,7 @@ export class Reachability {
 
   /** Gather the facts (public address, DNS, hairpin) and diagnose them. Needs a domain. */
   async diagnose(): Promise<Diagnosis> {
-    const d = this.o.domains;
-    const domain = d.find((x) => !x.startsWith('*.')) ?? d[0]?.slice(2);
+    const domain = primaryDomain(this.o.domains);
     if (!domain) throw new Error('Reachability.diagnose: no domain is configured (setup pending); check for that before asking');
     const facts = await gatherFacts({
       domain, publicHttpsPort: this.o.publicHttpsPort, router: this.o.router(), publicIp: this.providers(), resolver: this.o.resolver,

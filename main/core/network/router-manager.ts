@@ -1,6 +1,6 @@
 /**
- * Keeps the router forwarding WAN 443 → HTTPS door, WAN 80 → HTTP door and optionally
- * WAN 32400 → second HTTPS door, over UPnP IGD, PCP or NAT-PMP (mode auto tries them in that
+ * Keeps the router forwarding what shared/forwarding.ts says (WAN public HTTPS port → HTTPS door,
+ * WAN 80 → HTTP door, optionally WAN 32400 → second HTTPS door), over UPnP IGD, PCP or NAT-PMP (mode auto tries them in that
  * order). Renews leases at half-life on the injected clock. Remembers what it made in
  * `<dataDir>/router-mappings.json`, so stop/disable (even after a restart) removes only its own
  * mappings. A port held by another host is left alone and reported, with what to do. When
@@ -13,6 +13,7 @@ import type { Logger } from '../support/logger.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Config, RouterMode } from '../../shared/config.ts';
 import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
+import { forwarding, type Forward, type ForwardingInput } from '../../shared/forwarding.ts';
 import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';
 import { UpnpClient, UpnpError } from './upnp-client.ts';
 import { NatPmpClient } from './nat-pmp-client.ts';
@@ -20,17 +21,11 @@ import { PcpClient } from './pcp-client.ts';
 import { ssdpSearch } from './ssdp-search.ts';
 import { discoverGateway, localAddressToward } from './discover-gateway.ts';
 
-export interface DoorPorts {
-  https: number;
-  http: number | null;
-  /** Second HTTPS door for clients hard-wired to WAN 32400; null/absent = not mapped. */
-  plexHttps?: number | null;
-}
-
 export interface RouterManagerOptions {
   mode: RouterMode;
   dataDir: string;
-  doors: DoorPorts;
+  /** The doors' ports (as bound) and the config keys that decide the forwards. */
+  doors: ForwardingInput;
   clock: Clock;
   logger: Logger;
   /** The router's LAN address; null = discover the default gateway. */
@@ -47,8 +42,6 @@ export interface RouterManagerOptions {
   /** Wait before retrying a failed renewal. [60 s] */
   retryMs?: number;
 }
-
-interface Wanted { name: string; externalPort: number; internalPort: number }
 
 /** What Portico made on the router, persisted so a restart still knows. */
 interface OwnedMapping {
@@ -90,7 +83,7 @@ export class RouterManager {
     const https = bound?.https.length ? bound.https : c.door.httpsPorts;
     return new RouterManager({
       ...rest, mode: c.router.mode, dataDir: c.dataDir, gateway: c.router.gateway,
-      doors: { https: https[0]!, http: bound ? bound.http : c.door.httpPort, plexHttps: c.router.mapPlexPort ? (https[1] ?? null) : null },
+      doors: { publicHttpsPort: c.door.publicHttpsPort, httpsPorts: https, httpPort: bound ? bound.http : c.door.httpPort, mapPlexPort: c.router.mapPlexPort },
     });
   }
 
@@ -121,12 +114,8 @@ export class RouterManager {
     return p;
   }
 
-  private wanted(): Wanted[] {
-    const d = this.o.doors;
-    const w: Wanted[] = [{ name: 'HTTPS (Portico door)', externalPort: 443, internalPort: d.https }];
-    if (d.http !== null) w.push({ name: 'HTTP (certificate checks, redirect to HTTPS)', externalPort: 80, internalPort: d.http });
-    if (d.plexHttps) w.push({ name: 'Plex port for apps that insist on 32400', externalPort: 32400, internalPort: d.plexHttps });
-    return w;
+  private wanted(): Forward[] {
+    return forwarding(this.o.doors);
   }
 
   /** The forwards to enter by hand: this machine's LAN address, ports, protocol. */
@@ -293,7 +282,7 @@ export class RouterManager {
     return { ...m, lifetimeSeconds: this.o.leaseSeconds ?? 3600 };
   }
 
-  private async mapOne(mapper: PortMapper, gateway: string, lan: string, w: Wanted): Promise<PortMappingStatus> {
+  private async mapOne(mapper: PortMapper, gateway: string, lan: string, w: Forward): Promise<PortMappingStatus> {
     const base: PortMappingStatus = { protocol: mapper.protocol, externalPort: w.externalPort, internalPort: w.internalPort, internalClient: lan, transport: 'TCP', state: 'failed' };
     const prev = this.owned.find((m) => m.externalPort === w.externalPort && m.transport === 'TCP');
     const own: OwnedMapping = prev ?? {

@@ -7,6 +7,10 @@ const TARGETS = ['urn:schemas-upnp-org:device:InternetGatewayDevice:2', 'urn:sch
 export interface SsdpAnswer { location: string; st: string; from: string }
 
 /**
+ * Hand-written: an SSDP answer is an HTTP-style header block in one UDP datagram (no XML); all
+ * that is read is LOCATION and ST, and the device description it points to goes through
+ * upnp-client.ts. A library would add a socket model we would have to adapt for `until`.
+ *
  * SSDP M-SEARCH for Internet gateway devices (IGD v2 and v1). Resolves with every answer seen
  * within `timeoutMs` (deduplicated by LOCATION), or as soon as an answer satisfies `until`
  * (e.g. "came from our gateway"); an empty list means no UPnP router answered.

@@ -1,10 +1,12 @@
 /**
  * UPnP IGD client (v1 and v2; WANIPConnection and WANPPPConnection) speaking SOAP over node:http.
- * Hand-written: the npm clients tested against miniupnpd delete the wrong port on unmap
- * (shared/reference/test-peers.md), and ours must tell "taken by another host" apart.
+ * The protocol logic is hand-written: the npm clients tested against miniupnpd delete the wrong
+ * port on unmap (shared/reference/test-peers.md), and ours must tell "taken by another host"
+ * apart. The XML (device descriptions, SOAP answers and faults) is read by support/xml.ts
+ * (fast-xml-parser): routers send prefixed envelopes, comments, CDATA and entities.
  */
 import { request } from 'node:http';
-import { decodeXmlText, escapeXmlAttribute } from '../support/xml-elements.ts';
+import { escapeXml, findAll, parseXml, textOf, type XmlElement } from '../support/xml.ts';
 import { MappingConflictError, type MapRequest, type MapResult, type MappingEntry, type PortMapper, type Transport } from './port-mapper.ts';
 
 export interface UpnpService {
@@ -50,9 +52,13 @@ export class UpnpError extends Error {
   }
 }
 
-function tag(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<(?:[\\w-]+:)?${name}\\b[^>]*>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`, 'i').exec(xml);
-  return m ? decodeXmlText(m[1]!.trim()) : undefined;
+/** A SOAP answer's action response element (its `New…` arguments are its children). */
+function soapBody(xml: string, what: string): XmlElement {
+  try {
+    return parseXml(xml);
+  } catch (e) {
+    throw new Error(`the router's answer to ${what} is ${(e as Error).message}`, { cause: e });
+  }
 }
 
 function httpText(url: string, opts: UpnpClientOptions, body?: { soapAction: string; xml: string }): Promise<{ status: number; text: string }> {
@@ -80,17 +86,28 @@ function httpText(url: string, opts: UpnpClientOptions, body?: { soapAction: str
 
 /** Pick the WAN connection service: IP over PPP, newest version first. */
 export function parseDescription(xml: string, base: string): { service: UpnpService | null; presentationUrl?: string; friendlyName?: string } {
-  const urlBase = tag(xml, 'URLBase') || base;
+  const doc = parseXml(xml);
+  if (doc.name !== 'root') throw new Error(`its root element is <${doc.name}>, not a UPnP device description's <root>`);
+  const resolve = (u: string | undefined, against: string): string | undefined => {
+    try {
+      return u ? new URL(u, against).toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const urlBase = resolve(textOf(doc, 'URLBase'), base) ?? base;
   const services: UpnpService[] = [];
-  for (const m of xml.matchAll(/<service>([\s\S]*?)<\/service>/gi)) {
-    const type = tag(m[1]!, 'serviceType') ?? '';
+  for (const s of findAll(doc, 'service')) {
+    const type = textOf(s, 'serviceType') ?? '';
     const sm = /^urn:schemas-upnp-org:service:(WANIPConnection|WANPPPConnection):(\d+)$/.exec(type);
-    const ctl = tag(m[1]!, 'controlURL');
-    if (sm && ctl) services.push({ serviceType: type, kind: sm[1] as UpnpService['kind'], version: Number(sm[2]), controlUrl: new URL(ctl, urlBase).toString() });
+    const ctl = resolve(textOf(s, 'controlURL'), urlBase);
+    if (sm && ctl) services.push({ serviceType: type, kind: sm[1] as UpnpService['kind'], version: Number(sm[2]), controlUrl: ctl });
   }
   services.sort((a, b) => (a.kind === b.kind ? b.version - a.version : a.kind === 'WANIPConnection' ? -1 : 1));
-  const pres = tag(xml, 'presentationURL');
-  return { service: services[0] ?? null, presentationUrl: pres ? new URL(pres, urlBase).toString() : undefined, friendlyName: tag(xml, 'friendlyName') };
+  // The root device's own name and admin page, not an embedded device's.
+  const device = doc.children.find((c) => c.name === 'device');
+  const own = (name: string) => device?.children.find((c) => c.name === name)?.text || undefined;
+  return { service: services[0] ?? null, presentationUrl: resolve(own('presentationURL'), urlBase), friendlyName: own('friendlyName') };
 }
 
 export class UpnpClient implements PortMapper {
@@ -113,24 +130,33 @@ export class UpnpClient implements PortMapper {
   static async fromDescription(url: string, opts: UpnpClientOptions = {}): Promise<UpnpClient> {
     const r = await httpText(url, opts);
     if (r.status !== 200) throw new Error(`UPnP device description ${url} answered HTTP ${r.status}`);
-    const d = parseDescription(r.text, url);
+    let d: ReturnType<typeof parseDescription>;
+    try {
+      d = parseDescription(r.text, url);
+    } catch (e) {
+      throw new Error(`UPnP device description ${url} cannot be read: ${(e as Error).message}`, { cause: e });
+    }
     if (!d.service) throw new Error(`UPnP device at ${url} offers no WANIPConnection or WANPPPConnection service (not an Internet gateway)`);
     return new UpnpClient(url, d.service, opts, d.presentationUrl, d.friendlyName);
   }
 
-  /** One SOAP action; returns the response body, or throws UpnpError with the UPnP error code. */
-  async call(action: string, args: [string, string | number][] = []): Promise<string> {
+  /** One SOAP action; returns the parsed response, or throws UpnpError with the UPnP error code. */
+  async call(action: string, args: [string, string | number][] = []): Promise<XmlElement> {
     const st = this.service.serviceType;
-    const xml = `<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action} xmlns:u="${st}">${args.map(([k, v]) => `<${k}>${escapeXmlAttribute(String(v))}</${k}>`).join('')}</u:${action}></s:Body></s:Envelope>\r\n`;
+    const xml = `<?xml version="1.0"?>\r\n<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" s:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body><u:${action} xmlns:u="${st}">${args.map(([k, v]) => `<${k}>${escapeXml(String(v))}</${k}>`).join('')}</u:${action}></s:Body></s:Envelope>\r\n`;
     const r = await httpText(this.service.controlUrl, this.opts, { soapAction: `${st}#${action}`, xml });
-    if (r.status === 200) return r.text;
-    const code = Number(tag(r.text, 'errorCode'));
-    if (Number.isInteger(code) && code > 0) throw new UpnpError(action, code, tag(r.text, 'errorDescription') ?? '');
+    if (r.status === 200) return soapBody(r.text, action);
+    let fault: XmlElement | undefined;
+    try {
+      fault = parseXml(r.text);
+    } catch { /* not XML: reported by HTTP status below */ }
+    const code = Number(fault && textOf(fault, 'errorCode'));
+    if (Number.isInteger(code) && code > 0) throw new UpnpError(action, code, (fault && textOf(fault, 'errorDescription')) ?? '');
     throw new Error(`UPnP ${action} failed: HTTP ${r.status} from ${this.service.controlUrl}`);
   }
 
   async externalAddress(): Promise<string> {
-    const ip = tag(await this.call('GetExternalIPAddress'), 'NewExternalIPAddress');
+    const ip = textOf(await this.call('GetExternalIPAddress'), 'NewExternalIPAddress');
     if (!ip) throw new Error('the router answered GetExternalIPAddress without an address (it may not be connected to the internet yet)');
     return ip;
   }
@@ -150,7 +176,7 @@ export class UpnpClient implements PortMapper {
       ['NewInternalPort', req.internalPort], ['NewInternalClient', req.internalClient], ['NewEnabled', 1],
       ['NewPortMappingDescription', req.description], ['NewLeaseDuration', lease],
     ]);
-    return Number(tag(r, 'NewReservedPort'));
+    return Number(textOf(r, 'NewReservedPort'));
   }
 
   async deletePortMapping(externalPort: number, transport: Transport): Promise<void> {
@@ -162,11 +188,11 @@ export class UpnpClient implements PortMapper {
       const r = await this.call('GetSpecificPortMappingEntry', [['NewRemoteHost', ''], ['NewExternalPort', externalPort], ['NewProtocol', transport]]);
       return {
         externalPort, transport,
-        internalClient: tag(r, 'NewInternalClient') ?? '',
-        internalPort: Number(tag(r, 'NewInternalPort')),
-        description: tag(r, 'NewPortMappingDescription') ?? '',
-        leaseSeconds: Number(tag(r, 'NewLeaseDuration') ?? 0),
-        enabled: tag(r, 'NewEnabled') !== '0',
+        internalClient: textOf(r, 'NewInternalClient') ?? '',
+        internalPort: Number(textOf(r, 'NewInternalPort')),
+        description: textOf(r, 'NewPortMappingDescription') ?? '',
+        leaseSeconds: Number(textOf(r, 'NewLeaseDuration') ?? 0),
+        enabled: textOf(r, 'NewEnabled') !== '0',
       };
     } catch (e) {
       if (e instanceof UpnpError && (e.code === 714 || e.code === 402)) return null;
@@ -177,7 +203,7 @@ export class UpnpClient implements PortMapper {
   async list(): Promise<MappingEntry[]> {
     const out: MappingEntry[] = [];
     for (let i = 0; i < 1024; i++) {
-      let r: string;
+      let r: XmlElement;
       try {
         r = await this.call('GetGenericPortMappingEntry', [['NewPortMappingIndex', i]]);
       } catch (e) {
@@ -185,13 +211,13 @@ export class UpnpClient implements PortMapper {
         throw e;
       }
       out.push({
-        externalPort: Number(tag(r, 'NewExternalPort')),
-        transport: (tag(r, 'NewProtocol') ?? 'TCP').toUpperCase() === 'UDP' ? 'UDP' : 'TCP',
-        internalClient: tag(r, 'NewInternalClient') ?? '',
-        internalPort: Number(tag(r, 'NewInternalPort')),
-        description: tag(r, 'NewPortMappingDescription') ?? '',
-        leaseSeconds: Number(tag(r, 'NewLeaseDuration') ?? 0),
-        enabled: tag(r, 'NewEnabled') !== '0',
+        externalPort: Number(textOf(r, 'NewExternalPort')),
+        transport: (textOf(r, 'NewProtocol') ?? 'TCP').toUpperCase() === 'UDP' ? 'UDP' : 'TCP',
+        internalClient: textOf(r, 'NewInternalClient') ?? '',
+        internalPort: Number(textOf(r, 'NewInternalPort')),
+        description: textOf(r, 'NewPortMappingDescription') ?? '',
+        leaseSeconds: Number(textOf(r, 'NewLeaseDuration') ?? 0),
+        enabled: textOf(r, 'NewEnabled') !== '0',
       });
     }
     return out;

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parsePlist } from './plist.ts';
-import { parseXmlElements } from '../support/xml-elements.ts';
+import { parseXml } from '../support/xml.ts';
 
 export interface LocalToken {
   token: string;
@@ -52,9 +52,14 @@ export function parseRegQueryOutput(out: string, name = 'PlexOnlineToken'): stri
   return null;
 }
 
-/** The PlexOnlineToken attribute of a PMS Preferences.xml, or null. */
+/** The PlexOnlineToken attribute of a PMS Preferences.xml, or null (also when the file is not well-formed). */
 function parsePreferencesXmlToken(xml: string): string | null {
-  return parseXmlElements(xml, 'Preferences')[0]?.PlexOnlineToken || null;
+  try {
+    const doc = parseXml(xml);
+    return (doc.name === 'Preferences' && doc.attrs.PlexOnlineToken) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** PlexOnlineToken from com.plexapp.plexmediaserver.plist (binary or XML), or null. */

@@ -4,6 +4,7 @@
  * `Accept: application/json` (anything else gets XML).
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
+import { STRONG_PIN_LIFETIME_SECONDS } from '../../shared/plex-words.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 
 export interface PlexPin { id: number; code: string; expiresAt: string }
@@ -53,14 +54,14 @@ export class PlexTvClient {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
-  /** A strong PIN (25-character code, ~30 minutes) — the kind that needs no typing by the user. */
+  /** A strong PIN (25-character code, STRONG_PIN_LIFETIME_SECONDS) — the kind that needs no typing by the user. */
   async createPin(): Promise<Result<PlexPin>> {
     const r = await this.request('POST', '/api/v2/pins?strong=true');
     if (!r.ok) return r;
     if (r.value.status !== 201 && r.value.status !== 200) return err(this.statusError('create a sign-in PIN', r.value.status));
     const p = r.value.json as { id?: number; code?: string; expiresAt?: string; expiresIn?: number };
     if (typeof p?.id !== 'number' || typeof p.code !== 'string') return err(this.unexpected('the sign-in PIN'));
-    const expiresAt = p.expiresAt ?? new Date(this.clock.now() + (p.expiresIn ?? 1800) * 1000).toISOString();
+    const expiresAt = p.expiresAt ?? new Date(this.clock.now() + (p.expiresIn ?? STRONG_PIN_LIFETIME_SECONDS) * 1000).toISOString();
     return ok({ id: p.id, code: p.code, expiresAt });
   }
 

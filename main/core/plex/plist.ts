@@ -1,15 +1,18 @@
 /**
  * Property list reader for macOS preference files, both encodings `defaults` writes:
  * binary (`bplist00`, the usual one) and XML. Only reading is needed (PMS writes its own file).
+ * The binary reader is hand-written for now: `simple-plist` (bplist-parser + plist, both
+ * maintained) reads both encodings, but no dependency may be added this round (issue 14). The XML
+ * encoding goes through support/xml.ts; it trims text, harmless for the token this is read for.
  */
-import { decodeXmlText } from '../support/xml-elements.ts';
+import { parseXml, type XmlElement } from '../support/xml.ts';
 
 export type PlistValue = string | number | bigint | boolean | null | Date | Uint8Array | PlistValue[] | { [key: string]: PlistValue };
 
 export function parsePlist(buf: Uint8Array): PlistValue {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   if (b.subarray(0, 6).toString('latin1') === 'bplist') return parseBinary(b);
-  return parseXml(b.toString('utf8'));
+  return parseXmlPlist(b.toString('utf8'));
 }
 
 // Apple's epoch for dates is 2001-01-01T00:00:00Z.
@@ -111,63 +114,33 @@ function parseBinary(b: Buffer): PlistValue {
   return readObject(top);
 }
 
-function parseXml(text: string): PlistValue {
-  // Tokens: opening/closing/empty tags and the text between them; comments, PIs and doctype skipped.
-  const tokens = [...text.replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>/g, '').matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>|([^<]+)/g)];
-  let i = 0;
-  const next = () => tokens[i++];
-  const skipSpace = () => { while (i < tokens.length && tokens[i]![4] !== undefined && tokens[i]![4]!.trim() === '') i++; };
-  const textUntil = (tag: string): string => {
-    let s = '';
-    for (let tok = next(); tok; tok = next()) {
-      if (tok[4] !== undefined) s += tok[4];
-      else if (tok[1] === '/' && tok[2] === tag) return decodeXmlText(s);
-      else throw new Error(`unexpected <${tok[2]}> inside <${tag}>`);
+function parseXmlPlist(text: string): PlistValue {
+  const doc = parseXml(text);
+  if (doc.name !== 'plist') throw new Error(`not a property list: the root element is <${doc.name}>`);
+  if (doc.children.length !== 1) throw new Error('a <plist> holds exactly one value');
+  return xmlValue(doc.children[0]!);
+}
+
+function xmlValue(e: XmlElement): PlistValue {
+  switch (e.name) {
+    case 'true': return true;
+    case 'false': return false;
+    case 'string': return e.text;
+    case 'integer': return Number(e.text);
+    case 'real': return Number(e.text);
+    case 'date': return new Date(e.text);
+    case 'data': return new Uint8Array(Buffer.from(e.text.replace(/\s+/g, ''), 'base64'));
+    case 'array': return e.children.map(xmlValue);
+    case 'dict': {
+      const o: { [key: string]: PlistValue } = {};
+      const c = e.children;
+      for (let i = 0; i < c.length; i += 2) {
+        if (c[i]!.name !== 'key' || !c[i + 1]) throw new Error('a <dict> holds <key> and value pairs');
+        o[c[i]!.text] = xmlValue(c[i + 1]!);
+      }
+      return o;
     }
-    throw new Error(`unterminated <${tag}>`);
-  };
-  const value = (): PlistValue => {
-    skipSpace();
-    const tok = next();
-    if (!tok || tok[2] === undefined || tok[1] === '/') throw new Error('expected a plist value');
-    const tag = tok[2];
-    const empty = tok[3] === '/';
-    switch (tag) {
-      case 'true': return true;
-      case 'false': return false;
-      case 'string': return empty ? '' : textUntil('string');
-      case 'integer': return Number(textUntil('integer'));
-      case 'real': return Number(textUntil('real'));
-      case 'date': return new Date(textUntil('date').trim());
-      case 'data': return new Uint8Array(Buffer.from(empty ? '' : textUntil('data').replace(/\s+/g, ''), 'base64'));
-      case 'array': {
-        const a: PlistValue[] = [];
-        if (empty) return a;
-        for (;;) {
-          skipSpace();
-          if (tokens[i]?.[1] === '/' && tokens[i]?.[2] === 'array') { i++; return a; }
-          a.push(value());
-        }
-      }
-      case 'dict': {
-        const o: { [key: string]: PlistValue } = {};
-        if (empty) return o;
-        for (;;) {
-          skipSpace();
-          const t = next();
-          if (!t) throw new Error('unterminated <dict>');
-          if (t[1] === '/' && t[2] === 'dict') return o;
-          if (t[2] !== 'key') throw new Error('expected <key> in <dict>');
-          o[textUntil('key')] = value();
-        }
-      }
-      case 'plist': {
-        const v = value();
-        return v;
-      }
-      default:
-        throw new Error(`unknown plist element <${tag}>`);
-    }
-  };
-  return value();
+    default:
+      throw new Error(`unknown plist element <${e.name}>`);
+  }
 }

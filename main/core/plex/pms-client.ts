@@ -4,7 +4,7 @@
  * never appears in an error.
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
-import { parseXmlElements, type XmlAttributes } from '../support/xml-elements.ts';
+import { findAll, parseXml, type XmlElement } from '../support/xml.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export type PrefValue = boolean | number | string;
@@ -78,6 +78,25 @@ function settingFrom(a: Record<string, unknown>): PmsSetting | undefined {
   return s;
 }
 
+/** The answer's document element when it is well-formed XML with the expected root; else why not. */
+function pmsXml(body: string, root: string): XmlElement | string {
+  let doc: XmlElement;
+  try {
+    doc = parseXml(body);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return doc.name === root ? doc : `its root element is <${doc.name}>, not <${root}>`;
+}
+
+/** PMS's /identity answer (also what the door check reads through the door); null when it is not one. */
+export function parsePmsIdentity(body: string): PmsIdentity | null {
+  const mc = pmsXml(body, 'MediaContainer');
+  if (typeof mc === 'string' || !mc.attrs.machineIdentifier) return null;
+  const a = mc.attrs;
+  return { machineIdentifier: a.machineIdentifier!, version: a.version ?? '', claimed: parseBool(a.claimed) ?? false, ...(a.apiVersion !== undefined ? { apiVersion: a.apiVersion } : {}) };
+}
+
 export class PmsClient {
   readonly baseUrl: string;
   private readonly token: string | null;
@@ -97,9 +116,8 @@ export class PmsClient {
   async identity(): Promise<Result<PmsIdentity>> {
     const r = await this.request('GET', '/identity', { auth: false });
     if (!r.ok) return r;
-    const mc = parseXmlElements(r.value.body, 'MediaContainer')[0];
-    if (!mc?.machineIdentifier) return err(this.unexpected('/identity', 'it has no machineIdentifier'));
-    return ok({ machineIdentifier: mc.machineIdentifier, version: mc.version ?? '', claimed: parseBool(mc.claimed) ?? false, apiVersion: mc.apiVersion });
+    const id = parsePmsIdentity(r.value.body);
+    return id ? ok(id) : err(this.unexpected('/identity', 'it is not a MediaContainer with a machineIdentifier'));
   }
 
   /** Every setting the server lists. XML by default; `json` asks with `Accept: application/json`. */
@@ -115,8 +133,9 @@ export class PmsClient {
         return err(this.unexpected('/:/prefs', 'the JSON answer could not be parsed'));
       }
     } else {
-      if (!/<MediaContainer[\s>]/.test(r.value.body)) return err(this.unexpected('/:/prefs', 'the answer is not a MediaContainer'));
-      raw = parseXmlElements(r.value.body, 'Setting');
+      const mc = pmsXml(r.value.body, 'MediaContainer');
+      if (typeof mc === 'string') return err(this.unexpected('/:/prefs', mc));
+      raw = findAll(mc, 'Setting').map((s) => s.attrs);
     }
     return ok(raw.map(settingFrom).filter((s): s is PmsSetting => s !== undefined));
   }
@@ -143,8 +162,9 @@ export class PmsClient {
   async account(): Promise<Result<MyPlexAccount>> {
     const r = await this.request('GET', '/myplex/account');
     if (!r.ok) return r;
-    const a: XmlAttributes | undefined = parseXmlElements(r.value.body, 'MyPlex')[0];
-    if (!a) return err(this.unexpected('/myplex/account', 'there is no <MyPlex> element'));
+    const doc = pmsXml(r.value.body, 'MyPlex');
+    if (typeof doc === 'string') return err(this.unexpected('/myplex/account', doc));
+    const a = doc.attrs;
     return ok({
       username: a.username ?? '',
       mappingState: a.mappingState ?? 'unknown',

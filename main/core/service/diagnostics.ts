@@ -3,8 +3,7 @@ import type { Config } from '../../shared/config.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { Finding } from '../../shared/status/router.ts';
 import { Redactor, REDACTED } from '../support/logger.ts';
-
-const SECRET_FIELDS = ['apiToken', 'token', 'keySecret'];
+import { ALL_DNS_SECRET_FIELDS } from '../../shared/secret-fields.ts';
 
 export interface DiagnosticsInput {
   status: AppStatus;
@@ -21,7 +20,7 @@ export interface DiagnosticsInput {
 /** The secret values a resolved config holds: the Plex token, the EAB key, the DNS provider's token or key. */
 export function configSecrets(c: Config): string[] {
   const provider = (c.dns.provider ?? {}) as Record<string, unknown>;
-  return [c.plex.token, c.acme.eab?.hmacKey, ...SECRET_FIELDS.map((k) => provider[k])].filter((v): v is string => typeof v === 'string' && v !== '');
+  return [c.plex.token, c.acme.eab?.hmacKey, ...ALL_DNS_SECRET_FIELDS.map((k) => provider[k])].filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**
@@ -38,7 +37,7 @@ export function buildDiagnostics(input: DiagnosticsInput): Diagnostics {
   if (config.acme.eab) config.acme.eab = { kid: REDACTED, hmacKey: REDACTED };
   if (config.dns.provider) {
     const p = config.dns.provider as unknown as Record<string, unknown>;
-    for (const k of SECRET_FIELDS) if (k in p) p[k] = REDACTED;
+    for (const k of ALL_DNS_SECRET_FIELDS) if (k in p) p[k] = REDACTED;
   }
   const bundle = {
     generatedAt: new Date(input.now).toISOString(),

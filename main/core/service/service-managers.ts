@@ -83,7 +83,7 @@ export class ServiceManagers {
       });
       this.subscribe('plex', this.plex.onDidChange(() => o.changed()));
     }
-    if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort) {
+    if (!prev || prev.router.mode !== c.router.mode || prev.router.mapPlexPort !== c.router.mapPlexPort || prev.door.publicHttpsPort !== c.door.publicHttpsPort) {
       const had = !!prev;
       await this.router?.stop({ removeMappings: c.router.mode === 'manual' || c.router.mode === 'off' });
       this.router = RouterManager.fromConfig(c, { clock: o.clock, logger: o.logger, bound: o.door.ports(), ...o.router });

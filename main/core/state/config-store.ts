@@ -6,16 +6,13 @@ import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { migrateConfigDocument } from './config-migrations.ts';
 import type { SecretStore } from '../support/secret-store.ts';
+import { DNS_PROVIDER_SECRET_FIELDS } from '../../shared/secret-fields.ts';
 
 /** In the config file, a secret kept in the SecretStore is written as this prefix plus its name. */
 const SECRET_REF = '@secret:';
 
 /** The secret fields of each DNS provider: these never stay in the config file once Portico writes it. */
-const PROVIDER_SECRETS: Record<DnsProviderConfig['kind'], string[]> = {
-  cloudflare: ['apiToken'],
-  duckdns: ['token'],
-  rfc2136: ['keySecret'],
-};
+const PROVIDER_SECRETS: Record<DnsProviderConfig['kind'], readonly string[]> = DNS_PROVIDER_SECRET_FIELDS;
 
 export type LoadedConfigValue = Config & { dataDir: string };
 type Doc = Record<string, unknown>;

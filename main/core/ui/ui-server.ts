@@ -171,7 +171,13 @@ export class UiServer {
       if (req.method !== 'GET') return json(405, { ok: false, error: { code: 'method-not-allowed', message: 'Use GET /api/events.' } }, { Allow: 'GET' });
       return this.openStream(req, res);
     }
-    const channel = decodeURIComponent(path.slice('/api/'.length));
+    let channel: string;
+    try {
+      channel = decodeURIComponent(path.slice('/api/'.length));
+    } catch {
+      // A broken %-escape is the caller's mistake, not ours: say which part and what to send instead.
+      return refuse(400, 'bad-url-encoding', `The API path "${path.slice(0, 80)}" has a malformed percent-encoding (a "%" not followed by two hex digits of valid UTF-8); call /api/<channel> with the channel name as written, e.g. /api/config:get.`);
+    }
     if (!CHANNEL_SET.has(channel)) return refuse(404, 'unknown-channel', `There is no API call named "${channel.slice(0, 64)}"; the dashboard and the service may be different versions — reload the page.`);
     if (req.method !== 'POST') return json(405, { ok: false, error: { code: 'method-not-allowed', message: `Use POST /api/${channel} with {"args": [...]}.` } }, { Allow: 'POST' });
     // JSON only: an HTML form cannot send it without a CORS preflight, which we never answer.

@@ -22,7 +22,7 @@ test('portico doctor: mapping state, addresses, hairpin, manual rows; text and -
   const w = await h.worker(h.lan, join(FIX, 'lan-worker.ts'));
   // Another device holds WAN 80; Portico maps 443 itself.
   await w.call('upnpMapAs', h.rootDescUrl, h.otherLanIps[0], 80, 80);
-  const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir: dir, doors: { https: 8443, http: 8080 } });
+  const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir: dir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: 8080, mapPlexPort: false } });
   assert.equal(s.state, 'partial');
   const config = join(dir, 'portico.json');
   await writeFile(config, JSON.stringify({

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose, isCgnatAddress, isPrivateAddress, type ReachabilityFacts } from '../../../main/core/network/diagnose.ts';
+import { forwarding } from '../../../main/shared/forwarding.ts';
+import { diagnose, type ReachabilityFacts } from '../../../main/core/network/diagnose.ts';
 
 const base: ReachabilityFacts = {
   domain: 'plex.example.com', publicHttpsPort: 443, routerMode: 'auto', gateway: '192.168.1.1', lanAddress: '192.168.1.10',
@@ -25,11 +26,12 @@ test('a healthy setup has only ok findings', () => {
   assert.deepEqual(diagnose(base).map((x) => x.id), ['nat', 'dns', 'hairpin']);
 });
 
-test('address ranges', () => {
-  assert.ok(isCgnatAddress('100.64.0.1') && isCgnatAddress('100.127.255.254'));
-  assert.ok(!isCgnatAddress('100.63.255.255') && !isCgnatAddress('100.128.0.0'));
-  assert.ok(isPrivateAddress('10.1.2.3') && isPrivateAddress('172.16.0.1') && isPrivateAddress('172.31.9.9') && isPrivateAddress('192.168.0.1'));
-  assert.ok(!isPrivateAddress('172.32.0.1') && !isPrivateAddress('8.8.8.8') && !isPrivateAddress('100.64.0.1'));
+test('the router reports 0.0.0.0 (WAN down): said so, not mistaken for carrier-grade NAT', () => {
+  assert.deepEqual(ids({ ...base, gatewayExternalAddress: '0.0.0.0' }).filter((x) => x === 'cgnat' || x === 'double-nat' || x === 'router-offline'), ['router-offline']);
+});
+
+test('a link-local or IPv6 unique-local WAN address is NAT in front of the router, like a private one', () => {
+  for (const ext of ['169.254.3.4', '10.0.0.2', 'fd00::2']) assert.ok(ids({ ...base, gatewayExternalAddress: ext }).includes('double-nat'), ext);
 });
 
 test('CGNAT: the router\'s WAN address is in 100.64.0.0/10', () => {
@@ -78,8 +80,12 @@ test('port 80 blocked: recommends tls-alpn-01 or dns-01', () => {
 });
 
 test('router with no UPnP, NAT-PMP or PCP; conflicts; unknown public address; no gateway', () => {
-  const f = one({ ...base, protocols: { upnp: false, pcp: false, natpmp: false } }, 'no-port-mapping');
-  assert.match(f.fix!, /UPnP.*http:\/\/192\.168\.1\.1\/.*443 and 80 to 192\.168\.1\.10/);
+  // The fix lists the router status's own rows: with publicHttpsPort 4443 and the HTTP door off, that is WAN 4443 only.
+  const forwards = forwarding({ publicHttpsPort: 4443, httpsPorts: [8443], httpPort: null, mapPlexPort: false })
+    .map((r) => ({ name: r.name, externalPort: r.externalPort, internalClient: '192.168.1.10', internalPort: r.internalPort, transport: r.transport }));
+  const f = one({ ...base, publicHttpsPort: 4443, forwards, protocols: { upnp: false, pcp: false, natpmp: false } }, 'no-port-mapping');
+  assert.match(f.fix!, /UPnP.*http:\/\/192\.168\.1\.1\/.*forward by hand WAN 4443\/TCP to 192\.168\.1\.10:8443 \(/);
+  assert.doesNotMatch(f.fix!, /\b443\b|\b80\b/, 'neither 443 nor 80 is forwarded in this setup');
   assert.ok(!ids({ ...base, routerMode: 'manual', protocols: { upnp: false, pcp: false, natpmp: false } }).includes('no-port-mapping'), 'manual mode asked for it');
   const c = one({ ...base, mappings: [{ protocol: 'upnp', externalPort: 443, internalPort: 8443, internalClient: '192.168.1.10', transport: 'TCP', state: 'conflict', owner: '192.168.1.20', error: 'WAN port 443/TCP is already forwarded to 192.168.1.20:443' }] }, 'mapping-conflict-443');
   assert.match(c.title, /another device \(192\.168\.1\.20\)/);

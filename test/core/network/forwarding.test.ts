@@ -24,7 +24,7 @@ test('WAN client -> router public address :443 -> door on the LAN; no hairpin se
   await writeFile(caFile, ca.caPem);
   const w = await h.worker(h.lan, new URL('./fixtures/lan-worker.ts', import.meta.url).pathname);
   await w.call('startDoor', 8443, HOST, { key: ca.keyPem, cert: ca.certPem });
-  const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir: dir, doors: { https: 8443, http: null } });
+  const s = await w.call<RouterStatus>('startManager', { mode: 'auto', dataDir: dir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: null, mapPlexPort: false } });
   assert.equal(s.state, 'mapped', JSON.stringify(s));
   assert.equal(s.mappings[0]!.protocol, 'upnp', 'auto picks UPnP first (found by SSDP)');
 

@@ -11,7 +11,7 @@ import { tmpDir } from '../../helpers/tmp-dir.ts';
 import type { RouterStatus } from '../../../main/shared/status/router.ts';
 
 const WORKER = new URL('./fixtures/lan-worker.ts', import.meta.url).pathname;
-const DOORS = { https: 8443, http: 8080, plexHttps: 32443 };
+const DOORS = { publicHttpsPort: 443, httpsPorts: [8443, 32443], httpPort: 8080, mapPlexPort: true };
 
 async function setup(t: Parameters<typeof tmpDir>[0] & { after: (fn: () => unknown) => void }, opts: { extraLanHosts?: number; daemon?: boolean } = {}) {
   const h = await RouterNetns.create(t, opts);
@@ -63,7 +63,7 @@ for (const mode of ['upnp', 'natpmp', 'pcp'] as const) {
     const { h, w, dataDir } = await setup(t, { extraLanHosts: 1 });
     const other = h.otherLanIps[0]!;
     await w.call('upnpMapAs', h.rootDescUrl, other, 443, 9443);
-    const s = await w.call<RouterStatus>('startManager', { mode, dataDir, doors: { https: 8443, http: 8080 }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null });
+    const s = await w.call<RouterStatus>('startManager', { mode, dataDir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: 8080, mapPlexPort: false }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null });
     assert.equal(s.state, 'partial');
     const m443 = s.mappings.find((m) => m.externalPort === 443)!;
     assert.equal(m443.state, 'conflict');
@@ -91,10 +91,20 @@ test('router without UPnP/NAT-PMP/PCP (daemon stopped) -> manual instructions wi
   assert.deepEqual(s.protocols, { upnp: false, pcp: false, natpmp: false });
   assert.match(s.error!, new RegExp(`router at ${h.gatewayIp.replace(/\./g, '\\.')} does not answer UPnP, NAT-PMP or PCP`));
   assert.deepEqual(s.manual, [
-    { name: 'HTTPS (Portico door)', externalPort: 443, internalClient: h.lanIp, internalPort: 8443, transport: 'TCP' },
-    { name: 'HTTP (certificate checks, redirect to HTTPS)', externalPort: 80, internalClient: h.lanIp, internalPort: 8080, transport: 'TCP' },
-    { name: 'Plex port for apps that insist on 32400', externalPort: 32400, internalClient: h.lanIp, internalPort: 32443, transport: 'TCP' },
+    { name: 'HTTPS (your Plex address)', externalPort: 443, internalClient: h.lanIp, internalPort: 8443, transport: 'TCP' },
+    { name: 'HTTP (certificate checks, redirects)', externalPort: 80, internalClient: h.lanIp, internalPort: 8080, transport: 'TCP' },
+    { name: 'Plex apps that use port 32400', externalPort: 32400, internalClient: h.lanIp, internalPort: 32443, transport: 'TCP' },
   ]);
+});
+
+test('pcp: with door.publicHttpsPort 4443 the router forwards WAN 4443 (not 443) to the door', async (t) => {
+  const { h, w, dataDir } = await setup(t);
+  const s = await w.call<RouterStatus>('startManager', { mode: 'pcp', dataDir, doors: { publicHttpsPort: 4443, httpsPorts: [8443], httpPort: null, mapPlexPort: false } });
+  assert.equal(s.state, 'mapped', JSON.stringify(s));
+  assert.deepEqual(s.mappings.map((m) => [m.externalPort, m.internalPort]), [[4443, 8443]]);
+  assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client, r.internalPort]), [[4443, h.lanIp, 8443]]);
+  await w.call('stopManager');
+  assert.deepEqual(await h.routerTable(), []);
 });
 
 test('discovery inside the LAN: default gateway from /proc/net/route, local address, SSDP finds the IGD', async (t) => {
@@ -109,7 +119,7 @@ test('discovery inside the LAN: default gateway from /proc/net/route, local addr
 
 test('upnp: a renewal that fails (router restarting) is retried and recovers', async (t) => {
   const { h, w, dataDir } = await setup(t);
-  const opts = { mode: 'upnp', dataDir, doors: { https: 8443, http: null }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600, retryMs: 30_000 };
+  const opts = { mode: 'upnp', dataDir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: null, mapPlexPort: false }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600, retryMs: 30_000 };
   assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
   await h.stopDaemon();
   let s = await w.call<RouterStatus>('advance', 300_000, 1);
@@ -125,7 +135,7 @@ test('upnp: a renewal that fails (router restarting) is retried and recovers', a
 
 test('upnp: another host takes the port while the lease runs and the record cannot be saved: the conflict is still reported', async (t) => {
   const { h, w, dataDir } = await setup(t, { extraLanHosts: 1 });
-  const opts = { mode: 'upnp', dataDir, doors: { https: 8443, http: null }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600 };
+  const opts = { mode: 'upnp', dataDir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: null, mapPlexPort: false }, upnpDescriptionUrl: h.rootDescUrl, leaseSeconds: 600 };
   assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
   // Our forward disappears from the router (someone deletes it) and another device takes WAN 443.
   await h.exec(h.lan, 'upnpc', ['-u', h.rootDescUrl, '-d', '443', 'TCP']);
@@ -153,7 +163,7 @@ test('a router that allows automatic forwards only for ports 1024+ (Debian\'s de
   const h = await RouterNetns.create(t, { allowLowPorts: false });
   const w = await h.worker(h.lan, WORKER);
   for (const mode of ['upnp', 'natpmp'] as const) {
-    const s = await w.call<RouterStatus>('startManager', { mode, dataDir: await tmpDir(t), doors: { https: 8443, http: 8080 }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null,
+    const s = await w.call<RouterStatus>('startManager', { mode, dataDir: await tmpDir(t), doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: 8080, mapPlexPort: false }, upnpDescriptionUrl: mode === 'upnp' ? h.rootDescUrl : null,
       // miniupnpd takes ~0.5 s to find the port it offers instead (it walks up to 1024).
       udpWaitsMs: [250, 500, 1000, 2000] });
     assert.equal(s.state, 'error', mode);
@@ -172,9 +182,9 @@ test('a router that allows automatic forwards only for ports 1024+ (Debian\'s de
 
 test('pcp: after the door moves to another port, a restart replaces Portico\'s old mapping', async (t) => {
   const { h, w, dataDir } = await setup(t);
-  const opts = { mode: 'pcp', dataDir, doors: { https: 8443, http: null } };
+  const opts = { mode: 'pcp', dataDir, doors: { publicHttpsPort: 443, httpsPorts: [8443], httpPort: null, mapPlexPort: false } };
   assert.equal((await w.call<RouterStatus>('startManager', opts)).state, 'mapped');
-  const s = await w.call<RouterStatus>('startManager', { ...opts, doors: { https: 9443, http: null } });
+  const s = await w.call<RouterStatus>('startManager', { ...opts, doors: { publicHttpsPort: 443, httpsPorts: [9443], httpPort: null, mapPlexPort: false } });
   assert.equal(s.state, 'mapped', JSON.stringify(s));
   assert.deepEqual((await h.routerTable()).map((r) => [r.externalPort, r.client, r.internalPort]), [[443, h.lanIp, 9443]]);
   await w.call('stopManager');

@@ -4,6 +4,7 @@ import { ManualClock } from '../../helpers/manual-clock.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { PlexTvClient } from '../../../main/core/plex/plex-tv-client.ts';
 import { PlexTvStandIn, type PlexTvStandInOptions } from '../../stand-ins/plextv.ts';
+import { PIN_APPROVE_WITHIN } from '../../../main/shared/plex-words.ts';
 
 const OWNER = { id: 1, username: 'owner', email: 'owner@example.com', token: 'owner-token-aaaaaaaa' };
 const FRIEND = { id: 2, username: 'friend', email: 'friend@example.com', token: 'friend-token-bbbbbbbb' };
@@ -21,7 +22,7 @@ async function plexTv(t: { after: (fn: () => unknown) => void }, o: Partial<Plex
 }
 
 test('strong PIN, auth URL, poll waiting -> linked; headers as plex.tv expects', async (t) => {
-  const { s, c } = await plexTv(t);
+  const { s, c, clock } = await plexTv(t);
   const pin = await c.createPin();
   assert.ok(pin.ok);
   assert.equal(pin.value.code.length, 25);
@@ -30,6 +31,10 @@ test('strong PIN, auth URL, poll waiting -> linked; headers as plex.tv expects',
   assert.equal(req.headers.accept, 'application/json');
   assert.equal(req.headers['x-plex-client-identifier'], 'portico-test-cid');
   assert.equal(req.headers['x-plex-product'], 'Portico');
+
+  // The wizard and the CLI tell the user how long the code lasts: the same as plex.tv's strong PIN (the wizard said 15 minutes).
+  const minutes = (Date.parse(pin.value.expiresAt) - clock.now()) / 60_000;
+  assert.equal(PIN_APPROVE_WITHIN, `within ${minutes} minutes`);
 
   const url = new URL(c.authUrl(pin.value));
   assert.equal(url.origin + url.pathname, 'https://app.plex.tv/auth');

@@ -119,6 +119,13 @@ test('POST /api/<channel> passes the args to the handler and returns its value',
   assert.equal((await call(ui.port, 'POST', '/api/config:get', { headers: h, body: '{"args":' })).status, 400);
   assert.equal((await call(ui.port, 'POST', '/api/config:get', { headers: h, body: '{"args":{"a":1}}' })).status, 400);
   assert.equal((await call(ui.port, 'POST', '/api/config:get', { headers: h, body: 'x'.repeat(1024 * 1024 + 10) })).status, 413);
+  for (const bad of ['/api/%E0%A4%A', '/api/config%3', '/api/%ff']) {
+    const r = await call(ui.port, 'POST', bad, { headers: h, body: '{"args":[]}' });
+    assert.equal(r.status, 400, `${bad} gave ${r.status}`);
+    const e = JSON.parse(r.body).error as { code: string; message: string };
+    assert.equal(e.code, 'bad-url-encoding');
+    assert.match(e.message, /malformed percent-encoding/);
+  }
   const boom = await call(ui.port, 'POST', '/api/diagnostics:export', { headers: h, body: '{"args":[]}' });
   assert.equal(boom.status, 500);
   assert.match(JSON.parse(boom.body).error.message, /diagnostics:export failed unexpectedly \(disk on fire\)/);
