@@ -1,7 +1,7 @@
 import { createServer as createNetServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
-import { constants } from 'node:crypto';
+import { constants, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { ChallengeStore } from '../certs/challenge-store.ts';
@@ -119,6 +119,11 @@ export class Door {
   private readonly plexDirect: PlexDirectNames;
   private readonly perIp = new Map<string, number>();
   private readonly maxPerIp: number;
+  /**
+   * One session-ticket key for every context this door builds, so a session resumes across a
+   * certificate swap. Kept in memory only: after a restart clients do one full handshake.
+   */
+  private readonly ticketKeys = randomBytes(48);
   /** The passthrough target is one of the door's own ports (decided at start). */
   private passthroughLoop = false;
   private state: DoorStatus['state'] = 'stopped';
@@ -237,6 +242,7 @@ export class Door {
       honorCipherOrder: false,
       sessionTimeout: 7200,
       secureOptions: NO_RENEGOTIATION,
+      ticketKeys: this.ticketKeys,
     });
     for (const h of hosts) this.certs.set(h.toLowerCase(), { context, kind });
     this.log.info('certificate installed', { hosts, kind });
