@@ -100,8 +100,8 @@ const looksLikeHttp = (b: Buffer) => /^[A-Z]{3,10} [\x21-\x7e]/.test(b.toString(
 /**
  * The door: owns the HTTPS and HTTP ports. On each TLS connection it peeks the ClientHello (no
  * decryption) and routes: our domains are terminated and reverse-proxied, ALPN `acme-tls/1`
- * answers a TLS-ALPN-01 challenge, everything else (plex.direct, unknown names, no SNI) is piped
- * byte for byte to PMS's own TLS port.
+ * answers a TLS-ALPN-01 challenge, this server's `*.plex.direct` names are piped byte for byte to
+ * PMS's own TLS port, and any other name (or none) gets an unrecognized_name alert.
  */
 export class Door {
   private readonly o: DoorOptions;
