@@ -35,7 +35,7 @@ PROFILE=${PROFILE:-0}
 PORT_BASE=${PORT_BASE:-28080}
 NOISE_MAX=${NOISE_MAX:-15}; STRAY_MAX=${STRAY_MAX:-45}; RETRIES=${RETRIES:-2}; QUIET_WAIT=${QUIET_WAIT:-20}
 HOST=plex.example.test            # the door's configured domain (terminated route)
-OHOST=origin.bench.test           # a name the door does not know: its passthrough route
+OHOST=origin.bench.plex.direct    # a plex.direct name: the door passes it through to the "PMS" origin
 BIG=$W/www/big.bin; BIGSZ=1073741824
 
 declare -A PORT=([direct]=$PORT_BASE [origin]=$((PORT_BASE+1)) [haproxy]=$((PORT_BASE+2)) [door]=$((PORT_BASE+3)) [node-pipe]=$((PORT_BASE+4))

@@ -1,11 +1,16 @@
-import { createServer as createNetServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createNetServer, connect, isIP, type Server, type Socket } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
+import { constants, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { ChallengeStore } from '../certs/challenge-store.ts';
 import type { Logger } from '../support/logger.ts';
 import type { DoorStatus, DoorListenerStatus } from '../../shared/status/door.ts';
 import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './client-hello.ts';
-import { HttpProxyConnection, type RouteCounters } from './http-proxy-connection.ts';
+import { HttpProxyConnection, normalizeIp, type RouteCounters } from './http-proxy-connection.ts';
+import { PlexDirectNames } from './plex-direct-names.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 
 export interface DoorRoute { host: string; upstream: string }
 
@@ -14,8 +19,12 @@ export interface DoorTimeouts {
   handshakeMs: number;
   /** For a request head, once its first byte arrived (slowloris). */
   headMs: number;
+  /** A client connection between requests (after a complete response), as browsers do. */
+  keepAliveMs: number;
   /** A connection with no traffic either way (streams pause; keep it long). */
   idleMs: number;
+  /** An idle pooled upstream connection; below PMS's own keep-alive (`Keep-Alive: timeout=20`). */
+  upstreamIdleMs: number;
   upstreamConnectMs: number;
   /** From a complete request to the first response byte (504 after). */
   upstreamResponseMs: number;
@@ -32,12 +41,16 @@ export interface DoorOptions {
   challenges: ChallengeStore;
   logger: Logger;
   timeouts?: Partial<DoorTimeouts>;
+  /** Open connections per client address (IPv6: per /64) before new ones are closed at once. */
+  maxConnectionsPerIp?: number;
 }
 
 export const DEFAULT_DOOR_TIMEOUTS: DoorTimeouts = {
   handshakeMs: 10_000,
   headMs: 20_000,
+  keepAliveMs: 75_000,
   idleMs: 30 * 60_000,
+  upstreamIdleMs: 15_000,
   upstreamConnectMs: 5_000,
   upstreamResponseMs: 120_000,
 };
@@ -50,6 +63,19 @@ export const INTERMEDIATE_CIPHERS = [
 ].join(':');
 export const ECDH_CURVES = 'X25519:P-256:P-384';
 const STOP_POLL_MS = 250;
+/**
+ * A Plex app opens a handful of connections, a browser six per name; a household or a mobile
+ * carrier's CGNAT puts many of them behind one address, but the people who use one Plex server
+ * from one network are few. 256 leaves room for dozens of them, and stops one address from
+ * holding thousands of sockets (each costs memory and a file descriptor).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 256;
+/** Idle upstream connections kept per upstream (more than any household needs at once). */
+const POOL_MAX_IDLE = 64;
+/** TLS alert record: fatal unrecognized_name (RFC 6066 3), what a server says to a name it does not serve. */
+const ALERT_UNRECOGNIZED_NAME = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70]);
+/** Renegotiation lets a client make the server do handshake work again and again on one connection. */
+const NO_RENEGOTIATION = constants.SSL_OP_NO_RENEGOTIATION;
 
 /** Why start() failed, in words a person can act on. */
 export class DoorStartError extends Error {
@@ -74,8 +100,8 @@ const looksLikeHttp = (b: Buffer) => /^[A-Z]{3,10} [\x21-\x7e]/.test(b.toString(
 /**
  * The door: owns the HTTPS and HTTP ports. On each TLS connection it peeks the ClientHello (no
  * decryption) and routes: our domains are terminated and reverse-proxied, ALPN `acme-tls/1`
- * answers a TLS-ALPN-01 challenge, everything else (plex.direct, unknown names, no SNI) is piped
- * byte for byte to PMS's own TLS port.
+ * answers a TLS-ALPN-01 challenge, this server's `*.plex.direct` names are piped byte for byte to
+ * PMS's own TLS port, and any other name (or none) gets an unrecognized_name alert.
  */
 export class Door {
   private readonly o: DoorOptions;
@@ -89,6 +115,17 @@ export class Door {
   private readonly idleChecks = new Map<Socket, () => boolean>();
   private readonly errors: Record<string, number> = {};
   private readonly passthroughStats = { openConnections: 0, total: 0, bytesIn: 0, bytesOut: 0 };
+  private readonly pool: UpstreamPool;
+  private readonly plexDirect: PlexDirectNames;
+  private readonly perIp = new Map<string, number>();
+  private readonly maxPerIp: number;
+  /**
+   * One session-ticket key for every context this door builds, so a session resumes across a
+   * certificate swap. Kept in memory only: after a restart clients do one full handshake.
+   */
+  private readonly ticketKeys = randomBytes(48);
+  /** The passthrough target is one of the door's own ports (decided at start). */
+  private passthroughLoop = false;
   private state: DoorStatus['state'] = 'stopped';
   private startError: DoorStatus['error'];
 
@@ -96,6 +133,9 @@ export class Door {
     this.o = opts;
     this.t = { ...DEFAULT_DOOR_TIMEOUTS, ...opts.timeouts };
     this.log = opts.logger.child('door');
+    this.maxPerIp = opts.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP;
+    this.pool = new UpstreamPool({ maxIdlePerUpstream: POOL_MAX_IDLE, idleMs: this.t.upstreamIdleMs });
+    this.plexDirect = new PlexDirectNames({ target: opts.passthrough, logger: this.log });
     this.setRoutes(opts.routes);
   }
 
@@ -117,8 +157,27 @@ export class Door {
       for (const l of this.listeners) l.bound = null;
       throw e;
     }
+    this.passthroughLoop = await this.targetsItself(this.o.passthrough);
+    if (this.passthroughLoop) {
+      this.log.error('passthrough target is this door itself; plex.direct connections will be closed', {
+        target: `${this.o.passthrough.host}:${this.o.passthrough.port}`, fix: 'set plex.tlsPort to Plex Media Server\'s own TLS port (usually 32400), not a door port',
+      });
+    } else {
+      void this.plexDirect.learn();
+    }
     this.state = 'running';
     this.log.info('door listening', { bind: this.o.bind, https: this.ports().https, http: this.ports().http });
+  }
+
+  /** Would connecting to `target` reach one of the door's own listeners (a connection loop)? */
+  private async targetsItself(target: { host: string; port: number }): Promise<boolean> {
+    const p = this.ports();
+    if (!p.https.includes(target.port) && p.http !== target.port) return false;
+    const addrs = isIP(target.host) ? [target.host] : await lookup(target.host, { all: true }).then((r) => r.map((a) => a.address), () => []);
+    const wildcard = this.o.bind === '0.0.0.0' || this.o.bind === '::';
+    const own = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address)));
+    return addrs.map((a) => normalizeIp(a)).some((a) => a === normalizeIp(this.o.bind) ||
+      (wildcard && (own.has(a) || a === '0.0.0.0' || a === '::' || a.startsWith('127.'))));
   }
 
   private listen(l: Listener): Promise<void> {
@@ -162,6 +221,7 @@ export class Door {
       await new Promise((r) => setTimeout(r, Math.min(STOP_POLL_MS, deadline - Date.now())));
     }
     for (const s of this.sockets) s.destroy();
+    this.pool.closeAll();
     for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeAllConnections();
     await closed;
     for (const l of this.listeners) l.bound = null;
@@ -181,6 +241,8 @@ export class Door {
       ecdhCurve: ECDH_CURVES,
       honorCipherOrder: false,
       sessionTimeout: 7200,
+      secureOptions: NO_RENEGOTIATION,
+      ticketKeys: this.ticketKeys,
     });
     for (const h of hosts) this.certs.set(h.toLowerCase(), { context, kind });
     this.log.info('certificate installed', { hosts, kind });
@@ -218,7 +280,7 @@ export class Door {
         certificate: this.certFor(r.route.host)?.kind ?? 'none',
         ...r.counters,
       })),
-      passthrough: { ...this.passthroughStats },
+      passthrough: { ...this.passthroughStats, names: this.passthroughLoop ? 'none (plex.tlsPort is a door port)' : this.plexDirect.pattern },
       errors: { ...this.errors },
       ...(this.startError ? { error: this.startError } : {}),
     };
@@ -248,16 +310,35 @@ export class Door {
   }
 
   private onConnection(socket: Socket): void {
-    this.sockets.add(socket);
     socket.on('error', () => socket.destroy());
+    const ip = ipKey(socket.remoteAddress);
+    const open = this.perIp.get(ip) ?? 0;
+    if (open >= this.maxPerIp) {
+      this.countError('per-ip-limit');
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, open + 1);
+    this.sockets.add(socket);
     let buf: Buffer | null = null;
     const timer = setTimeout(() => { this.countError('handshake-timeout'); socket.destroy(); }, this.t.handshakeMs);
-    socket.once('close', () => { clearTimeout(timer); this.sockets.delete(socket); this.idleChecks.delete(socket); });
+    // Half-open is kept for passthrough and TLS; a client gone before its ClientHello is just gone.
+    const onEarlyEnd = () => socket.destroy();
+    socket.once('end', onEarlyEnd);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.sockets.delete(socket);
+      this.idleChecks.delete(socket);
+      const n = this.perIp.get(ip)! - 1;
+      if (n === 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    });
     const onData = (chunk: Buffer) => {
       buf = buf ? Buffer.concat([buf, chunk]) : chunk;
       const r = parseClientHello(buf);
       if (r.kind === 'need-more' && buf.length < MAX_CLIENT_HELLO_BYTES) return;
       socket.off('data', onData);
+      socket.off('end', onEarlyEnd);
       socket.pause();
       if (r.kind !== 'hello') {
         clearTimeout(timer);
@@ -277,8 +358,13 @@ export class Door {
       const route = sni !== undefined ? this.routeFor(sni) : undefined;
       const cert = route ? this.certFor(route.route.host) : undefined;
       if (route && cert) return this.terminate(socket, buf, route, cert.context, timer);
-      clearTimeout(timer);
-      this.passthrough(socket, buf);
+      const hello = buf;
+      if (sni === undefined) return this.refuseName(socket, 'no-sni');
+      void this.plexDirect.accepts(sni).then((ok) => {
+        if (socket.destroyed) return;
+        if (ok) this.passthrough(socket, hello, timer);
+        else this.refuseName(socket, 'unknown-sni');
+      });
     };
     socket.on('data', onData);
   }
@@ -287,6 +373,7 @@ export class Door {
   private answerAlpnChallenge(socket: Socket, buf: Buffer, context: SecureContext, timer: NodeJS.Timeout): void {
     socket.unshift(buf);
     const tls = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['acme-tls/1'] });
+    tls.disableRenegotiation();
     tls.on('error', () => tls.destroy());
     tls.once('secure', () => {
       clearTimeout(timer);
@@ -298,6 +385,7 @@ export class Door {
   private terminate(socket: Socket, buf: Buffer, route: RouteState, context: SecureContext, timer: NodeJS.Timeout): void {
     socket.unshift(buf);
     const tls = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    tls.disableRenegotiation();
     const onHandshakeError = (e: Error) => {
       clearTimeout(timer);
       this.countError('tls-handshake');
@@ -312,6 +400,7 @@ export class Door {
       const conn = new HttpProxyConnection({
         client: tls,
         upstream: route.upstream,
+        pool: this.pool,
         counters: route.counters,
         countError: (k) => this.countError(k),
         timeouts: this.t,
@@ -321,13 +410,39 @@ export class Door {
     });
   }
 
-  /** Bytes untouched to PMS's own TLS port, so the client sees PMS's certificate. */
-  private passthrough(socket: Socket, buf: Buffer): void {
+  /** A name the door does not serve: a fatal unrecognized_name alert, as a TLS server says it, then close. */
+  private refuseName(socket: Socket, kind: 'no-sni' | 'unknown-sni'): void {
+    this.countError(kind);
+    socket.end(ALERT_UNRECOGNIZED_NAME);
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /**
+   * Bytes untouched to PMS's own TLS port, so the client sees PMS's certificate. The handshake
+   * timer runs on until data has moved both ways after the ClientHello (PMS answered, the client
+   * went on), so a client that stalls after its ClientHello does not hold PMS.
+   */
+  private passthrough(socket: Socket, buf: Buffer, timer: NodeJS.Timeout): void {
+    if (this.passthroughLoop) {
+      clearTimeout(timer);
+      this.countError('passthrough-loop');
+      socket.destroy();
+      return;
+    }
     const st = this.passthroughStats;
     st.openConnections++;
     st.total++;
     const up = connect({ host: this.o.passthrough.host, port: this.o.passthrough.port, noDelay: true, allowHalfOpen: true });
     up.write(buf);
+    const helloBytes = socket.bytesRead;
+    const moved = () => {
+      if (up.bytesRead === 0 || socket.bytesRead === helloBytes) return;
+      clearTimeout(timer);
+      up.off('data', moved);
+      socket.off('data', moved);
+    };
+    up.on('data', moved);
+    socket.on('data', moved);
     socket.setTimeout(this.t.idleMs, () => { this.countError('idle-timeout'); socket.destroy(); });
     // pipe() carries backpressure and half-closes; errors and closes are wired by hand so either
     // side failing tears down both, while a clean end still lets the other side flush.
@@ -382,4 +497,13 @@ export class Door {
     const port = this.o.publicHttpsPort === 443 ? '' : `:${this.o.publicHttpsPort}`;
     res.writeHead(301, { Location: `https://${host}${port}${url.startsWith('/') ? url : '/'}`, 'Content-Length': 0 }).end();
   }
+}
+
+/** Per-address key for the connection cap: IPv4 as is, IPv6 by its /64 (one host or home gets a whole /64). */
+function ipKey(address: string | undefined): string {
+  const a = normalizeIp(address).split('%')[0]!;
+  if (!a.includes(':')) return a;
+  const [head, tail] = a.split('::').map((x) => (x ? x.split(':') : []));
+  const groups = tail === undefined ? head! : [...head!, ...Array<string>(8 - head!.length - tail.length).fill('0'), ...tail];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { constants } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
 import { errorPage } from './error-page.ts';
-import { HstsInjector } from './hsts-injector.ts';
+import { ResponseFraming } from './response-framing.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
 
 /** Live counters of one route, shared by all its connections (read by Door.getStatus). */
 export interface RouteCounters { openConnections: number; requests: number; bytesIn: number; bytesOut: number }
@@ -13,53 +15,90 @@ export interface HttpProxyConnectionOptions {
   client: Duplex & { remoteAddress?: string | undefined; setNoDelay?: (v: boolean) => unknown };
   /** `tls`: the upstream URL was https:// (PMS answers both on 32400; its *.plex.direct certificate never matches an IP, so it is not verified). */
   upstream: { host: string; port: number; tls: boolean };
+  pool: UpstreamPool;
   counters: RouteCounters;
   countError: (kind: string) => void;
-  timeouts: { headMs: number; idleMs: number; upstreamConnectMs: number; upstreamResponseMs: number };
+  timeouts: { headMs: number; keepAliveMs: number; idleMs: number; upstreamConnectMs: number; upstreamResponseMs: number };
   hsts: boolean;
 }
 
-/** Headers a client may not set: the door sets them from the socket (a WAN client must never claim a LAN address). */
-const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'forwarded']);
-const RESPONSE_101 = /^HTTP\/1\.[01] 101[ \r]/;
+/** RFC 9110 7.6.1: fields that describe one hop, never forwarded as sent (the door frames and upgrades itself). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade']);
+/** Never dropped because a client named them in `Connection`: Host and framing are how the upstream reads the request. */
+const END_TO_END = new Set(['host', 'content-length']);
+/** Client-address fields some server or framework trusts, besides every `X-Forwarded-*`. */
+const CLIENT_ADDRESS = new Set(['forwarded', 'forwarded-for', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'client-ip', 'cf-connecting-ip',
+  'x-cluster-client-ip', 'fastly-client-ip', 'x-originating-ip', 'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'x-envoy-external-address']);
+/** Replayable on a fresh connection when a reused one turns out closed (RFC 9110 9.2.2, without a body). */
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+const REJECT_LINGER_MS = 2000;
+
+/**
+ * A header a client may not set: the door sets the client address from the socket (a WAN client
+ * must never claim a LAN address). `_` counts as `-`, since some servers read `X_Forwarded_For`
+ * as `X-Forwarded-For`. `name` is lower case.
+ */
+export function isForwardingHeader(name: string): boolean {
+  const n = name.replaceAll('_', '-');
+  return n.startsWith('x-forwarded') || CLIENT_ADDRESS.has(n);
+}
 
 type State =
   | { kind: 'head' }
   | { kind: 'length'; remaining: number }
   | { kind: 'chunked'; body: ChunkedBody }
-  | { kind: 'upgrade-pending'; seen: string }
+  | { kind: 'upgrade-pending' }
   | { kind: 'tunnel' }
   | { kind: 'closed' };
 
+/** The upstream connection serving this client's current exchange. */
+interface Binding {
+  socket: Socket;
+  framing: ResponseFraming;
+  /** Came from the pool: the upstream may have closed it just as it was taken. */
+  reused: boolean;
+  /** Response bytes seen on it; an error before any is a 502 (or a retry), after one a cut stream. */
+  bytes: number;
+  /** Requests sent on it while a retry on a fresh connection is still allowed; null once not. */
+  replay: { method: string; head: Buffer }[] | null;
+  /** Carried an upgrade request: never goes back to the pool. */
+  upgrade: boolean;
+  ended: boolean;
+  connectTimer: NodeJS.Timeout | null;
+  off: () => void;
+}
+
 /**
- * One terminated client connection and its own upstream connection (opened at the first request,
- * kept for the client's lifetime). Requests are read by a strict head parser that rewrites the
- * forwarding headers and follows body framing; responses flow back as raw bytes with backpressure,
- * so the response path costs no more than a TCP pipe. The upstream closing ends the client too, so
- * the client sees exactly the connection lifetime the upstream chose.
+ * One terminated client connection. Requests are read by a strict head parser that drops
+ * hop-by-hop and client-address fields and sets ours, and follows body framing; each exchange
+ * borrows an upstream connection from the pool (or opens one) and gives it back once its
+ * responses are complete, so client and upstream lifetimes are independent and a client that
+ * idles between requests holds nothing upstream. Responses flow back as raw bytes with
+ * backpressure; their framing is followed only to know where they end.
  */
 export class HttpProxyConnection {
   private readonly o: HttpProxyConnectionOptions;
   private readonly client: HttpProxyConnectionOptions['client'];
-  private upstream: Socket | null = null;
+  private readonly key: string;
+  private bind: Binding | null = null;
   private state: State = { kind: 'head' };
   private pending: Buffer | null = null;
-  private headTimer: NodeJS.Timeout | null = null;
+  /** Waiting for a request head: `head` once its first byte arrived (slowloris), else `keepalive` between requests. */
+  private waitTimer: NodeJS.Timeout | null = null;
+  private waitKind: 'head' | 'keepalive' | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
-  /** Bytes seen from the upstream since it was opened: an error before any is a 502, not a cut stream. */
-  private upstreamBytes = 0;
   private readonly clientIp: string;
+  /** The client asked to close after the current response (Connection: close, HTTP/1.0), or half-closed. */
+  private lastExchange = false;
   private finished = false;
   private lastActivity = Date.now();
   private waitingForDrain = false;
-  /** Only with door.hsts: follows response framing to add the header to each response head. */
-  private readonly hstsInjector: HstsInjector | null;
 
   constructor(o: HttpProxyConnectionOptions) {
     this.o = o;
     this.client = o.client;
+    this.key = `${o.upstream.tls ? 'tls' : 'tcp'}:${o.upstream.host}:${o.upstream.port}`;
     this.clientIp = normalizeIp(o.client.remoteAddress);
-    this.hstsInjector = o.hsts ? new HstsInjector() : null;
     o.counters.openConnections++;
     this.client.on('data', (c: Buffer) => this.onClientData(c));
     this.client.on('end', () => this.onClientEnd());
@@ -67,12 +106,13 @@ export class HttpProxyConnection {
     this.client.once('close', () => { o.counters.openConnections--; this.close(); });
     this.client.on('timeout', () => { o.countError('idle-timeout'); this.close(); });
     (this.client as unknown as Socket).setTimeout?.(o.timeouts.idleMs);
-    this.armHeadTimer();
+    // A connection opened and never used (browsers pre-connect) gets the head limit.
+    this.armWait('head');
   }
 
   /** Between requests, nothing in flight, quiet for quietMs: safe to close when the door stops. */
   isIdle(quietMs: number): boolean {
-    return this.state.kind === 'head' && !this.pending && !this.responseTimer && Date.now() - this.lastActivity >= quietMs;
+    return this.state.kind === 'head' && !this.pending && !this.bind && Date.now() - this.lastActivity >= quietMs;
   }
 
   private onClientData(chunk: Buffer): void {
@@ -92,10 +132,12 @@ export class HttpProxyConnection {
       const st = this.state;
       switch (st.kind) {
         case 'head': {
+          // After a request asking to close, nothing more is read (RFC 9112 9.6).
+          if (this.lastExchange) return;
           const r = parseRequestHead(buf.subarray(off), MAX_HEAD_BYTES);
           if (r.kind === 'need-more') {
             this.pending = buf.subarray(off);
-            this.armHeadTimer();
+            if (this.waitKind !== 'head' && !this.bind) this.armWait('head');
             return;
           }
           if (r.kind === 'invalid') {
@@ -103,13 +145,13 @@ export class HttpProxyConnection {
             this.reject(r.status, r.reason);
             return;
           }
-          this.clearHeadTimer();
+          this.clearWait();
           off += r.size;
           this.o.counters.requests++;
-          this.hstsInjector?.onRequest(r.method);
-          if (!this.sendUp(this.rewrite(r))) return;
+          if (r.close) this.lastExchange = true;
+          this.sendHead(r);
           if (r.upgrade) {
-            this.state = { kind: 'upgrade-pending', seen: '' };
+            this.state = { kind: 'upgrade-pending' };
             this.armResponseTimer();
             // Hold whatever follows until the upstream says 101 (tunnel) or not (keep parsing).
             if (off < buf.length) this.pending = buf.subarray(off);
@@ -123,7 +165,7 @@ export class HttpProxyConnection {
         }
         case 'length': {
           const take = Math.min(st.remaining, buf.length - off);
-          if (!this.sendUp(buf.subarray(off, off + take))) return;
+          this.sendUp(buf.subarray(off, off + take));
           off += take;
           st.remaining -= take;
           if (st.remaining === 0) this.requestDone();
@@ -137,9 +179,12 @@ export class HttpProxyConnection {
             this.close();
             return;
           }
-          if (!this.sendUp(buf.subarray(off, off + r.used))) return;
+          this.sendUp(buf.subarray(off, off + r.data));
           off += r.used;
-          if (r.kind === 'done') this.requestDone();
+          if (r.kind === 'done') {
+            this.sendUp(trailerSection(r.trailers));
+            this.requestDone();
+          }
           break;
         }
         case 'tunnel':
@@ -152,15 +197,22 @@ export class HttpProxyConnection {
         case 'closed':
           return;
       }
+      if (this.state.kind === 'closed') return;
     }
   }
 
-  /** The request line and fields as sent, minus client-sent forwarding fields, plus ours. */
+  /** The request line and end-to-end fields as sent, minus client-address fields, plus ours. */
   private rewrite(h: RequestHead): Buffer {
     let s = `${h.method} ${h.target} HTTP/${h.version}\r\n`;
+    const upgrade: string[] = [];
     for (const [name, value] of h.headers) {
-      if (!FORWARDING.has(name.toLowerCase())) s += `${name}: ${value}\r\n`;
+      const l = name.toLowerCase();
+      if (l === 'upgrade') upgrade.push(value);
+      if (HOP_BY_HOP.has(l) || isForwardingHeader(l) || (h.connection.includes(l) && !END_TO_END.has(l))) continue;
+      s += `${name}: ${value}\r\n`;
     }
+    if (h.body.kind === 'chunked') s += 'Transfer-Encoding: chunked\r\n';
+    if (h.upgrade) s += `Connection: Upgrade\r\nUpgrade: ${upgrade.join(', ')}\r\n`;
     const host = h.host ?? '';
     const port = /:(\d+)$/.exec(host)?.[1] ?? '443';
     s += `X-Forwarded-For: ${this.clientIp}\r\nX-Real-IP: ${this.clientIp}\r\nX-Forwarded-Proto: https\r\n`;
@@ -169,99 +221,212 @@ export class HttpProxyConnection {
     return Buffer.from(s, 'latin1');
   }
 
+  private sendHead(h: RequestHead): void {
+    const b = this.bind ?? this.acquire();
+    const head = this.rewrite(h);
+    b.framing.onRequest(h.method);
+    if (h.upgrade) b.upgrade = true;
+    if (b.replay && b.bytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) b.replay.push({ method: h.method, head });
+    else b.replay = null;
+    this.sendUp(head);
+  }
+
   private requestDone(): void {
     this.state = { kind: 'head' };
-    this.armResponseTimer();
+    const b = this.bind;
+    if (b && b.framing.pending === 0) this.finishExchange(b); // answered before the body ended
+    else this.armResponseTimer();
   }
 
-  /** Write toward the upstream (opening it on first use); false when the connection is gone. */
-  private sendUp(b: Buffer): boolean {
-    if (this.state.kind === 'closed') return false;
-    const up = this.upstream ?? this.openUpstream();
-    if (b.length > 0 && !up.write(b) && !this.waitingForDrain) {
+  /** Write toward the current upstream, holding the client back while it is full. */
+  private sendUp(data: Buffer): void {
+    const b = this.bind;
+    if (!b || data.length === 0) return;
+    if (!b.socket.write(data) && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.client.pause();
-      up.once('drain', () => {
+      b.socket.once('drain', () => {
         this.waitingForDrain = false;
-        if (this.state.kind !== 'upgrade-pending') this.client.resume();
+        if (this.state.kind !== 'upgrade-pending' && this.state.kind !== 'closed') this.client.resume();
       });
     }
-    return true;
   }
 
-  private openUpstream(): Socket {
+  /** An idle pooled connection, else a new one. */
+  private acquire(): Binding {
+    const pooled = this.o.pool.take(this.key);
+    return this.attach(pooled ?? this.open(), pooled !== null);
+  }
+
+  private open(): Socket {
     const { host, port, tls } = this.o.upstream;
-    const up = tls
-      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }).setNoDelay(true)
+    return tls
+      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], secureOptions: constants.SSL_OP_NO_RENEGOTIATION }).setNoDelay(true)
       : connect({ host, port, noDelay: true, allowHalfOpen: true });
-    this.upstream = up;
-    const connectTimer = setTimeout(() => {
-      this.o.countError('upstream-connect-timeout');
-      this.failUpstream(504, 'the upstream server did not accept the connection in time');
-    }, this.o.timeouts.upstreamConnectMs);
-    up.once('connect', () => clearTimeout(connectTimer));
-    up.on('data', (c: Buffer) => this.onUpstreamData(c));
-    up.on('end', () => (this.client as unknown as Socket).end());
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(connectTimer);
-      if (this.upstreamBytes === 0) {
-        this.o.countError(e.code === 'ECONNREFUSED' ? 'upstream-refused' : 'upstream-error');
-        this.failUpstream(502, e.code === 'ECONNREFUSED' ? 'the upstream server refused the connection (is it running?)' : 'the connection to the upstream server failed');
-      } else {
-        this.o.countError('upstream-reset');
-        this.close();
-      }
-    });
-    up.on('close', () => { clearTimeout(connectTimer); if (this.state.kind !== 'closed' && !(this.client as unknown as Socket).writableEnded) this.close(); });
-    return up;
   }
 
-  private onUpstreamData(c: Buffer): void {
+  private attach(socket: Socket, reused: boolean): Binding {
+    const b: Binding = {
+      socket, framing: new ResponseFraming(this.o.hsts), reused, bytes: 0, replay: reused ? [] : null, upgrade: false, ended: false, connectTimer: null, off: () => {},
+    };
+    if (!reused) {
+      b.connectTimer = setTimeout(() => {
+        if (this.bind !== b) return;
+        this.o.countError('upstream-connect-timeout');
+        this.failUpstream(504, 'the upstream server did not accept the connection in time');
+      }, this.o.timeouts.upstreamConnectMs);
+      socket.once('connect', () => this.clearConnectTimer(b));
+    }
+    const onData = (c: Buffer) => this.onUpstreamData(b, c);
+    const onEnd = () => this.onUpstreamEnd(b);
+    const onError = (e: NodeJS.ErrnoException) => this.onUpstreamGone(b, e.code);
+    const onClose = () => this.onUpstreamGone(b, undefined);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    b.off = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    this.bind = b;
+    return b;
+  }
+
+  private clearConnectTimer(b: Binding): void {
+    if (b.connectTimer) { clearTimeout(b.connectTimer); b.connectTimer = null; }
+  }
+
+  private onUpstreamData(b: Binding, c: Buffer): void {
+    if (this.bind !== b) return;
     this.lastActivity = Date.now();
-    this.upstreamBytes += c.length;
+    b.bytes += c.length;
+    b.replay = null;
     this.o.counters.bytesOut += c.length;
     this.clearResponseTimer();
-    const st = this.state;
-    if (st.kind === 'upgrade-pending') this.checkUpgrade(st, c);
     let flowing = true;
-    if (this.hstsInjector) for (const part of this.hstsInjector.feed(c)) flowing = this.client.write(part) && flowing;
-    else flowing = this.client.write(c);
+    for (const part of b.framing.feed(c)) flowing = this.client.write(part) && flowing;
     if (!flowing) {
-      this.upstream!.pause();
-      this.client.once('drain', () => this.upstream?.resume());
+      b.socket.pause();
+      this.client.once('drain', () => { if (this.bind === b) b.socket.resume(); });
+    }
+    this.afterResponseBytes(b);
+  }
+
+  private afterResponseBytes(b: Binding): void {
+    if (this.state.kind === 'upgrade-pending') {
+      if (b.framing.upgraded) {
+        this.state = { kind: 'tunnel' };
+        this.resumeHeld();
+        return;
+      }
+      if (b.framing.pending > 0) return;
+      this.state = { kind: 'head' }; // refused: an ordinary response, and the connection stays HTTP
+    }
+    if (this.state.kind === 'head' && b.framing.pending === 0) {
+      this.finishExchange(b);
+      if (this.state.kind === 'head') this.resumeHeld();
     }
   }
 
-  private checkUpgrade(st: { kind: 'upgrade-pending'; seen: string }, c: Buffer): void {
-    st.seen += c.toString('latin1', 0, Math.min(c.length, 16));
-    if (st.seen.length < 13 && !st.seen.includes('\r')) return;
+  private resumeHeld(): void {
     const held = this.pending;
     this.pending = null;
-    this.state = RESPONSE_101.test(st.seen) ? { kind: 'tunnel' } : { kind: 'head' };
     if (!this.waitingForDrain) this.client.resume();
     if (held) this.process(held);
   }
 
-  private onClientEnd(): void {
-    // Half-close: the client has sent everything; let the response still come back.
-    this.clearHeadTimer();
-    if (this.upstream) this.upstream.end();
-    else this.close();
+  private onUpstreamEnd(b: Binding): void {
+    if (this.bind !== b) return;
+    b.ended = true;
+    if (this.state.kind === 'tunnel') { (this.client as unknown as Socket).end(); return; }
+    b.framing.onEnd(); // completes a body that runs to the end of the connection
+    if (b.framing.pending > 0) { this.onUpstreamGone(b, undefined); return; }
+    if (this.state.kind === 'head') this.finishExchange(b);
+    else this.close(); // answered and closed while the request body was still coming
   }
 
-  private armHeadTimer(): void {
-    if (this.headTimer) return;
-    this.headTimer = setTimeout(() => {
-      this.headTimer = null;
+  private onUpstreamGone(b: Binding, code: string | undefined): void {
+    if (this.bind !== b) return;
+    if (this.state.kind === 'tunnel') {
+      if (code !== undefined || !(this.client as unknown as Socket).writableEnded) this.close();
+      return;
+    }
+    this.clearConnectTimer(b);
+    this.unbind(b, false);
+    if (b.bytes > 0 || b.framing.pending === 0) {
+      this.o.countError('upstream-reset');
+      this.close();
+      return;
+    }
+    if (b.reused && b.replay && b.replay.length > 0) {
+      // pingora's and HAProxy's rule: a reused connection that failed before any response byte,
+      // carrying only idempotent requests without a body, is retried once on a fresh connection.
+      this.o.countError('upstream-retried');
+      const fresh = this.attach(this.open(), false);
+      for (const r of b.replay) {
+        fresh.framing.onRequest(r.method);
+        this.sendUp(r.head);
+      }
+      return;
+    }
+    this.o.countError(code === 'ECONNREFUSED' ? 'upstream-refused' : 'upstream-error');
+    this.reject(502, code === 'ECONNREFUSED' ? 'the upstream server refused the connection (is it running?)' : 'the connection to the upstream server failed');
+  }
+
+  /** The exchange's responses are complete: the upstream goes back to the pool, the client waits for its next request. */
+  private finishExchange(b: Binding): void {
+    this.clearResponseTimer();
+    const reusable = b.framing.reusable && !b.upgrade && !b.ended;
+    this.unbind(b, reusable);
+    if (b.framing.closeAfter || this.lastExchange) {
+      this.endClient();
+      return;
+    }
+    this.armWait(this.pending ? 'head' : 'keepalive');
+  }
+
+  private unbind(b: Binding, toPool: boolean): void {
+    b.off();
+    this.clearConnectTimer(b);
+    if (this.bind === b) this.bind = null;
+    if (toPool) this.o.pool.give(this.key, b.socket);
+    else b.socket.destroy();
+  }
+
+  private onClientEnd(): void {
+    this.lastExchange = true;
+    const st = this.state.kind;
+    if (st === 'tunnel') this.bind?.socket.end();
+    // Half-close after a complete request: let the response still come back.
+    else if (!this.bind || st === 'length' || st === 'chunked') this.close();
+  }
+
+  private endClient(): void {
+    this.state = { kind: 'closed' };
+    this.teardownTimers();
+    this.pending = null;
+    this.client.end();
+  }
+
+  private armWait(kind: 'head' | 'keepalive'): void {
+    this.clearWait();
+    this.waitKind = kind;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = null;
+      this.waitKind = null;
+      if (kind === 'keepalive') return this.close();
       this.o.countError('head-timeout');
-      // A connection opened and never used (browsers pre-connect) just closes; a head cut short gets a 408.
+      // A connection opened and never used just closes; a head cut short gets a 408.
       if (this.pending) this.reject(408, 'the request head did not arrive in time');
       else this.close();
-    }, this.o.timeouts.headMs);
+    }, kind === 'head' ? this.o.timeouts.headMs : this.o.timeouts.keepAliveMs);
   }
 
-  private clearHeadTimer(): void {
-    if (this.headTimer) { clearTimeout(this.headTimer); this.headTimer = null; }
+  private clearWait(): void {
+    if (this.waitTimer) { clearTimeout(this.waitTimer); this.waitTimer = null; this.waitKind = null; }
   }
 
   private armResponseTimer(): void {
@@ -278,25 +443,23 @@ export class HttpProxyConnection {
   }
 
   private failUpstream(status: 502 | 504, why: string): void {
-    if (this.upstreamBytes > 0) return this.close();
+    if (this.bind && this.bind.bytes > 0) return this.close();
     this.reject(status, why);
   }
 
   /** Answer with a small page, close the client after it, drop the upstream. */
   private reject(status: number, why: string): void {
     if (this.state.kind === 'closed') return;
-    this.teardownTimers();
-    this.state = { kind: 'closed' };
-    this.pending = null;
-    this.upstream?.destroy();
+    if (this.bind) this.unbind(this.bind, false);
     this.client.removeAllListeners('data');
-    this.client.end(errorPage(status, why, this.o.hsts));
+    this.client.write(errorPage(status, why, this.o.hsts));
+    this.endClient();
     // A client that will not read the page must not hold the socket.
-    setTimeout(() => this.client.destroy(), 2000).unref();
+    setTimeout(() => this.client.destroy(), REJECT_LINGER_MS).unref();
   }
 
   private teardownTimers(): void {
-    this.clearHeadTimer();
+    this.clearWait();
     this.clearResponseTimer();
   }
 
@@ -307,9 +470,19 @@ export class HttpProxyConnection {
     this.state = { kind: 'closed' };
     this.teardownTimers();
     this.pending = null;
-    this.upstream?.destroy();
+    if (this.bind) this.unbind(this.bind, false);
     this.client.destroy();
   }
+}
+
+/** The trailer section as forwarded: client-address and hop-by-hop fields dropped (they would reach the upstream unchecked). */
+function trailerSection(trailers: [string, string][]): Buffer {
+  let s = '';
+  for (const [name, value] of trailers) {
+    const l = name.toLowerCase();
+    if (!HOP_BY_HOP.has(l) && !END_TO_END.has(l) && !isForwardingHeader(l)) s += `${name}: ${value}\r\n`;
+  }
+  return Buffer.from(`${s}\r\n`, 'latin1');
 }
 
 /** The client's address as PMS should see it: IPv4-mapped IPv6 shown as plain IPv4. */

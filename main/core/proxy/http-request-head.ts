@@ -19,6 +19,10 @@ export interface RequestHead {
   body: BodyFraming;
   /** An `Upgrade` request (websocket): after a 101 the connection becomes a tunnel. */
   upgrade: boolean;
+  /** Lower-cased options of `Connection` (e.g. `close`, `upgrade`, and hop-by-hop field names). */
+  connection: string[];
+  /** The client wants the connection closed after this response (`Connection: close`, or HTTP/1.0). */
+  close: boolean;
 }
 
 export type RequestHeadResult =
@@ -34,6 +38,8 @@ const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([
 /** Field value after trimming: visible ASCII, obs-text, SP and HTAB; no CR, LF, NUL or other controls. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^\d{1,15}$/;
+/** Methods are case-sensitive (RFC 9110 9.1) and every registered one is upper case; Plex uses GET/POST/PUT/DELETE/HEAD/OPTIONS/PATCH. */
+const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
 
 const bad = (reason: string, status: 400 | 405 | 431 | 501 = 400): RequestHeadResult => ({ kind: 'invalid', status, reason });
 
@@ -65,7 +71,10 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   const method = m[1]!;
   const target = m[2]!;
   const version = m[3] === '1' ? '1.1' : '1.0';
+  if (!METHOD.test(method)) return bad(`unknown method "${method}" (methods are case-sensitive: use upper case)`, 501);
   if (method === 'CONNECT') return bad('CONNECT is not served here; this is a reverse proxy', 405);
+  // TRACE echoes the request back, headers included: a way to read cookies or tokens from a page.
+  if (method === 'TRACE') return bad('TRACE is not served here', 405);
 
   const headers: [string, string][] = [];
   let host: string | undefined;
@@ -73,7 +82,7 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   let contentLength: string | undefined;
   const te: string[] = [];
   let upgradeField = false;
-  let connectionUpgrade = false;
+  const connection: string[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const c0 = line.charCodeAt(0);
@@ -92,7 +101,8 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
         break;
       case 'content-length':
         if (!DIGITS.test(value)) return bad('invalid Content-Length');
-        if (contentLength !== undefined && contentLength !== value) return bad('conflicting Content-Length fields');
+        // Even identical duplicates: no client we serve sends two, and one framing rule leaves nothing to disagree on.
+        if (contentLength !== undefined) return bad('more than one Content-Length field');
         contentLength = value;
         break;
       case 'transfer-encoding':
@@ -102,7 +112,12 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
         upgradeField = true;
         break;
       case 'connection':
-        if (value.toLowerCase().split(',').some((t) => t.trim() === 'upgrade')) connectionUpgrade = true;
+        for (const t of value.toLowerCase().split(',')) {
+          const o = t.trim();
+          if (o === '') continue;
+          if (!TOKEN.test(o)) return bad('invalid Connection option');
+          connection.push(o);
+        }
         break;
     }
   }
@@ -119,5 +134,10 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   } else if (contentLength !== undefined && contentLength !== '0') {
     body = { kind: 'length', length: Number(contentLength) };
   }
-  return { kind: 'head', size: p, method, target, version, headers, host, body, upgrade: upgradeField && connectionUpgrade };
+  const upgrade = upgradeField && connection.includes('upgrade');
+  // The body of an upgrade request would sit in front of the tunnel's first bytes, or, when the
+  // upstream refuses the upgrade, be read as the next request: refuse rather than frame it.
+  if (upgrade && body.kind !== 'none') return bad('an Upgrade request must not carry a body');
+  const close = version === '1.0' || connection.includes('close');
+  return { kind: 'head', size: p, method, target, version, headers, host, body, upgrade, connection, close };
 }

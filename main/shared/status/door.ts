@@ -14,7 +14,8 @@ export interface DoorStatus {
   state: 'stopped' | 'starting' | 'running' | 'error';
   listeners: DoorListenerStatus[];
   routes: DoorRouteStatus[];
-  passthrough: { openConnections: number; total: number; bytesIn: number; bytesOut: number };
+  /** `names`: what passes through to PMS's own TLS port (e.g. `*.<hash>.plex.direct`); absent when the door is not built yet. */
+  passthrough: { openConnections: number; total: number; bytesIn: number; bytesOut: number; names?: string };
   /** Errors by kind since start, e.g. { 'upstream-refused': 3, 'bad-client-hello': 1 }. */
   errors: Record<string, number>;
   error?: { code: string; message: string; fix?: string };

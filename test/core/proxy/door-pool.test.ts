@@ -1,0 +1,182 @@
+// Upstream connection reuse (issue 13): counted with real servers (nginx's connection serials, a
+// raw TCP upstream that counts accepts), and session resumption across a certificate swap.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createNetServer, connect as netConnect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { WebSocketServer, WebSocket } from 'ws';
+import { createServer as createHttpServer } from 'node:http';
+import { Door } from '../../../main/core/proxy/door.ts';
+import { UpstreamPool } from '../../../main/core/proxy/upstream-pool.ts';
+import { ChallengeStore } from '../../../main/core/certs/challenge-store.ts';
+import { silentLogger } from '../../../main/core/support/logger.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { nginxOrigin, type NginxOrigin } from '../../helpers/nginx-origin.ts';
+import { makeCert, listen, port, tlsTo, rawExchange } from './door-fixtures.ts';
+
+const NGINX = 'nginx.example.com';
+const STALE = 'stale.example.com';
+const WS = 'ws.example.com';
+const cleanups: (() => unknown)[] = [];
+const t0 = { after: (fn: () => unknown) => { cleanups.push(fn); } };
+let nginx: NginxOrigin;
+let door: Door;
+let https: number;
+let dir: string;
+/** The stale upstream: answers the first request on a connection, and closes the connection when a second one arrives. */
+let staleAccepts = 0;
+let wsAccepts = 0;
+
+before(async () => {
+  dir = await tmpDir(t0, 'portico-pool-');
+  nginx = await nginxOrigin(t0, { bigBytes: 8 * 1024 * 1024 });
+  const stale = createNetServer((s) => {
+    staleAccepts++;
+    let requests = 0;
+    let buf = '';
+    s.on('error', () => {});
+    s.on('data', (c: Buffer) => {
+      buf += c.toString('latin1');
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.slice(0, end);
+      const body = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.length < end + 4 + body) return;
+      buf = '';
+      // the keep-alive race: the upstream closes the idle connection just as the next request arrives
+      if (++requests > 1) return s.resetAndDestroy();
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh');
+    });
+  });
+  await new Promise<void>((r) => stale.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => stale.close(r)));
+  const wsUp = createHttpServer((_q, res) => res.end('plain'));
+  wsUp.on('connection', () => wsAccepts++);
+  new WebSocketServer({ server: wsUp }).on('connection', (ws) => ws.on('message', (m) => ws.send(String(m))));
+  await listen(t0, wsUp);
+  const pem = makeCert(dir, 'pool', [NGINX, STALE, WS]);
+  door = new Door({
+    bind: '127.0.0.1', httpsPorts: [0], httpPort: null, publicHttpsPort: 443,
+    routes: [{ host: NGINX, upstream: `http://127.0.0.1:${nginx.port}` }, { host: STALE, upstream: `http://127.0.0.1:${port(stale)}` }, { host: WS, upstream: `http://127.0.0.1:${port(wsUp)}` }],
+    passthrough: { host: '127.0.0.1', port: 1 }, challenges: new ChallengeStore(), logger: silentLogger,
+  });
+  door.setCertificate([NGINX, STALE, WS], pem, 'real');
+  await door.start();
+  https = door.ports().https[0]!;
+});
+
+after(async () => {
+  await door?.stop(100);
+  for (const c of cleanups.reverse()) await c();
+});
+
+const connectionsOf = async (from: number) => new Set((await nginx.log()).slice(from).map((l) => l.connection));
+
+test('reuse: three clients one after another are served over one upstream connection', async () => {
+  const from = (await nginx.log()).length;
+  for (const path of ['/1', '/2', '/3']) {
+    const out = await rawExchange(https, NGINX, `GET ${path} HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+    assert.match(out, new RegExp(`origin GET ${path}`));
+  }
+  assert.equal((await connectionsOf(from)).size, 1, JSON.stringify(await nginx.log()));
+});
+
+test('a stale pooled connection: GET is retried on a fresh connection transparently; POST gets a 502', async () => {
+  const first = await rawExchange(https, STALE, `GET /a HTTP/1.1\r\nHost: ${STALE}\r\nConnection: close\r\n\r\n`);
+  assert.match(first, /fresh$/);
+  assert.equal(staleAccepts, 1);
+  const again = await rawExchange(https, STALE, `GET /b HTTP/1.1\r\nHost: ${STALE}\r\nConnection: close\r\n\r\n`);
+  assert.match(again, /^HTTP\/1\.1 200 OK[\s\S]*fresh$/);
+  assert.equal(staleAccepts, 2, 'the retry opened a fresh connection');
+  assert.equal(door.getStatus().errors['upstream-retried'], 1);
+  // the fresh one went back to the pool; a POST on it meets the same race and is not replayed
+  const post = await rawExchange(https, STALE, `POST /c HTTP/1.1\r\nHost: ${STALE}\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc`);
+  assert.match(post, /^HTTP\/1\.1 502 /);
+  assert.equal(staleAccepts, 2, 'no second attempt for a POST');
+  assert.equal(door.getStatus().errors['upstream-retried'], 1);
+});
+
+test('an upgraded connection, or one that carried a refused upgrade, never goes back to the pool', async () => {
+  const ws = new WebSocket(`wss://127.0.0.1:${https}/`, { servername: WS, headers: { Host: WS }, rejectUnauthorized: false } as WebSocket.ClientOptions);
+  await once(ws, 'open');
+  ws.send('hi');
+  await once(ws, 'message');
+  ws.close();
+  await once(ws, 'close');
+  const before = wsAccepts;
+  const out = await rawExchange(https, WS, `GET / HTTP/1.1\r\nHost: ${WS}\r\nConnection: close\r\n\r\n`);
+  assert.match(out, /plain$/);
+  assert.equal(wsAccepts, before + 1, 'a new upstream connection after the websocket');
+  // nginx answers an Upgrade with 200: that connection is not reused either
+  const from = (await nginx.log()).length;
+  await rawExchange(https, NGINX, `GET /up HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n`);
+  await rawExchange(https, NGINX, `GET /after HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  const log = (await nginx.log()).slice(from);
+  assert.equal(log.length, 2);
+  assert.notEqual(log[0]!.connection, log[1]!.connection);
+});
+
+test('a slow client holds no pooled connection: others are served meanwhile, and its connection comes back after', async () => {
+  const from = (await nginx.log()).length;
+  // a client that takes a small response and never reads it: the connection is free at once
+  const lazy = await tlsTo(https, { servername: NGINX });
+  lazy.pause();
+  lazy.write(`GET /small HTTP/1.1\r\nHost: ${NGINX}\r\n\r\n`);
+  await waitFor('nginx served it', async () => (await nginx.log()).length > from);
+  await new Promise((r) => setTimeout(r, 100));
+  await rawExchange(https, NGINX, `GET /next HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  assert.equal((await connectionsOf(from)).size, 1, 'the unread response did not hold the upstream connection');
+  lazy.destroy();
+  // a client reading 8 MiB slowly holds its own connection only: another client is served at once
+  const slow = await tlsTo(https, { servername: NGINX });
+  let got = 0;
+  slow.on('data', (c: Buffer) => { got += c.length; slow.pause(); setTimeout(() => slow.resume(), 20); });
+  slow.write(`GET /big HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  await waitFor('download started', () => got > 0);
+  const t = Date.now();
+  const other = await rawExchange(https, NGINX, `GET /meanwhile HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  assert.match(other, /origin GET \/meanwhile/);
+  assert.ok(Date.now() - t < 3000);
+  assert.ok(got < 8 * 1024 * 1024, 'still downloading');
+  slow.destroy();
+});
+
+test('session resumption works across a certificate swap (one ticket key per door)', async () => {
+  const first = await tlsTo(https, { servername: NGINX });
+  const session = await new Promise<Buffer>((resolve) => { first.once('session', resolve); first.write(`GET / HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`); });
+  first.destroy();
+  door.setCertificate([NGINX, STALE, WS], makeCert(dir, 'pool-2', [NGINX, STALE, WS]), 'real');
+  const second = await tlsTo(https, { servername: NGINX, session });
+  assert.equal(second.isSessionReused(), true);
+  second.write(`GET /resumed HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  let out = '';
+  second.on('data', (c: Buffer) => { out += c; });
+  await once(second, 'end');
+  assert.match(out, /origin GET \/resumed/);
+});
+
+test('UpstreamPool: idle connections close after idleMs, when the upstream closes them, and beyond the cap', async () => {
+  const accepted: Socket[] = [];
+  const srv = createNetServer((s) => { accepted.push(s); s.on('error', () => {}); });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => srv.close(r)));
+  const dial = async () => { const s = netConnect(port(srv), '127.0.0.1'); await once(s, 'connect'); return s; };
+  const pool = new UpstreamPool({ maxIdlePerUpstream: 2, idleMs: 300 });
+  const [a, b, c] = [await dial(), await dial(), await dial()];
+  pool.give('k', a);
+  pool.give('k', b);
+  pool.give('k', c);
+  assert.equal(pool.idleCount, 2);
+  assert.equal(c.destroyed, true, 'over the cap');
+  await waitFor('server saw three', () => accepted.length === 3);
+  accepted[1]!.end(); // the upstream closes b while idle
+  await waitFor('b dropped', () => b.destroyed && pool.idleCount === 1);
+  assert.equal(pool.take('k'), a, 'a is still good');
+  assert.equal(pool.take('k'), null);
+  pool.give('k', a);
+  const t = Date.now();
+  await waitFor('idle timeout', () => a.destroyed);
+  assert.ok(Date.now() - t >= 250, `closed after ${Date.now() - t} ms`);
+  assert.equal(pool.take('k'), null);
+});

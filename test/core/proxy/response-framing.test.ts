@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ResponseFraming, HSTS_HEADER } from '../../../main/core/proxy/response-framing.ts';
+
+const RESPONSES = [
+  'HTTP/1.1 100 Continue\r\n\r\n',
+  'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello',
+  'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nHTTP\r\n0\r\n\r\n',
+  'HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n', // answer to HEAD: no body
+  'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n',
+  'HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/10\r\nContent-Length: 4\r\nStrict-Transport-Security: max-age=1\r\n\r\n\r\n\r\n',
+];
+const METHODS = ['POST', 'GET', 'HEAD', 'GET', 'GET'];
+const stream = Buffer.from(RESPONSES.join(''), 'latin1');
+
+test('HSTS added to every final response head, bodies untouched, however the bytes are split', () => {
+  for (let split = 1; split < stream.length; split += 3) {
+    const h = new ResponseFraming(true);
+    METHODS.forEach((m) => h.onRequest(m));
+    const first = h.feed(stream.subarray(0, split));
+    assert.ok(h.pending > 0, `split ${split}: responses still outstanding`);
+    const out = Buffer.concat([...first, ...h.feed(stream.subarray(split))]).toString('latin1');
+    assert.equal(h.pending, 0, `split ${split}: every response complete`);
+    assert.equal(h.reusable, true);
+    const want = RESPONSES.map((r, i) => (i === 0 || i === 5 ? r : r.replace('\r\n\r\n', `\r\n${HSTS_HEADER}\r\n\r\n`))).join('');
+    assert.equal(out, want, `split ${split}`);
+  }
+});
+
+test('a 101 or a body to the end of the connection turns into a raw pass-through', () => {
+  const h = new ResponseFraming(true);
+  h.onRequest('GET');
+  const out = Buffer.concat(h.feed(Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  assert.deepEqual([h.upgraded, h.reusable], [true, false]);
+  assert.equal(out, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n');
+  const c = new ResponseFraming(true);
+  c.onRequest('GET');
+  const o2 = Buffer.concat(c.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  assert.equal(o2, `HTTP/1.0 200 OK\r\n${HSTS_HEADER}\r\n\r\nHTTP/1.1 200 OK\r\n\r\n`);
+  assert.equal(c.pending, 1, 'a body to the end of the connection ends only with it');
+  c.onEnd();
+  assert.deepEqual([c.pending, c.reusable, c.closeAfter], [0, false, true]);
+});
+
+test('reuse: only keep-alive responses leave the connection reusable; without hsts the bytes are untouched', () => {
+  const reusable = (response: string, method = 'GET') => {
+    const f = new ResponseFraming(false);
+    f.onRequest(method);
+    const out = Buffer.concat(f.feed(Buffer.from(response, 'latin1'))).toString('latin1');
+    assert.equal(out, response);
+    return [f.pending, f.reusable, f.closeAfter];
+  };
+  assert.deepEqual(reusable('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), [0, true, false]);
+  assert.deepEqual(reusable('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok'), [0, false, true]);
+  assert.deepEqual(reusable('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'), [0, false, true]);
+  assert.deepEqual(reusable('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok'), [0, true, false]);
+  assert.deepEqual(reusable('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok'), [1, true, false]);
+  // bytes nobody asked for: the connection is out of step
+  const f = new ResponseFraming(false);
+  f.onRequest('GET');
+  assert.equal(Buffer.concat(f.feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\nJUNK'))).toString(), 'HTTP/1.1 204 No Content\r\n\r\n');
+  assert.deepEqual([f.reusable, f.closeAfter], [false, true]);
+});
