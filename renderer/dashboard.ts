@@ -5,12 +5,13 @@
  */
 import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
 import type { AppStatus, HealthState, PlexStatus } from '../main/shared/status.ts';
-import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
+import { button, h, notice, replaceChildren, table } from './dom.ts';
 import { formatBytes, formatCount, formatDate } from './format.ts';
-import { certSummary } from './steps/certificate-step.ts';
-import { findingsList, routerNow } from './steps/router-step.ts';
-import { prefTable } from './steps/plex-settings-step.ts';
-import { attempt } from './steps/attempt.ts';
+import { callThenShow } from './views/call-then-show.ts';
+import { certSummary } from './views/cert-summary.ts';
+import { findingsList } from './views/findings-list.ts';
+import { routerNow } from './views/router-rows.ts';
+import { settingsTable } from './views/settings-table.ts';
 
 const HEALTH_TITLE: Record<HealthState, string> = { ok: 'Everything works', warning: 'Needs your attention', error: 'Not working', working: 'Working on it…' };
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
@@ -35,24 +36,16 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
   const actionResult = h('div', { 'data-testid': 'action-result', 'aria-live': 'polite', class: 'stack' });
 
   async function renew(): Promise<void> {
-    replaceChildren(actionResult, h('p', { role: 'status' }, 'Renewing the certificate…'));
-    const r = await attempt(actionResult, () => deps.api['cert:renew']({ force: true }));
-    if (!r) return;
-    replaceChildren(actionResult, r.ok
-      ? notice('ok', `Renewed: valid until ${formatDate(r.value.notAfter)}.`, undefined, undefined, 'renew-done')
-      : errorNotice(r.error, 'renew-error'));
+    const r = await callThenShow(actionResult, () => deps.api['cert:renew']({ force: true }), { busy: 'Renewing the certificate…', errorTestid: 'renew-error' });
+    if (r?.ok) replaceChildren(actionResult, notice('ok', `Renewed: valid until ${formatDate(r.value.notAfter)}.`, undefined, undefined, 'renew-done'));
   }
   async function undoPlex(): Promise<void> {
-    const r = await attempt(actionResult, () => deps.api['plex:undo']());
-    if (!r) return;
-    replaceChildren(actionResult, r.ok
-      ? h('div', { class: 'stack' }, notice('info', 'Plex settings are back to what they were before Portico.', undefined, 'To use your domain in Plex again, run the Plex settings step of the setup.', 'undo-done'), prefTable(r.value, 'What Portico restored', 'undo-result'))
-      : errorNotice(r.error, 'undo-error'));
+    const r = await callThenShow(actionResult, () => deps.api['plex:undo'](), { errorTestid: 'undo-error' });
+    if (r?.ok) replaceChildren(actionResult, notice('info', 'Plex settings are back to what they were before Portico.', undefined, 'To use your domain in Plex again, run the Plex settings step of the setup.', 'undo-done'), settingsTable(r.value, 'What Portico restored', 'undo-result'));
   }
   async function exportDiagnostics(): Promise<void> {
-    const r = await attempt(actionResult, () => deps.api['diagnostics:export']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(actionResult, errorNotice(r.error, 'export-error')); return; }
+    const r = await callThenShow(actionResult, () => deps.api['diagnostics:export'](), { errorTestid: 'export-error' });
+    if (!r?.ok) return;
     const url = URL.createObjectURL(new Blob([r.value.content], { type: 'application/json' }));
     const a = h('a', { href: url, download: r.value.filename, class: 'visually-hidden' }, r.value.filename);
     document.body.append(a);

@@ -5,7 +5,7 @@
 import type { AppError } from '../main/shared/result.ts';
 import type { Check } from '../main/shared/api.ts';
 
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 type AttrValue = string | number | boolean | null | undefined | ((ev: Event) => void);
 export type Attrs = Record<string, AttrValue>;
 

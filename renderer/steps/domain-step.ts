@@ -1,8 +1,8 @@
 import type { ConfigPatch } from '../../main/shared/api.ts';
 import type { ConfigProblem, DnsProviderConfig } from '../../main/shared/config.ts';
-import { button, checklist, errorNotice, field, h, notice, replaceChildren } from '../dom.ts';
+import { button, checklist, field, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
+import { callThenShow } from '../views/call-then-show.ts';
 
 type Kind = 'own' | 'duckdns' | 'cloudflare';
 
@@ -88,15 +88,12 @@ export function domainStep(ctx: StepContext): StepView {
       acme: { email: email.value.trim() || null },
       dns: { ...providerPatch(), ddns: k !== 'own' && ddns.checked },
     };
-    const r = await attempt(problems, () => ctx.api['config:update'](patch));
+    const r = await callThenShow(problems, () => ctx.api['config:update'](patch), {
+      errorTestid: 'domain-problem',
+      alsoOnError: (e) => (e.problems?.length ? h('ul', { class: 'problems' }, e.problems.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message))) : null),
+    });
     if (!r) return;
-    if (!r.ok) {
-      const list = r.error.problems ?? [];
-      markInvalid(list);
-      replaceChildren(problems, errorNotice(r.error, 'domain-problem'),
-        list.length ? h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message))) : null);
-      return;
-    }
+    if (!r.ok) { markInvalid(r.error.problems ?? []); return; }
     markInvalid([]);
     duckToken.value = '';
     cfToken.value = '';
@@ -107,10 +104,8 @@ export function domainStep(ctx: StepContext): StepView {
   }
 
   async function checkDns(): Promise<void> {
-    replaceChildren(checks, h('p', { role: 'status' }, 'Checking DNS…'));
-    const r = await attempt(checks, () => ctx.api['dns:check']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(checks, errorNotice(r.error, 'dns-check-error')); return; }
+    const r = await callThenShow(checks, () => ctx.api['dns:check'](), { busy: 'Checking DNS…', errorTestid: 'dns-check-error' });
+    if (!r?.ok) return;
     const bad = r.value.filter((c) => c.ok === false).length;
     replaceChildren(checks,
       h('h3', {}, 'DNS check'),
