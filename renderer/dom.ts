@@ -41,13 +41,18 @@ export function button(label: string, attrs: Attrs & { testid: string }, onClick
   const b = h('button', { type: 'button', 'data-testid': testid, ...rest }, label);
   b.addEventListener('click', async () => {
     if (b.getAttribute('aria-busy') === 'true') return;
+    const hadFocus = document.activeElement === b;
     b.setAttribute('aria-busy', 'true');
     b.disabled = true;
     try {
       await onClick();
     } finally {
       b.removeAttribute('aria-busy');
-      if (b.isConnected) b.disabled = false;
+      if (b.isConnected) {
+        b.disabled = false;
+        // Disabling dropped keyboard focus to the page; give it back unless it went somewhere else.
+        if (hadFocus && (document.activeElement === document.body || document.activeElement === null)) b.focus();
+      }
     }
   });
   return b;

@@ -2,6 +2,7 @@ import { button, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { callThenShow } from '../views/call-then-show.ts';
 import { settingsTable } from '../views/settings-table.ts';
+import { undoPlex } from '../views/undo-plex.ts';
 
 export function plexSettingsStep(ctx: StepContext): StepView {
   const manualPort = h('input', { type: 'checkbox', id: 'plex-manual-port', 'data-testid': 'plex-manual-port', checked: true });
@@ -26,11 +27,9 @@ export function plexSettingsStep(ctx: StepContext): StepView {
   }
 
   async function undo(): Promise<void> {
-    const r = await callThenShow(result, () => ctx.api['plex:undo'](), { errorTestid: 'plex-undo-error' });
-    if (!r?.ok) return;
-    replaceChildren(result, notice('info', 'Plex settings are back to what they were before Portico.', undefined, undefined, 'plex-undone'),
-      settingsTable(r.value, 'What Portico restored', 'plex-undo-result'));
-    ctx.announce('Plex settings restored.');
+    const restored = await undoPlex(ctx.api, result, ctx.status().domains[0]);
+    if (!restored) return;
+    ctx.announce(restored.length ? 'Plex settings restored.' : 'Nothing to undo.');
     await showPlan();
   }
 

@@ -1,10 +1,10 @@
 import type { ConfigView } from '../../main/shared/api.ts';
 import type { RouterStatus } from '../../main/shared/status/router.ts';
-import { button, h, notice, replaceChildren, table } from '../dom.ts';
+import { button, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
 import { callThenShow } from '../views/call-then-show.ts';
 import { findingsList } from '../views/findings-list.ts';
-import { routerNow } from '../views/router-rows.ts';
+import { forwardingTable, routerNow } from '../views/router-rows.ts';
 
 /** The rows a person types into the router's port-forwarding page, with this machine's real numbers. */
 export function manualRows(cfg: ConfigView): { name: string; external: number; internal: number }[] {
@@ -13,6 +13,8 @@ export function manualRows(cfg: ConfigView): { name: string; external: number; i
   if (cfg.door.httpPort !== null) rows.push({ name: 'HTTP (certificate checks, redirects)', external: 80, internal: cfg.door.httpPort });
   return rows;
 }
+
+const manualSaved = () => notice('ok', 'Saved: you forward the ports on your router yourself.', undefined, undefined, 'router-manual-saved');
 
 export function routerStep(ctx: StepContext): StepView {
   const auto = h('div', { class: 'stack', 'aria-live': 'polite', 'data-testid': 'router-auto-result' });
@@ -56,7 +58,7 @@ export function routerStep(ctx: StepContext): StepView {
     const r = await callThenShow(manualResult, () => ctx.api['config:update']({ router: { mode: 'manual' } }), { errorTestid: 'router-manual-error' });
     if (!r?.ok) return;
     ctx.setConfig(r.value);
-    replaceChildren(manualResult, notice('ok', 'Saved: you forward the ports on your router yourself.', undefined, undefined, 'router-manual-saved'));
+    replaceChildren(manualResult, manualSaved());
     await ctx.complete('router');
     await diagnose();
   }
@@ -65,6 +67,8 @@ export function routerStep(ctx: StepContext): StepView {
   const lan = cfg.lanAddress ?? ctx.status().router.lanAddress ?? 'this computer’s LAN address';
   const rows = manualRows(cfg);
   drawNow(ctx.status().router);
+  // Coming back to the step: the manual choice is part of the saved config, so show it again.
+  if (cfg.router.mode === 'manual') replaceChildren(manualResult, manualSaved());
 
   return {
     body: h('div', { class: 'stack' },
@@ -76,8 +80,7 @@ export function routerStep(ctx: StepContext): StepView {
       h('section', { class: 'card', 'aria-labelledby': 'router-manual-h' },
         h('h3', { id: 'router-manual-h' }, 'Or forward the ports yourself'),
         h('p', {}, 'In your router’s settings, find “Port forwarding” (sometimes “Virtual servers” or “NAT”) and add these rules:'),
-        table('Port forwarding rules for your router', ['What', 'Outside port', 'Protocol', 'Forward to address', 'Forward to port'],
-          rows.map((r) => [r.name, String(r.external), 'TCP', lan, String(r.internal)]), 'router-manual-rows'),
+        forwardingTable(rows.map((r) => ({ name: r.name, externalPort: r.external, transport: 'TCP', internalClient: lan, internalPort: r.internal })), 'router-manual-rows'),
         h('div', { class: 'actions' }, button('I have forwarded these ports', { testid: 'router-manual-done', class: 'btn btn-secondary' }, manualDone)),
         manualResult),
       diag),

@@ -1,6 +1,15 @@
 /** The router as the service sees it now, and its port mappings (router step, dashboard). */
-import type { RouterStatus } from '../../main/shared/status/router.ts';
+import type { ManualForwardRow, RouterStatus } from '../../main/shared/status/router.ts';
 import { h, table } from '../dom.ts';
+import { copyButton } from './copy-button.ts';
+
+/** The rules a person types into the router's port-forwarding page, each with a Copy button. */
+export function forwardingTable(rows: ManualForwardRow[], testid: string): HTMLElement {
+  return table('Port forwarding rules for your router', ['What', 'Outside port', 'Protocol', 'Forward to address', 'Forward to port', 'Copy'],
+    rows.map((r, i) => [r.name, String(r.externalPort), r.transport, r.internalClient, String(r.internalPort),
+      copyButton(`${r.name}: outside port ${r.externalPort} ${r.transport} → ${r.internalClient} port ${r.internalPort}`, `the rule for ${r.name}`, `${testid}-copy-${i}`)]),
+    testid);
+}
 
 export function mappingsTable(r: RouterStatus, testid: string): HTMLElement {
   if (!r.mappings.length) return h('p', { 'data-testid': testid }, 'Portico has no port mappings on your router.');
