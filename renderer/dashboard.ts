@@ -188,7 +188,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
         button('Undo Plex changes…', { testid: 'undo-plex', class: 'btn btn-secondary' }, undo),
         button('Export diagnostics', { testid: 'export-diagnostics', class: 'btn btn-secondary' }, exportDiagnostics),
         h('a', { href: '#/setup/welcome', class: 'btn btn-secondary', 'data-testid': 'run-setup' }, 'Run setup again')),
-      h('p', { class: 'hint', 'data-testid': 'renew-hint' }, 'Portico renews the certificate on its own when it is due. ', DUPLICATE_LIMIT),
+      h('p', { class: 'hint actions-hint', 'data-testid': 'renew-hint' }, 'Portico renews the certificate on its own when it is due. ', DUPLICATE_LIMIT),
       actionResult,
       addresses,
       cards,
@@ -199,5 +199,5 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
 }
 
 function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
-  return h('section', { class: 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
+  return h('section', { class: id === 'router' ? 'card card-wide' : 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
 }
