@@ -59,10 +59,12 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
   const announcer = h('div', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'announcer' });
   const announce = (m: string) => { announcer.textContent = ''; window.setTimeout(() => { announcer.textContent = m; }, 50); };
   const pill = h('p', { class: 'pill', 'data-testid': 'health-pill' });
+  // The reason is text under the pill, not a tooltip: a tooltip needs a mouse and hides the why.
+  const pillReason = h('p', { class: 'pill-reason', 'data-testid': 'health-pill-reason', 'aria-hidden': 'true' });
   const drawPill = () => {
     pill.className = `pill pill-${model.status.health.state}`;
-    pill.title = model.status.health.reason;
     replaceChildren(pill, HEALTH_WORD[model.status.health.state], h('span', { class: 'visually-hidden' }, `: ${model.status.health.reason}`));
+    pillReason.textContent = model.status.health.reason;
   };
   const navSetup = h('a', { href: '#/setup', 'data-testid': 'nav-wizard' }, 'Setup');
   const navDash = h('a', { href: '#/dashboard', 'data-testid': 'nav-dashboard' }, 'Dashboard');
@@ -73,17 +75,29 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
     h('header', { class: 'topbar' },
       h('p', { class: 'brand' }, h('img', { src: 'assets/icon.png', alt: '', width: '28', height: '28' }), ' Portico'),
       h('nav', { 'aria-label': 'Main' }, h('ul', { class: 'topnav' }, h('li', {}, navSetup), h('li', {}, navDash))),
-      pill),
+      h('div', { class: 'health-badge' }, pill, pillReason)),
     banner, link, main, announcer);
   drawPill();
 
   let view: StepView | ReturnType<typeof renderDashboard> | undefined;
   let firstRoute = true;
-  const go = (hash: string) => { if (location.hash === hash) route(); else location.hash = hash; };
+  const go = (hash: string) => { if (location.hash === hash) void route(); else location.hash = hash; };
 
-  function route(): void {
+  let routeSeq = 0;
+  async function route(): Promise<void> {
+    const seq = ++routeSeq;
     (view as StepView | undefined)?.dispose?.();
+    view = undefined;
     const [, section, step] = location.hash.match(/^#\/([^/]*)\/?(.*)$/) ?? [];
+    // Each view shows the current truth, not what this page remembered: another window, the
+    // dashboard or the service may have changed it since (an undo, a router mode, a new domain).
+    if (!firstRoute) {
+      const fresh = await Promise.all([api['status:get'](), api['config:get'](), api['wizard:get']()]).catch(() => null);
+      if (seq !== routeSeq) return;
+      // Not answering: draw from what we have; the link hint and the next call say why.
+      if (fresh) [model.status, model.config, model.wizard] = fresh;
+      drawPill();
+    }
     // No domain means setup is not finished, whatever the saved wizard state says (first run, or a reset config).
     const pending = model.status.domains.length === 0 && model.config.domains.length === 0;
     const wantsSetup = section === 'setup' || (!section && (!model.wizard.finished || pending));
@@ -105,11 +119,14 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
       replaceChildren(main, view.body);
       document.title = `${HEALTH_WORD[model.status.health.state]} — Portico`;
     }
+    pillReason.hidden = !wantsSetup; // the dashboard says why under its own heading
     navSetup.toggleAttribute('aria-current', false);
     navDash.toggleAttribute('aria-current', false);
     (wantsSetup ? navSetup : navDash).setAttribute('aria-current', 'page');
-    // Move focus to the new heading so keyboard and screen-reader users land on the new content.
-    if (!firstRoute) (main.querySelector<HTMLElement>('#step-title') ?? main).focus();
+    // A new view opens at its top (the previous one may have been scrolled far down); focus
+    // moves to its heading without scrolling past the header, for keyboard and screen readers.
+    window.scrollTo(0, 0);
+    if (!firstRoute) (main.querySelector<HTMLElement>('#step-title') ?? main).focus({ preventScroll: true });
     firstRoute = false;
   }
 
@@ -128,8 +145,8 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
     e.preventDefault();
     main.focus();
   });
-  window.addEventListener('hashchange', route);
-  route();
+  window.addEventListener('hashchange', () => void route());
+  void route();
 }
 
 start();

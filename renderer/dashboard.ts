@@ -5,15 +5,21 @@
  */
 import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
 import type { AppStatus, HealthState } from '../main/shared/status.ts';
-import { button, errorNotice, h, notice, replaceChildren, table } from './dom.ts';
+import { isPublicAddress } from '../main/shared/ip-address.ts';
+import { primaryDomain } from '../main/shared/primary-domain.ts';
+import { button, h, notice, replaceChildren, table } from './dom.ts';
 import { formatBytes, formatCount, formatDate } from './format.ts';
-import { certSummary } from './steps/certificate-step.ts';
-import { findingsList, routerNow } from './steps/router-step.ts';
-import { prefTable } from './steps/plex-settings-step.ts';
-import { attempt } from './steps/attempt.ts';
+import { callThenShow } from './views/call-then-show.ts';
+import { certSummary } from './views/cert-summary.ts';
+import { findingsList } from './views/findings-list.ts';
+import { forwardingTable, routerNow } from './views/router-rows.ts';
+import { confirmDialog } from './views/confirm-dialog.ts';
+import { copyButton } from './views/copy-button.ts';
+import { undoPlex } from './views/undo-plex.ts';
+
+const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
 import { HEALTH_WORD } from '../main/shared/health.ts';
 import { TOKEN_SOURCE_WORDS } from '../main/shared/plex-words.ts';
-
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
 
 export interface DashboardDeps {
@@ -29,27 +35,62 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
   const healthCard = h('section', { class: 'card health', 'data-testid': 'health-card', 'aria-labelledby': 'health-h' });
   const cards = h('div', { class: 'grid' });
   const eventsArea = h('div', {});
+  const addresses = h('section', { class: 'card', 'data-testid': 'addresses-card', 'aria-labelledby': 'addresses-h' });
+  let addressesKey = '';
+  /** Redrawn only when an address changes, so a status push never takes focus from a Copy button. */
+  function drawAddresses(s: AppStatus): void {
+    const domain = primaryDomain(s.domains);
+    const lan = s.router.lanAddress;
+    // The router's WAN address is the public one only when it is public (not behind another NAT).
+    const wan = s.router.externalAddress;
+    const pub = s.router.publicAddress ?? (wan && isPublicAddress(wan) ? wan : undefined);
+    const key = JSON.stringify([domain, lan, pub]);
+    if (key === addressesKey) return;
+    addressesKey = key;
+    addresses.hidden = !domain;
+    if (!domain) return;
+    const url = `https://${domain}`;
+    const row = (label: string, value: string | undefined, what: string, id: string, extra?: Node) => (value
+      ? [h('dt', {}, label), h('dd', { class: 'copyable' }, h('code', { 'data-testid': id }, value), copyButton(value, what, `copy-${id}`), extra)]
+      : []);
+    replaceChildren(addresses,
+      h('h2', { id: 'addresses-h' }, 'Your addresses'),
+      h('dl', { class: 'facts' },
+        row('Plex address', url, 'the Plex address', 'plex-url',
+          h('a', { href: `${url}/web`, target: '_blank', rel: 'noopener noreferrer', class: 'btn btn-small btn-primary', 'data-testid': 'open-plex-web' }, 'Open Plex Web', h('span', { class: 'visually-hidden' }, ' (opens a new window)'))),
+        row('This computer on your network', lan, 'this computer’s network address', 'lan-ip'),
+        row('Your public address', pub, 'your public address', 'public-ip')));
+  }
   const actionResult = h('div', { 'data-testid': 'action-result', 'aria-live': 'polite', class: 'stack' });
 
-  async function renew(): Promise<void> {
-    replaceChildren(actionResult, h('p', { role: 'status' }, 'Renewing the certificate…'));
-    const r = await attempt(actionResult, () => deps.api['cert:renew']({ force: true }));
-    if (!r) return;
-    replaceChildren(actionResult, r.ok
-      ? notice('ok', `Renewed: valid until ${formatDate(r.value.notAfter)}.`, undefined, undefined, 'renew-done')
-      : errorNotice(r.error, 'renew-error'));
+  /** The quiet default: the service renews only when the certificate is due, like its own schedule. */
+  async function renewIfDue(): Promise<void> {
+    const before = deps.status().certificates[0];
+    const r = await callThenShow(actionResult, () => deps.api['cert:renew']({ force: false }), { busy: 'Checking whether the certificate is due…', errorTestid: 'renew-error' });
+    if (!r?.ok) return;
+    const c = r.value;
+    const unchanged = !!before?.notAfter && before.notAfter === c.notAfter;
+    replaceChildren(actionResult, unchanged
+      ? notice('info', `Not due yet: the certificate is valid until ${formatDate(c.notAfter)}.`, c.renewalWindow ? `Portico renews it on its own from ${formatDate(c.renewalWindow.start)}.` : 'Portico renews it on its own when it is due.', undefined, 'renew-not-due')
+      : notice('ok', `Renewed: valid until ${formatDate(c.notAfter)}.`, undefined, undefined, 'renew-done'));
   }
-  async function undoPlex(): Promise<void> {
-    const r = await attempt(actionResult, () => deps.api['plex:undo']());
-    if (!r) return;
-    replaceChildren(actionResult, r.ok
-      ? h('div', { class: 'stack' }, notice('info', 'Plex settings are back to what they were before Portico.', undefined, 'To use your domain in Plex again, run the Plex settings step of the setup.', 'undo-done'), prefTable(r.value, 'What Portico restored', 'undo-result'))
-      : errorNotice(r.error, 'undo-error'));
+  async function forceRenew(): Promise<void> {
+    const c = deps.status().certificates[0];
+    const yes = await confirmDialog({
+      testid: 'force-confirm', title: 'Force a new certificate?', confirm: 'Force a new certificate',
+      body: [
+        c?.notAfter ? `The current certificate is valid until ${formatDate(c.notAfter)}, and Portico renews it on its own when it is due.` : 'Portico renews the certificate on its own when it is due.',
+        DUPLICATE_LIMIT,
+      ],
+    });
+    if (!yes) return;
+    const r = await callThenShow(actionResult, () => deps.api['cert:renew']({ force: true }), { busy: 'Getting a new certificate…', errorTestid: 'renew-error' });
+    if (r?.ok) replaceChildren(actionResult, notice('ok', `New certificate: valid until ${formatDate(r.value.notAfter)}.`, undefined, undefined, 'renew-done'));
   }
+  const undo = () => undoPlex(deps.api, actionResult, deps.status().domains[0], 'To use your domain in Plex again, run the Plex settings step of the setup.');
   async function exportDiagnostics(): Promise<void> {
-    const r = await attempt(actionResult, () => deps.api['diagnostics:export']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(actionResult, errorNotice(r.error, 'export-error')); return; }
+    const r = await callThenShow(actionResult, () => deps.api['diagnostics:export'](), { errorTestid: 'export-error' });
+    if (!r?.ok) return;
     const url = URL.createObjectURL(new Blob([r.value.content], { type: 'application/json' }));
     const a = h('a', { href: url, download: r.value.filename, class: 'visually-hidden' }, r.value.filename);
     document.body.append(a);
@@ -71,6 +112,8 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
         ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), h('a', { href: '#/setup', 'data-testid': 'continue-setup' }, 'continue the setup and choose your domain'), '.')
         : s.health.action ? h('p', { 'data-testid': 'health-action' }, h('strong', {}, 'Next: '), s.health.action) : null);
     renewBtn.disabled = pending;
+    forceBtn.disabled = pending;
+    drawAddresses(s);
     if (pending) {
       // First run: nothing below exists yet, so say so instead of showing empty cards.
       replaceChildren(cards, h('section', { class: 'card', 'data-testid': 'setup-pending', 'aria-labelledby': 'setup-pending-h' },
@@ -101,6 +144,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
           h('dt', {}, 'State'), h('dd', { 'data-testid': 'router-state' }, s.router.state),
           s.router.publicAddress ? [h('dt', {}, 'Public address'), h('dd', {}, s.router.publicAddress)] : null),
         routerNow(s.router, 'dash-router', 'dash-mappings'),
+        s.router.manual?.length ? forwardingTable(s.router.manual, 'dash-forwarding') : null,
         s.router.ddns && s.router.ddns.state !== 'off'
           ? h('p', { 'data-testid': 'dash-ddns', class: s.router.ddns.state === 'error' ? 'error-text' : null },
             h('strong', {}, 'Dynamic DNS: '), s.router.ddns.error ?? `${s.router.ddns.state}${s.router.ddns.address ? ` (${s.router.ddns.address})` : ''}`)
@@ -132,7 +176,8 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       : h('p', { 'data-testid': 'events-list' }, 'Nothing has happened yet.'));
   }
 
-  const renewBtn = button('Renew certificate now', { testid: 'renew-now', class: 'btn btn-primary' }, renew);
+  const renewBtn = button('Renew if due', { testid: 'renew-if-due', class: 'btn btn-secondary' }, renewIfDue);
+  const forceBtn = button('Force a new certificate…', { testid: 'renew-force', class: 'btn btn-secondary' }, forceRenew);
   draw(deps.status());
   drawEvents();
   return {
@@ -140,11 +185,13 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       h('h1', { class: 'visually-hidden' }, 'Dashboard'),
       healthCard,
       h('div', { class: 'actions' },
-        renewBtn,
-        button('Undo Plex changes', { testid: 'undo-plex', class: 'btn btn-secondary' }, undoPlex),
+        renewBtn, forceBtn,
+        button('Undo Plex changes…', { testid: 'undo-plex', class: 'btn btn-secondary' }, undo),
         button('Export diagnostics', { testid: 'export-diagnostics', class: 'btn btn-secondary' }, exportDiagnostics),
         h('a', { href: '#/setup/welcome', class: 'btn btn-secondary', 'data-testid': 'run-setup' }, 'Run setup again')),
+      h('p', { class: 'hint actions-hint', 'data-testid': 'renew-hint' }, 'Portico renews the certificate on its own when it is due. ', DUPLICATE_LIMIT),
       actionResult,
+      addresses,
       cards,
       h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea)),
     onStatus: draw,
@@ -153,5 +200,5 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
 }
 
 function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
-  return h('section', { class: 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
+  return h('section', { class: id === 'router' ? 'card card-wide' : 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
 }

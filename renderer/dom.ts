@@ -5,7 +5,7 @@
 import type { AppError } from '../main/shared/result.ts';
 import type { Check } from '../main/shared/api.ts';
 
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 type AttrValue = string | number | boolean | null | undefined | ((ev: Event) => void);
 export type Attrs = Record<string, AttrValue>;
 
@@ -41,13 +41,18 @@ export function button(label: string, attrs: Attrs & { testid: string }, onClick
   const b = h('button', { type: 'button', 'data-testid': testid, ...rest }, label);
   b.addEventListener('click', async () => {
     if (b.getAttribute('aria-busy') === 'true') return;
+    const hadFocus = document.activeElement === b;
     b.setAttribute('aria-busy', 'true');
     b.disabled = true;
     try {
       await onClick();
     } finally {
       b.removeAttribute('aria-busy');
-      if (b.isConnected) b.disabled = false;
+      if (b.isConnected) {
+        b.disabled = false;
+        // Disabling dropped keyboard focus to the page; give it back unless it went somewhere else.
+        if (hadFocus && (document.activeElement === document.body || document.activeElement === null)) b.focus();
+      }
     }
   });
   return b;

@@ -45,6 +45,11 @@ const STEP_DEFS: Record<WizardStep, StepDef> = {
   verify: { title: 'Check that it all works', short: 'Verify', intro: 'Portico tests the whole path from the internet to Plex, the way a Plex app would.', render: verifyStep, needs: 'Every check must pass to finish.' },
 };
 
+/** Steps whose tick depends on something that can be undone outside the step. */
+const STILL_DONE: Partial<Record<WizardStep, (s: AppStatus) => boolean>> = {
+  'plex-settings': (s) => s.plex.applied,
+};
+
 export interface WizardDeps {
   api: PorticoApiClient;
   status(): AppStatus;
@@ -111,6 +116,13 @@ export function renderWizard(step: WizardStep, deps: WizardDeps): StepView {
     announce: deps.announce,
   };
 
+  /** A step whose result can be taken back elsewhere (the dashboard's undo) loses its tick with it. */
+  const forget = () => {
+    const w = deps.wizard();
+    const kept = w.completed.filter((st) => STILL_DONE[st]?.(deps.status()) ?? true);
+    if (kept.length !== w.completed.length) void save({ ...w, completed: kept });
+  };
+  forget();
   // Remember where the user is, so closing the window here reopens here.
   if (deps.wizard().step !== step) void save({ ...deps.wizard(), step });
 
@@ -124,7 +136,14 @@ export function renderWizard(step: WizardStep, deps: WizardDeps): StepView {
       h('p', { class: 'step-intro' }, def.intro),
       view.body,
       footer));
-  return { body, onStatus: view.onStatus, dispose: view.dispose };
+  let applied = deps.status().plex.applied;
+  const onStatus = (st: AppStatus) => {
+    // Only a change to "not applied" counts: an older push arriving after Apply must not undo the tick.
+    if (applied && !st.plex.applied) { forget(); renderNav(); }
+    applied = st.plex.applied;
+    view.onStatus?.(st);
+  };
+  return { body, onStatus, dispose: view.dispose };
 }
 
 export const isWizardStep = (s: string): s is WizardStep => (WIZARD_STEPS as readonly string[]).includes(s);

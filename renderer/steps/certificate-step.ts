@@ -1,10 +1,9 @@
 import type { ChallengeChoice } from '../../main/shared/config.ts';
-import type { CertificateStatus } from '../../main/shared/status/certificates.ts';
 import type { AppStatus } from '../../main/shared/status.ts';
-import { button, errorNotice, field, h, notice, progressList, replaceChildren, type ProgressItem } from '../dom.ts';
-import { formatDate, relative } from '../format.ts';
+import { button, field, h, notice, progressList, replaceChildren, type ProgressItem } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
+import { callThenShow } from '../views/call-then-show.ts';
+import { certSummary } from '../views/cert-summary.ts';
 
 const CHALLENGES: { value: ChallengeChoice; label: string }[] = [
   { value: 'auto', label: 'Automatic (recommended)' },
@@ -12,28 +11,6 @@ const CHALLENGES: { value: ChallengeChoice; label: string }[] = [
   { value: 'http-01', label: 'HTTP-01 — through port 80' },
   { value: 'dns-01', label: 'DNS-01 — through your DNS provider' },
 ];
-
-const CERT_STATE: Record<CertificateStatus['state'], string> = {
-  none: 'No certificate yet', placeholder: 'Temporary self-signed certificate', valid: 'Valid', renewing: 'Being issued…',
-  expiring: 'Expiring soon', expired: 'Expired', failed: 'Failed',
-};
-
-export function certSummary(certs: CertificateStatus[], testid: string): HTMLElement {
-  if (!certs.length) return h('p', { 'data-testid': testid }, 'No certificate yet.');
-  const row = (k: string, v: string | Node | null | undefined) => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
-  return h('div', { class: 'stack', 'data-testid': testid },
-    certs.map((c) => h('dl', { class: 'facts' },
-      row('For', c.domains.join(', ')),
-      h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
-      row('Issued by', c.issuer),
-      row('Valid until', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
-      row(c.lastError ? 'Next try' : 'Next renewal', c.lastError?.retryable === false
-        ? h('span', { class: 'error-text' }, 'Portico stopped retrying: fix the cause below, then choose "Renew certificate now".')
-        : c.nextAttemptAt && formatDate(c.nextAttemptAt)),
-      row('Renewal window', c.renewalWindow && `${formatDate(c.renewalWindow.start)} – ${formatDate(c.renewalWindow.end)} (${c.renewalWindow.source === 'ari' ? 'suggested by the certificate authority' : 'the last third of the certificate’s life'})`),
-      row('Checked with', c.challenge),
-      row('Last error', c.lastError && h('span', { class: 'error-text' }, `${c.lastError.message}${c.lastError.fix ? ` — ${c.lastError.fix}` : ''}`)))));
-}
 
 function recommendation(s: AppStatus, dnsProvider: boolean): string {
   // 'manual' with an error means Portico could not map and nobody confirmed a forward by hand.
@@ -51,9 +28,8 @@ export function certificateStep(ctx: StepContext): StepView {
     CHALLENGES.map((c) => h('option', { value: c.value, selected: c.value === cfg.acme.challenge, disabled: c.value === 'dns-01' && !cfg.dns.providerConfigured }, c.label)));
   const challengeMsg = h('div', {});
   select.addEventListener('change', async () => {
-    const r = await attempt(challengeMsg, () => ctx.api['config:update']({ acme: { challenge: select.value as ChallengeChoice } }));
-    if (!r) return;
-    if (!r.ok) { replaceChildren(challengeMsg, errorNotice(r.error, 'cert-challenge-error')); return; }
+    const r = await callThenShow(challengeMsg, () => ctx.api['config:update']({ acme: { challenge: select.value as ChallengeChoice } }), { errorTestid: 'cert-challenge-error' });
+    if (!r?.ok) return;
     ctx.setConfig(r.value);
     replaceChildren(challengeMsg, notice('ok', `Saved: ${CHALLENGES.find((c) => c.value === select.value)?.label ?? select.value}.`));
   });
@@ -74,15 +50,14 @@ export function certificateStep(ctx: StepContext): StepView {
       item.state = 'running';
       drawProgress();
       ctx.announce(`${item.label}: in progress.`);
-      const r = await attempt(outcome, () => ctx.api['cert:issue']({ staging: item.id === 'staging' }));
-      if (!r || !r.ok) {
+      const r = await callThenShow(outcome, () => ctx.api['cert:issue']({ staging: item.id === 'staging' }), {
+        errorTestid: 'cert-error',
+        alsoOnError: () => (item.id === 'staging' ? h('p', { class: 'hint' }, 'Nothing was asked of the real CA, so no rate limit was used up.') : null),
+      });
+      if (!r?.ok) {
         item.state = 'failed';
         for (const later of items.slice(idx + 1)) later.state = 'skipped';
         drawProgress();
-        if (r && !r.ok) {
-          replaceChildren(outcome, errorNotice(r.error, 'cert-error'),
-            item.id === 'staging' ? h('p', { class: 'hint' }, 'Nothing was asked of the real CA, so no rate limit was used up.') : null);
-        }
         ctx.announce(`${item.label}: failed.`);
         return;
       }

@@ -1,10 +1,12 @@
 import type { ConfigPatch } from '../../main/shared/api.ts';
 import { fieldProblems, type ConfigProblem, type DnsProviderConfig } from '../../main/shared/config.ts';
-import { button, checklist, errorNotice, field, h, notice, replaceChildren } from '../dom.ts';
+import { button, checklist, field, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
+import { cleanDomain } from '../clean-domain.ts';
+import { callThenShow } from '../views/call-then-show.ts';
 
 type Kind = 'own' | 'duckdns' | 'cloudflare';
+const DDNS_HINT = /,? or turn on dynamic DNS below/;
 
 export function domainStep(ctx: StepContext): StepView {
   const cfg = ctx.config();
@@ -48,6 +50,9 @@ export function domainStep(ctx: StepContext): StepView {
   }
 
   const problems = h('div', { 'data-testid': 'domain-problems' });
+  const cleaned = h('p', { class: 'hint', role: 'status', 'data-testid': 'domain-cleaned' });
+  // Tidied when pasted and when saved; not on blur, where the new line would move the Save button under the pointer.
+  name.addEventListener('paste', () => window.setTimeout(tidyName, 0));
   const checks = h('div', { class: 'stack', 'aria-live': 'polite' });
 
   function providerPatch(): { provider?: DnsProviderConfig | null } {
@@ -61,53 +66,78 @@ export function domainStep(ctx: StepContext): StepView {
     return cfg.dns.provider === 'duckdns' || cfg.dns.provider === 'cloudflare' ? { provider: null } : {};
   }
 
-  const problemList = (list: ConfigProblem[]) => h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message)));
-
+  /** Which field a config key belongs to, in the words of this form. */
+  const fields: { key: RegExp; input: HTMLInputElement; label: string }[] = [
+    { key: /^domains/, input: name, label: 'Domain name' },
+    { key: /^acme\.email/, input: email, label: 'Email' },
+    { key: /^dns\.provider\.token/, input: duckToken, label: 'DuckDNS token' },
+    { key: /^dns\.provider\.(apiToken|zoneId)/, input: cfToken, label: 'Cloudflare API token' },
+  ];
   function markInvalid(list: ConfigProblem[]): void {
-    const byKey: [RegExp, HTMLInputElement][] = [[/^domains/, name], [/^acme\.email/, email], [/^dns\.provider\.(token)/, duckToken], [/^dns\.provider\.apiToken/, cfToken]];
-    for (const [, el] of byKey) el.removeAttribute('aria-invalid');
-    for (const p of list) for (const [re, el] of byKey) if (re.test(p.key)) el.setAttribute('aria-invalid', 'true');
+    for (const f of fields) f.input.removeAttribute('aria-invalid');
+    for (const p of list) fields.find((f) => f.key.test(p.key))?.input.setAttribute('aria-invalid', 'true');
+  }
+  /** A refusal in the words of the form; the config keys only inside "Advanced", for a bug report. */
+  function refused(list: ConfigProblem[]): HTMLElement[] {
+    return [
+      notice('error', 'The settings were not saved.', undefined, 'Correct the marked fields and save again; your previous settings are still in effect.', 'domain-problem'),
+      h('ul', { class: 'problems' }, list.map((p) => h('li', {}, `${fields.find((f) => f.key.test(p.key))?.label ?? 'Another setting'}: ${p.message}`))),
+      h('details', { class: 'advanced' }, h('summary', {}, 'Advanced'), h('ul', { class: 'problems' }, list.map((p) => h('li', {}, h('code', {}, p.key), ': ', p.message)))),
+    ];
+  }
+  function refuse(input: HTMLInputElement, title: string, fix: string): void {
+    input.setAttribute('aria-invalid', 'true');
+    replaceChildren(problems, notice('error', title, undefined, fix, 'domain-problem'));
+    input.focus();
+  }
+  /** Show the name as Portico will use it; say so when that differs from what was typed or pasted. */
+  function tidyName(): string {
+    const raw = name.value;
+    const clean = cleanDomain(raw);
+    if (clean !== raw.trim()) {
+      name.value = clean;
+      replaceChildren(cleaned, `Cleaned up to ${clean}: Portico needs only the name.`);
+    } else replaceChildren(cleaned);
+    return clean;
   }
 
   async function save(): Promise<void> {
     replaceChildren(problems);
-    const domain = name.value.trim().toLowerCase();
-    if (!domain) {
-      name.setAttribute('aria-invalid', 'true');
-      replaceChildren(problems, notice('error', 'Enter the domain name you want to use.', undefined, 'For example plex.example.com or myplex.duckdns.org.', 'domain-problem'));
-      name.focus();
-      return;
-    }
-    if (kind() === 'duckdns' && !domain.endsWith('.duckdns.org')) {
-      replaceChildren(problems, notice('error', `${domain} is not a DuckDNS name.`, undefined, 'DuckDNS names end in .duckdns.org; pick "My own domain" for any other name.', 'domain-problem'));
-      name.setAttribute('aria-invalid', 'true');
-      name.focus();
-      return;
-    }
-    // The config's own field rules, checked here first so the person sees them before anything is sent.
+    markInvalid([]);
+    const domain = tidyName();
     const emailValue = email.value.trim() || null;
+    const k = kind();
+    if (!domain) return refuse(name, 'Enter the domain name you want to use.', 'For example plex.example.com or myplex.duckdns.org.');
+    if (k === 'duckdns' && !domain.endsWith('.duckdns.org')) return refuse(name, `${domain} is not a DuckDNS name.`, 'DuckDNS names end in .duckdns.org; pick "My own domain" for any other name.');
+    // An empty token would save "no provider" while the form says DuckDNS or Cloudflare.
+    if (k === 'duckdns' && !duckToken.value.trim() && !savedSecret('duckdns')) return refuse(duckToken, 'Enter your DuckDNS token.', 'Copy it from the top of your duckdns.org page, or pick "My own domain" if you keep the DNS record yourself.');
+    if (k === 'cloudflare' && !cfToken.value.trim() && !savedSecret('cloudflare')) return refuse(cfToken, 'Enter your Cloudflare API token.', 'Create one in Cloudflare under My Profile → API Tokens ("Edit zone DNS"), or pick "My own domain" if you keep the DNS record yourself.');
+    // The config's own field rules, checked here first so the person sees them before anything is sent.
     const local = [...fieldProblems('domains', [domain]), ...fieldProblems('acme.email', emailValue)];
     if (local.length) {
       markInvalid(local);
-      replaceChildren(problems, notice('error', 'The settings were not saved.', undefined, 'Correct the marked field and save again.', 'domain-problem'), problemList(local));
+      replaceChildren(problems, refused(local));
       (local[0]!.key.startsWith('domains') ? name : email).focus();
       return;
     }
-    const k = kind();
     const patch: ConfigPatch = {
       domains: [domain],
       acme: { email: emailValue },
       dns: { ...providerPatch(), ddns: k !== 'own' && ddns.checked },
     };
-    const r = await attempt(problems, () => ctx.api['config:update'](patch));
+    const r = await callThenShow(problems, () => ctx.api['config:update'](patch), { errorTestid: 'domain-problem' });
     if (!r) return;
     if (!r.ok) {
       const list = r.error.problems ?? [];
       markInvalid(list);
-      replaceChildren(problems, errorNotice(r.error, 'domain-problem'), list.length ? problemList(list) : null);
+      if (list.length) replaceChildren(problems, refused(list));
       return;
     }
-    markInvalid([]);
+    // Say "Saved" only for what the service now holds.
+    if (k !== 'own' && !(r.value.dns.provider === k && r.value.dns.providerConfigured)) {
+      ctx.setConfig(r.value);
+      return refuse(k === 'duckdns' ? duckToken : cfToken, `Portico did not save the ${k === 'duckdns' ? 'DuckDNS' : 'Cloudflare'} settings.`, 'Enter the token again and save; if this keeps happening, export diagnostics from the dashboard.');
+    }
     duckToken.value = '';
     cfToken.value = '';
     ctx.setConfig(r.value);
@@ -117,21 +147,21 @@ export function domainStep(ctx: StepContext): StepView {
   }
 
   async function checkDns(): Promise<void> {
-    replaceChildren(checks, h('p', { role: 'status' }, 'Checking DNS…'));
-    const r = await attempt(checks, () => ctx.api['dns:check']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(checks, errorNotice(r.error, 'dns-check-error')); return; }
+    const r = await callThenShow(checks, () => ctx.api['dns:check'](), { busy: 'Checking DNS…', errorTestid: 'dns-check-error' });
+    if (!r?.ok) return;
     const bad = r.value.filter((c) => c.ok === false).length;
+    // The service's advice may point at the dynamic DNS option, which this form shows only for DuckDNS and Cloudflare.
+    const shown = ddnsGroup.hidden ? r.value.map((c) => (c.fix ? { ...c, fix: c.fix.replace(DDNS_HINT, '') } : c)) : r.value;
     replaceChildren(checks,
       h('h3', {}, 'DNS check'),
-      checklist(r.value, 'dns-checks'),
+      checklist(shown, 'dns-checks'),
       bad ? h('p', { class: 'hint' }, 'DNS changes can take a few minutes to appear. You can continue and come back; the Verify step checks again.') : null,
       button('Check DNS again', { testid: 'dns-recheck', class: 'btn btn-secondary' }, checkDns));
     ctx.announce(bad ? `DNS check: ${bad} problem${bad > 1 ? 's' : ''} found.` : 'DNS check passed.');
   }
 
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Domain', onsubmit: (e: Event) => { e.preventDefault(); saveBtn.click(); } },
-    field('Domain name', name, 'The full name, e.g. plex.example.com. Portico asks the certificate authority for exactly this name.'),
+    field('Domain name', name, 'The full name, e.g. plex.example.com. Portico asks the certificate authority for exactly this name.'), cleaned,
     kindSet, duckGroup, cfGroup, ddnsGroup,
     field('Email for certificate notices (optional)', email, 'The certificate authority writes here only if something about your certificate needs attention.'));
   const saveBtn = button('Save and check DNS', { testid: 'domain-save', class: 'btn btn-primary' }, save);

@@ -1,14 +1,8 @@
-import type { PrefChange } from '../../main/shared/api.ts';
-import { button, errorNotice, h, notice, replaceChildren, table } from '../dom.ts';
+import { button, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
-
-export function prefTable(changes: PrefChange[], caption: string, testid: string): HTMLElement {
-  if (!changes.length) return h('p', { 'data-testid': testid }, 'Nothing to change: Plex already has these settings.');
-  return table(caption, ['Setting', 'Now', 'After'],
-    changes.map((c) => [c.label, h('code', { 'data-testid': `pref-before-${c.id}` }, c.before || '(empty)'), h('code', { 'data-testid': `pref-after-${c.id}`, class: c.before === c.after ? null : 'changed' }, c.after || '(empty)')]),
-    testid);
-}
+import { callThenShow } from '../views/call-then-show.ts';
+import { settingsTable } from '../views/settings-table.ts';
+import { undoPlex } from '../views/undo-plex.ts';
 
 export function plexSettingsStep(ctx: StepContext): StepView {
   const manualPort = h('input', { type: 'checkbox', id: 'plex-manual-port', 'data-testid': 'plex-manual-port', checked: true });
@@ -18,30 +12,24 @@ export function plexSettingsStep(ctx: StepContext): StepView {
   const opts = () => ({ manualPort: manualPort.checked, customCertificate: customCert.checked });
 
   async function showPlan(): Promise<void> {
-    replaceChildren(plan, h('p', { role: 'status' }, 'Reading the current Plex settings…'));
-    const r = await attempt(plan, () => ctx.api['plex:plan'](opts()));
-    if (!r) return;
-    replaceChildren(plan, r.ok ? prefTable(r.value, 'What Portico will change in Plex Media Server', 'plex-plan-table') : errorNotice(r.error, 'plex-plan-error'));
+    const r = await callThenShow(plan, () => ctx.api['plex:plan'](opts()), { busy: 'Reading the current Plex settings…', errorTestid: 'plex-plan-error' });
+    if (r?.ok) replaceChildren(plan, settingsTable(r.value, 'What Portico will change in Plex Media Server', 'plex-plan-table'));
   }
 
   async function apply(): Promise<void> {
-    const r = await attempt(result, () => ctx.api['plex:apply'](opts()));
-    if (!r) return;
-    if (!r.ok) { replaceChildren(result, errorNotice(r.error, 'plex-apply-error')); return; }
+    const r = await callThenShow(result, () => ctx.api['plex:apply'](opts()), { errorTestid: 'plex-apply-error' });
+    if (!r?.ok) return;
     replaceChildren(result, notice('ok', 'Plex Media Server now uses your domain.', 'Portico saved the previous values; "Undo" puts them back exactly.', undefined, 'plex-applied'),
-      prefTable(r.value, 'What Portico changed', 'plex-apply-result'));
+      settingsTable(r.value, 'What Portico changed', 'plex-apply-result'));
     ctx.announce('Plex settings applied.');
     await ctx.complete('plex-settings');
     await showPlan();
   }
 
   async function undo(): Promise<void> {
-    const r = await attempt(result, () => ctx.api['plex:undo']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(result, errorNotice(r.error, 'plex-undo-error')); return; }
-    replaceChildren(result, notice('info', 'Plex settings are back to what they were before Portico.', undefined, undefined, 'plex-undone'),
-      prefTable(r.value, 'What Portico restored', 'plex-undo-result'));
-    ctx.announce('Plex settings restored.');
+    const restored = await undoPlex(ctx.api, result, ctx.status().domains[0]);
+    if (!restored) return;
+    ctx.announce(restored.length ? 'Plex settings restored.' : 'Nothing to undo.');
     await showPlan();
   }
 

@@ -1,7 +1,7 @@
 import type { PlexDiscovery } from '../../main/shared/api.ts';
 import { button, errorNotice, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
+import { attempt, callThenShow } from '../views/call-then-show.ts';
 import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../main/shared/plex-words.ts';
 
 const POLL_MS = 2000;
@@ -46,9 +46,10 @@ export function plexStep(ctx: StepContext): StepView {
   }
 
   async function startSignIn(): Promise<void> {
-    const r = await attempt(signin, () => ctx.api['plex:signin-start']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(signin, errorNotice(r.error, 'plex-signin-error'), button('Try again', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn)); return; }
+    const r = await callThenShow(signin, () => ctx.api['plex:signin-start'](), {
+      errorTestid: 'plex-signin-error', alsoOnError: () => button('Try again', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn),
+    });
+    if (!r?.ok) return;
     const state = h('p', { 'data-testid': 'plex-signin-state', role: 'status' }, 'Waiting for you to sign in on plex.tv…');
     replaceChildren(signin,
       h('p', {}, 'Open plex.tv, sign in, and confirm this code if asked:'),
@@ -58,9 +59,10 @@ export function plexStep(ctx: StepContext): StepView {
       state);
     const poll = async () => {
       if (disposed) return;
-      const p = await attempt(state, () => ctx.api['plex:signin-poll']());
-      if (disposed || !p) return;
-      if (!p.ok) { replaceChildren(signin, errorNotice(p.error, 'plex-signin-error'), button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn)); return; }
+      const p = await callThenShow(signin, () => ctx.api['plex:signin-poll'](), {
+        errorTestid: 'plex-signin-error', alsoOnError: () => button('Get a new code', { testid: 'plex-signin', class: 'btn btn-secondary' }, startSignIn),
+      });
+      if (disposed || !p?.ok) return;
       if (p.value.state === 'signed-in') { state.textContent = 'Signed in.'; await discover(); return; }
       if (p.value.state === 'expired') {
         replaceChildren(signin, notice('warning', 'The sign-in code expired before it was confirmed.', undefined, `Choose "Get a new code" and sign in ${PIN_APPROVE_WITHIN}.`, 'plex-signin-expired'),

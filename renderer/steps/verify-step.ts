@@ -1,6 +1,6 @@
-import { button, checklist, errorNotice, h, notice, replaceChildren } from '../dom.ts';
+import { button, checklist, h, notice, replaceChildren } from '../dom.ts';
 import type { StepContext, StepView } from '../wizard.ts';
-import { attempt } from './attempt.ts';
+import { callThenShow } from '../views/call-then-show.ts';
 
 export function verifyStep(ctx: StepContext): StepView {
   const area = h('div', { class: 'stack', 'aria-live': 'polite' });
@@ -8,10 +8,8 @@ export function verifyStep(ctx: StepContext): StepView {
 
   async function run(): Promise<void> {
     replaceChildren(finish);
-    replaceChildren(area, h('p', { role: 'status' }, 'Running the checks — this can take a few seconds…'));
-    const r = await attempt(area, () => ctx.api['verify:run']());
-    if (!r) return;
-    if (!r.ok) { replaceChildren(area, errorNotice(r.error, 'verify-error')); return; }
+    const r = await callThenShow(area, () => ctx.api['verify:run'](), { busy: 'Running the checks — this can take a few seconds…', errorTestid: 'verify-error' });
+    if (!r?.ok) return;
     const failed = r.value.filter((c) => c.ok === false);
     const passed = r.value.filter((c) => c.ok === true).length;
     replaceChildren(area,

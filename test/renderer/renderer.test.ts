@@ -114,12 +114,15 @@ test('a new user walks the wizard to the dashboard; failures explain themselves;
   await shot(page, 'light-2-plex');
   await page.getByTestId('wizard-next').click();
 
-  // Domain: a bad name is refused with the key's message, then a good one is saved and checked.
+  // Domain: a bad name is refused in the form's words (the config key only under "Advanced"),
+  // then a good one is saved and checked.
   await step(page, 'domain');
   await page.getByTestId('domain-name').fill('plex_example');
   await page.getByTestId('domain-save').click();
   await page.getByTestId('domain-problem').waitFor();
-  assert.match(await page.getByTestId('domain-problems').textContent() ?? '', /domains\[0\].*not a domain name/);
+  const shown = await page.getByTestId('domain-problems').innerText();
+  assert.match(shown, /Domain name: "plex_example" is not a domain name/);
+  assert.doesNotMatch(shown, /domains\[|config|portico /i, 'no config key or command outside "Advanced"');
   assert.equal(await page.getByTestId('domain-name').getAttribute('aria-invalid'), 'true');
   // The form checks with the config's own rules before sending: a name Plex owns never reaches the service.
   await page.getByTestId('domain-name').fill('me.plex.direct');
@@ -143,8 +146,8 @@ test('a new user walks the wizard to the dashboard; failures explain themselves;
   assert.match(await page.getByTestId('router-map-error').textContent() ?? '', /What to do: .*forward the ports yourself/);
   const rows = await page.getByTestId('router-manual-rows').locator('tbody tr').allTextContents();
   assert.deepEqual(rows.map((r) => r.replace(/\s+/g, ' ')), [
-    'HTTPS (your Plex address)443TCP192.168.1.208443',
-    'HTTP (certificate checks, redirects)80TCP192.168.1.208080',
+    'HTTPS (your Plex address)443TCP192.168.1.208443Copy',
+    'HTTP (certificate checks, redirects)80TCP192.168.1.208080Copy',
   ], 'no 32400 row: router.mapPlexPort is off, so the router keeps WAN 32400 for nobody');
   await page.getByTestId('router-findings').waitFor();
   // Second try succeeds (the user turned UPnP on): the mapping shows up.
@@ -195,9 +198,8 @@ test('a new user walks the wizard to the dashboard; failures explain themselves;
   const download = page.waitForEvent('download');
   await page.getByTestId('export-diagnostics').click();
   assert.equal((await download).suggestedFilename(), 'portico-diagnostics-20261129.json');
-  await page.getByTestId('renew-now').click();
-  await page.getByTestId('renew-done').waitFor();
-  await page.getByTestId('events-list').getByText('Certificate renewed on request.').waitFor();
+  await page.getByTestId('renew-if-due').click();
+  await page.getByTestId('renew-not-due').waitFor();
   await axe(page, 'dashboard');
   await shot(page, 'light-8-dashboard');
 
@@ -409,7 +411,8 @@ test('setup pending (no domain): the wizard opens at Welcome or Domain, and the 
   await again.page.getByTestId('setup-pending').waitFor();
   assert.equal(await again.page.getByTestId('health-card').getAttribute('data-state'), 'warning');
   assert.equal(await again.page.getByTestId('health-reason').textContent(), 'Setup not finished');
-  assert.equal(await again.page.getByTestId('renew-now').isDisabled(), true, 'nothing to renew without a domain');
+  assert.equal(await again.page.getByTestId('renew-if-due').isDisabled(), true, 'nothing to renew without a domain');
+  assert.equal(await again.page.getByTestId('renew-force').isDisabled(), true);
   assert.equal(await again.page.getByTestId('cert-card').count(), 0, 'no empty cards');
   await axe(again.page, 'dashboard, setup pending');
   await shot(again.page, 'dashboard-setup-pending');
@@ -423,7 +426,7 @@ test('setup pending (no domain): the wizard opens at Welcome or Domain, and the 
   await again.page.goto(`${base}/#/dashboard`);
   await again.page.getByTestId('cert-card').waitFor();
   assert.equal(await again.page.getByTestId('setup-pending').count(), 0);
-  assert.equal(await again.page.getByTestId('renew-now').isDisabled(), false);
+  assert.equal(await again.page.getByTestId('renew-if-due').isDisabled(), false);
   assert.deepEqual([...cspErrors, ...again.cspErrors], []);
 });
 
@@ -444,4 +447,263 @@ test('dashboard: a renewal that stopped retrying says so, with the renewal windo
   assert.match(await page.getByTestId('health-action').textContent() ?? '', /Allow the CA in your CAA record\. Portico stopped retrying/);
   assert.equal(await page.getByTestId('plex-signed-in-state').textContent(), "yes (from Plex Media Server's own settings on this computer)");
   await axe(page, 'dashboard, renewal stopped');
+});
+
+test('dashboard: "Renew if due" is the quiet default; a forced renewal and an undo of the Plex settings ask first, in our own dialog', async (t) => {
+  const service = await StandInService.finished();
+  const { page, cspErrors } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(await page.locator('[data-testid="dashboard"] .actions .btn-primary').count(), 0, 'no action is the primary button');
+  assert.match(await page.getByTestId('renew-hint').textContent() ?? '', /5 certificates per week for the same set of names/);
+  const notAfter = service.status.certificates[0]!.notAfter;
+
+  // Not due: the service is asked without force and the certificate stays.
+  await page.getByTestId('renew-if-due').click();
+  await page.getByTestId('renew-not-due').waitFor();
+  assert.deepEqual(service.calls.filter((c) => c.startsWith('cert:renew force')), ['cert:renew force=false']);
+  assert.equal(service.status.certificates[0]!.notAfter, notAfter);
+
+  // Forcing asks first (a real modal dialog, focus on the safe choice); Cancel and Escape change nothing.
+  page.on('dialog', () => assert.fail('window.confirm/alert must not be used'));
+  await page.getByTestId('renew-force').click();
+  const dialog = page.getByRole('dialog', { name: 'Force a new certificate?' });
+  await dialog.waitFor();
+  assert.match(await dialog.textContent() ?? '', /5 certificates per week/);
+  assert.equal(await page.evaluate('document.activeElement.dataset.testid'), 'force-confirm-cancel');
+  await axe(page, 'force-renewal dialog');
+  await shot(page, 'dashboard-force-dialog');
+  await page.getByTestId('force-confirm-cancel').click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.waitForFunction('document.activeElement?.dataset.testid === "renew-force"', undefined, { timeout: 5000 }); // focus returns to the button
+  await page.getByTestId('renew-force').click();
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.deepEqual(service.calls.filter((c) => c.startsWith('cert:renew force')), ['cert:renew force=false'], 'cancelled: no forced renewal');
+  await page.getByTestId('renew-force').click();
+  await page.getByTestId('force-confirm-confirm').click();
+  await page.getByTestId('renew-done').waitFor();
+  assert.deepEqual(service.calls.filter((c) => c.startsWith('cert:renew force')), ['cert:renew force=false', 'cert:renew force=true']);
+
+  // Undo asks first; after it, a second undo says there is nothing to undo.
+  await page.getByTestId('undo-plex').click();
+  await page.getByRole('dialog', { name: 'Undo Portico’s changes to Plex?' }).waitFor();
+  await page.getByTestId('undo-confirm-cancel').click();
+  assert.equal(service.calls.includes('plex:undo'), false, 'cancelled: Plex untouched');
+  assert.equal(service.status.plex.applied, true);
+  await page.getByTestId('undo-plex').click();
+  await page.getByTestId('undo-confirm-confirm').click();
+  await page.getByTestId('undo-done').waitFor();
+  await page.getByTestId('undo-plex').click();
+  await page.getByTestId('undo-confirm-confirm').click();
+  await page.getByTestId('undo-nothing').waitFor();
+  const said = await page.getByTestId('action-result').textContent() ?? '';
+  assert.match(said, /Nothing to undo/);
+  assert.doesNotMatch(said, /back to what they were|Plex already has these settings/);
+  assert.deepEqual(cspErrors, []);
+});
+
+test('dashboard: "Open Plex Web" and Copy buttons for the address, LAN and public IP, and the forwarding rows', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => { s.router.publicAddress = '203.0.113.7'; });
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByTestId('dashboard').waitFor();
+  const web = page.getByTestId('open-plex-web');
+  assert.equal(await web.getAttribute('href'), 'https://plex.example.com/web');
+  assert.equal(await web.getAttribute('target'), '_blank');
+  const clipboard = () => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
+  const copied = (p: Page, testid: string) => p.locator(`[data-testid="${testid}"]:text-is("Copied")`).waitFor();
+  for (const [id, value, name] of [['plex-url', 'https://plex.example.com', 'Copy the Plex address'], ['lan-ip', '192.168.1.20', 'Copy this computer’s network address'], ['public-ip', '203.0.113.7', 'Copy your public address']] as const) {
+    await page.getByRole('button', { name }).click();
+    await copied(page, `copy-${id}`);
+    assert.equal(await clipboard(), value, id);
+  }
+  await page.goto(`${base}/#/setup/router`);
+  await step(page, 'router');
+  await page.getByTestId('router-manual-rows-copy-0').click();
+  await copied(page, 'router-manual-rows-copy-0');
+  assert.equal(await clipboard(), 'HTTPS (your Plex address): outside port 443 TCP → 192.168.1.20 port 8443');
+
+  // Over plain http from another computer there is no navigator.clipboard: the fallback still copies.
+  const lan = await openPage(t, base, { colorScheme: 'light' });
+  await lan.page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await lan.page.getByTestId('dashboard').waitFor();
+  await lan.page.evaluate('navigator.clipboard.writeText("before"); Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined })');
+  await lan.page.getByTestId('copy-lan-ip').click();
+  await copied(lan.page, 'copy-lan-ip');
+  assert.equal(await page.evaluate('navigator.clipboard.readText()'), '192.168.1.20', 'the fallback reached the system clipboard');
+});
+
+test('layout: door traffic stays inside its card at 1280 px, the health reason is text, and the dashboard opens at its top', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => {
+    s.door.listeners = [{ kind: 'https', port: 8443, listening: true }, { kind: 'https', port: 32443, listening: true }, { kind: 'http', port: 8080, listening: false, error: 'EADDRINUSE: address already in use 0.0.0.0:8080' }];
+    s.door.routes = [{ ...s.door.routes[0]!, requests: 123_456_789, bytesIn: 98_765_432_100, bytesOut: 1_234_567_890_123, openConnections: 1234 }];
+    s.door.errors = { 'tls-handshake-failed': 12_345, 'upstream-timeout': 678 };
+    s.door.passthrough = { ...s.door.passthrough, total: 9_876_543, openConnections: 12 };
+  });
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light', width: 1280, height: 800 });
+  await page.getByTestId('dashboard').waitFor();
+  const overflow = await page.evaluate(`[...document.querySelectorAll('.card')].flatMap((card) => {
+    const box = card.getBoundingClientRect();
+    // Wide tables scroll inside their own wrapper (.table-wrap); everything else must fit.
+    return [...card.querySelectorAll('*')].filter((e) => !e.closest('.table-wrap') && e.getBoundingClientRect().right > box.right + 0.5)
+      .map((e) => card.dataset.testid + ' ' + e.tagName + ': ' + e.textContent.slice(0, 40));
+  })`) as string[];
+  assert.deepEqual(overflow, [], 'nothing sticks out of its card');
+
+  // The pill's reason is on screen as text in the wizard (the dashboard says it under its heading).
+  await page.goto(`${base}/#/setup/plex`);
+  await step(page, 'plex');
+  service.update((s) => { s.plex.state = 'unreachable'; });
+  await page.locator('[data-testid="health-pill"].pill-error').waitFor();
+  const reason = page.getByTestId('health-pill-reason');
+  assert.equal(await reason.isVisible(), true);
+  assert.match(await reason.textContent() ?? '', /Plex/);
+  assert.equal(await page.getByTestId('health-pill').getAttribute('title'), null, 'not only a tooltip');
+  service.update((s) => { s.plex.state = 'configured'; });
+
+  // Finishing from a long, scrolled Verify page lands at the top of the dashboard.
+  const small = await openPage(t, base, { colorScheme: 'light', width: 1280, height: 500 });
+  await small.page.goto(`${base}/#/setup/verify`);
+  await small.page.getByTestId('verify-finish').scrollIntoViewIfNeeded();
+  assert.ok(await small.page.evaluate('window.scrollY') as number > 0, 'the verify page is scrolled');
+  await small.page.getByTestId('verify-finish').click();
+  await small.page.getByTestId('dashboard').waitFor();
+  assert.equal(await small.page.evaluate('window.scrollY'), 0, 'the dashboard opens at its top');
+  assert.equal(await small.page.getByTestId('health-card').isVisible(), true);
+});
+
+test('domain step: a pasted address is cleaned and shown cleaned; DNS advice names dynamic DNS only where it is offered; a provider without its token is never "Saved"', async (t) => {
+  const service = await StandInService.finished();
+  service.dnsMissing = true;
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.goto(`${base}/#/setup/domain`);
+  await step(page, 'domain');
+  await settle(page);
+  for (const pasted of ['https://Plex.Example.com/', 'Plex.Example.com', 'http://plex.example.com:32400/web/index.html#!/', 'plex.example.com.']) {
+    await page.getByTestId('domain-name').fill(pasted);
+    await page.getByTestId('domain-save').click();
+    await page.getByTestId('domain-saved').waitFor();
+    assert.equal(await page.getByTestId('domain-name').inputValue(), 'plex.example.com', pasted);
+    assert.deepEqual(service.config.domains, ['plex.example.com'], pasted);
+    if (pasted !== pasted.trim().toLowerCase() || pasted.includes('/') || pasted.endsWith('.')) assert.match(await page.getByTestId('domain-cleaned').textContent() ?? '', /Cleaned up to plex\.example\.com/, pasted);
+    await settle(page);
+  }
+  // "My own domain": the advice must not point at an option this form does not show.
+  await page.getByTestId('dns-checks').waitFor();
+  assert.doesNotMatch(await page.getByTestId('dns-checks').innerText(), /dynamic DNS below/);
+  assert.match(await page.getByTestId('dns-checks').innerText(), /Create an A record for plex\.example\.com pointing to 203\.0\.113\.7/);
+
+  // DuckDNS without a token: refused before anything is sent, in plain words.
+  const updates = () => service.calls.filter((c) => c === 'config:update').length;
+  const before = updates();
+  await page.getByTestId('domain-kind-duckdns').check();
+  await page.getByTestId('domain-name').fill('myplex.duckdns.org');
+  await page.getByTestId('domain-save').click();
+  await page.getByTestId('domain-problem').waitFor();
+  assert.match(await page.getByTestId('domain-problems').innerText(), /Enter your DuckDNS token/);
+  assert.equal(await page.getByTestId('duckdns-token').getAttribute('aria-invalid'), 'true');
+  assert.equal(updates(), before, 'nothing was sent');
+  assert.equal(await page.getByTestId('domain-saved').count(), 0);
+  await page.getByTestId('domain-kind-cloudflare').check();
+  await page.getByTestId('domain-save').click();
+  await page.getByText('Enter your Cloudflare API token.').waitFor();
+  assert.equal(updates(), before);
+
+  // With the DuckDNS option shown, the same advice may point at it.
+  await page.getByTestId('domain-kind-duckdns').check();
+  await page.getByTestId('duckdns-token').fill('a-token');
+  await page.getByTestId('domain-save').click();
+  await page.getByTestId('dns-checks').waitFor();
+  assert.match(await page.getByTestId('dns-checks').innerText(), /dynamic DNS below/);
+  assert.equal(service.config.dns.provider, 'duckdns');
+
+  // A service that answers but kept no provider: the form says so instead of "Saved".
+  service.dropsProvider = true;
+  service.config = { ...service.config, dns: { provider: null, providerConfigured: false, ddns: false } };
+  await page.getByTestId('duckdns-token').fill('another-token');
+  await page.getByTestId('domain-save').click();
+  await page.getByText('Portico did not save the DuckDNS settings.').waitFor();
+  assert.equal(await page.getByTestId('domain-saved').count(), 0);
+  await axe(page, 'domain refusals');
+});
+
+test('going back shows the current truth: the manual router choice stays chosen, and "Plex settings ✓" goes with an undo', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.goto(`${base}/#/setup/router`);
+  await step(page, 'router');
+  assert.equal(await page.getByTestId('router-manual-saved').count(), 0, 'not chosen yet');
+  await page.getByTestId('router-manual-done').click();
+  await page.getByTestId('router-manual-saved').waitFor();
+  await page.getByTestId('wizard-next').click();
+  await step(page, 'certificate');
+  await page.getByTestId('wizard-back').click();
+  await step(page, 'router');
+  await page.getByTestId('router-manual-saved').waitFor();
+
+  // Undo from the dashboard, then back in setup: the step is no longer ticked, and a second undo
+  // in the step says there is nothing to undo.
+  await page.goto(`${base}/#/dashboard`);
+  await page.getByTestId('dashboard').waitFor();
+  await page.getByTestId('undo-plex').click();
+  await page.getByTestId('undo-confirm-confirm').click();
+  await page.getByTestId('undo-done').waitFor();
+  await page.getByTestId('nav-wizard').click();
+  await page.goto(`${base}/#/setup/plex-settings`);
+  await step(page, 'plex-settings');
+  assert.equal(await page.getByTestId('step-link-plex-settings').textContent(), '6Plex settings', 'no tick after the undo');
+  assert.equal(service.wizard.completed.includes('plex-settings'), false);
+  assert.equal(await page.getByTestId('wizard-next').isDisabled(), true);
+  await page.getByTestId('plex-undo').click();
+  await page.getByTestId('undo-confirm-confirm').click();
+  await page.getByTestId('undo-nothing').waitFor();
+  assert.doesNotMatch(await page.getByTestId('step-plex-settings').innerText(), /back to what they were/);
+
+  // Applying again ticks it again, live.
+  await page.getByTestId('plex-apply').click();
+  await page.getByTestId('plex-applied').waitFor();
+  assert.match(await page.getByTestId('step-link-plex-settings').textContent() ?? '', /✓/);
+});
+
+/**
+ * The pictures in docs/: each wizard step and the dashboard at a laptop's 1280×800 and a phone's
+ * 390×844. Written to docs/screenshots/ when PORTICO_DOCS_SCREENSHOTS=1 (then commit them), else
+ * to test-results/; either way a phone-width page must not scroll sideways.
+ */
+test('screenshots of every step and the dashboard at 1280×800 and 390×844; nothing scrolls sideways on a phone', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => { s.router.publicAddress = '203.0.113.7'; s.router.lanAddress = '192.168.1.20'; });
+  const base = await serve(t, service);
+  const out = process.env.PORTICO_DOCS_SCREENSHOTS ? `${root}docs/screenshots` : `${shots}/docs`;
+  await mkdir(out, { recursive: true });
+  const steps = ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify'];
+  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+    const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light', width, height });
+    await page.getByTestId('dashboard').waitFor();
+    await settle(page);
+    await noHorizontalScroll(page, `dashboard at ${width}px`);
+    await page.screenshot({ path: `${out}/dashboard-${width}x${height}.png`, fullPage: true });
+    if (width === 1280) await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
+    for (const s of steps) {
+      await page.goto(`${base}/#/setup/${s}`);
+      await step(page, s);
+      if (s === 'verify') await page.getByTestId('verify-checks').waitFor();
+      await settle(page);
+      await noHorizontalScroll(page, `${s} at ${width}px`);
+      await page.screenshot({ path: `${out}/wizard-${s}-${width}x${height}.png`, fullPage: true });
+      if (width === 1280 && (s === 'certificate' || s === 'router')) await page.screenshot({ path: `${out}/wizard-${s}.png`, fullPage: true });
+    }
+    assert.deepEqual(cspErrors, []);
+  }
+  const dark = await openPage(t, base, { colorScheme: 'dark', width: 1280, height: 800 });
+  await dark.page.getByTestId('dashboard').waitFor();
+  await settle(dark.page);
+  await dark.page.screenshot({ path: `${out}/dashboard-dark.png`, fullPage: true });
 });

@@ -31,6 +31,10 @@ export class StandInService {
   pmsDown = false;
   caRefuses = false;
   routerMapFails = false;
+  /** The domain has no DNS record yet (the real check's words, naming the dynamic DNS option). */
+  dnsMissing = false;
+  /** A service that answers "saved" but kept no DNS provider: the UI must not say "Saved". */
+  dropsProvider = false;
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -91,13 +95,14 @@ export class StandInService {
         this.calls.push('config:update');
         const bad = (patch.domains ?? []).map((d, i) => ({ d, i })).filter(({ d }) => !isDomainName(d));
         if (bad.length) {
-          return err({ code: 'config-invalid', message: 'The settings were not saved: the domain name is not valid.', fix: 'Correct the marked field and save again.', problems: bad.map(({ d, i }) => ({ key: `domains[${i}]`, message: `${JSON.stringify(d)} is not a domain name; use a full name such as "plex.example.com"` })) });
+          // Worded like ConfigStore: the first problem's key and message in the title.
+          return err({ code: 'config-invalid', message: `The settings were not saved: domains[${bad[0]!.i}] ${JSON.stringify(bad[0]!.d)} is not a domain name.`, fix: 'Correct the marked field and save again.', problems: bad.map(({ d, i }) => ({ key: `domains[${i}]`, message: `${JSON.stringify(d)} is not a domain name; use a full name such as "plex.example.com"` })) });
         }
         const c = structuredClone(this.config);
         if (patch.domains) c.domains = patch.domains;
         if (patch.acme?.email !== undefined) c.acme.email = patch.acme.email;
         if (patch.acme?.challenge) c.acme.challenge = patch.acme.challenge;
-        if (patch.dns?.provider !== undefined) { c.dns.provider = patch.dns.provider?.kind ?? null; c.dns.providerConfigured = patch.dns.provider !== null; }
+        if (patch.dns?.provider !== undefined && !this.dropsProvider) { c.dns.provider = patch.dns.provider?.kind ?? null; c.dns.providerConfigured = patch.dns.provider !== null; }
         if (patch.dns?.ddns !== undefined) c.dns.ddns = patch.dns.ddns;
         if (patch.router?.mode) c.router.mode = patch.router.mode;
         this.config = c;
@@ -124,11 +129,15 @@ export class StandInService {
         return track('plex:apply', ok(before));
       },
       'plex:undo': () => {
+        // Like PlexManager: without an undo record (nothing applied) there is nothing to restore.
+        if (!this.status.plex.applied) return track('plex:undo', ok([]));
         const changes = this.prefs({ manualPort: true, customCertificate: false }, true).map((p) => ({ ...p, before: p.after, after: p.id === 'ManualPortMappingPort' ? '32400' : p.id === 'ManualPortMappingMode' ? '0' : '' }));
         this.update((s) => { s.plex.applied = false; s.plex.state = 'signed-in'; });
         return track('plex:undo', ok(changes));
       },
-      'dns:check': () => track('dns:check', ok<Check[]>([
+      'dns:check': () => track('dns:check', ok<Check[]>(this.dnsMissing ? [
+        { id: 'dns-resolves', title: `${this.config.domains[0]} has an address`, ok: false, detail: `${this.config.domains[0]} has no A or AAAA record yet.`, fix: `Create an A record for ${this.config.domains[0]} pointing to 203.0.113.7 at your DNS provider, or turn on dynamic DNS below.` },
+      ] : [
         { id: 'dns-resolves', title: `${this.config.domains[0]} has an address`, ok: true, detail: 'A 203.0.113.7' },
         { id: 'dns-public', title: 'It points at your public address', ok: true, detail: 'Your public address is 203.0.113.7' },
       ])),
@@ -174,9 +183,15 @@ export class StandInService {
         }
         return track('cert:issue', ok(c));
       },
-      'cert:renew': () => {
+      'cert:renew': ({ force }) => {
+        this.calls.push(`cert:renew force=${force}`);
+        const current = this.status.certificates[0];
+        // Like CertManager: without force, a certificate that is not due is left as it is.
+        if (!force && current) return track('cert:renew', ok(current));
+        const c = { ...this.cert(false), notBefore: '2026-12-01T00:00:00Z', notAfter: '2027-03-01T00:00:00Z' };
+        this.update((s) => { s.certificates = [c]; });
         this.addEvent('cert-renewed', 'info', 'Certificate renewed on request.');
-        return track('cert:renew', ok(this.cert(false)));
+        return track('cert:renew', ok(c));
       },
       'verify:run': () => {
         const s = this.status;
