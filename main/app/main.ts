@@ -9,6 +9,7 @@ import type { Health } from '../shared/status.ts';
 import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray-model.ts';
 import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
+import { appPaths } from './app-paths.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
@@ -24,18 +25,15 @@ async function main(): Promise<void> {
     app.quit();
     return;
   }
-  const distDir = join(import.meta.dirname, '..', '..');
-  const rendererIndex = join(distDir, 'renderer', 'index.html');
+  const { rendererIndex, preload, resourcesDir, windowIcon } = appPaths(import.meta.dirname);
   const indexUrl = pathToFileURL(rendererIndex).href;
-  const preloadPath = join(distDir, 'main', 'preload', 'preload.cjs');
-  const resourcesDir = join(app.getAppPath(), 'resources');
 
   let win: BrowserWindow | null = null;
   let service: AppService | null = null;
 
   const showWindow = (hash?: string) => {
     if (!win) {
-      win = new BrowserWindow(windowOptions(preloadPath, join(resourcesDir, 'icon.png')));
+      win = new BrowserWindow(windowOptions(preload, windowIcon));
       const contents = win.webContents;
       contents.setWindowOpenHandler(({ url }) => {
         if (isAllowedExternalUrl(url, service?.getStatus().domains ?? [])) void shell.openExternal(url);

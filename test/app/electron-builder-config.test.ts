@@ -23,7 +23,7 @@ test('electron-builder.yml passes electron-builder\'s own validation and says wh
   await validateConfiguration(c, new DebugLogger(false));
   assert.equal(c.productName, 'Portico');
   assert.match(c.appId, /^[a-z]+(\.[a-z]+)+$/);
-  assert.deepEqual(c.files.filter((f: string) => !f.startsWith('!')), ['dist/**', 'package.json', 'resources/**']);
+  assert.deepEqual(c.files.filter((f: string) => !f.startsWith('!')), ['dist/**', 'package.json', 'resources/icon.png', 'resources/tray/**']);
   assert.deepEqual(c.win.target.map((t: { target: string }) => t.target), ['nsis']);
   assert.equal(c.nsis.perMachine, false, 'per-user install');
   assert.equal(c.nsis.allowElevation, false);
