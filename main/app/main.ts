@@ -10,6 +10,7 @@ import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray
 import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
 import { appPaths } from './app-paths.ts';
+import { AT_LOGIN_ARG, loginItem } from './login-item.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
@@ -79,23 +80,25 @@ async function main(): Promise<void> {
     isTrustedSender(e.senderFrame ? { url: e.senderFrame.url, isMainFrame: e.senderFrame === e.sender.mainFrame } : null, indexUrl);
   registerIpcHandlers(ipcMain, svc.handlers, isTrusted, log);
 
-  const startAtLogin = () => app.getLoginItemSettings().openAtLogin;
+  const login = loginItem(process.platform, app, process.env, process.execPath);
+  // Read once, then after each toggle: status changes often, the setting only from this menu (or the OS's panel).
+  let startsAtLogin = login.isEnabled();
   const onAction = (id: TrayItemId, model: TrayModel) => {
     switch (id) {
       case 'open-dashboard': return showWindow('#/dashboard');
       case 'run-setup': return showWindow('#/setup/welcome');
       case 'renew': void Promise.resolve(svc.handlers['cert:renew']({ force: true })).catch((e: unknown) => log.error('renew from tray failed', { error: e })); return;
       case 'open-plex-url': if (model.plexUrl) void shell.openExternal(model.plexUrl); return;
-      case 'start-at-login': app.setLoginItemSettings({ openAtLogin: !startAtLogin(), args: ['--hidden'] }); tray.update(svc.getStatus(), startAtLogin()); return;
+      case 'start-at-login': login.setEnabled(!startsAtLogin); startsAtLogin = login.isEnabled(); tray.update(svc.getStatus(), startsAtLogin); return;
       case 'quit': app.quit(); return;
       case 'status': return;
     }
   };
-  const tray = new TrayController({ resourcesDir, status: svc.getStatus(), startAtLogin: startAtLogin(), onAction });
+  const tray = new TrayController({ resourcesDir, status: svc.getStatus(), startAtLogin: startsAtLogin, onAction });
 
   let lastHealth: Health | undefined;
   const onStatus = (s: ReturnType<AppService['getStatus']>) => {
-    tray.update(s, startAtLogin());
+    tray.update(s, startsAtLogin);
     const note = notificationFor(lastHealth, s.health);
     lastHealth = s.health;
     if (note && Notification.isSupported()) {
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
   });
 
   // Started at login: stay in the tray unless setup still needs the user.
-  const atLogin = process.argv.includes('--hidden') || app.getLoginItemSettings().wasOpenedAtLogin;
+  const atLogin = process.argv.includes(AT_LOGIN_ARG) || app.getLoginItemSettings().wasOpenedAtLogin;
   const wizard = await svc.handlers['wizard:get']();
   if (!wizard.finished || !atLogin) showWindow(wizard.finished ? '#/dashboard' : undefined);
 }
