@@ -3,6 +3,8 @@
  * Everything worth testing lives in main/core, main/shared and the pure helpers beside this file.
  */
 import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../shared/status.ts';
@@ -11,6 +13,8 @@ import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
 import { appPaths } from './app-paths.ts';
 import { AT_LOGIN_ARG, loginItem } from './login-item.ts';
+import { SMOKE_TEST_ARG, smokeVerdict, type SmokeFacts } from './smoke-test.ts';
+import { CONFIG_SCHEMA_VERSION } from '../shared/config.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
@@ -21,7 +25,35 @@ import { isAllowedExternalUrl, isSameDocument, isTrustedSender, windowOptions } 
 
 const log = createLogger({ sink: consoleSink, scope: 'app' });
 
+const smoke = process.argv.includes(SMOKE_TEST_ARG);
+/** Set once the service runs; quitting (from the tray or the smoke test) stops the door through it. */
+let stopService = async (): Promise<void> => {};
+const smokeFacts: SmokeFacts = { trayCreated: false, window: 'none', rendererStatus: null, serviceStatus: null, startupError: null, elapsedMs: 0 };
+
+/**
+ * Smoke mode runs beside a real Portico: its own throwaway user-data folder (and so its own
+ * single-instance lock) and a door on a free loopback port with no router or HTTP door.
+ */
+function prepareSmokeTest(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-smoke-'));
+  app.setPath('userData', dir);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ schemaVersion: CONFIG_SCHEMA_VERSION, door: { bind: '127.0.0.1', httpsPorts: [0], httpPort: null }, router: { mode: 'off' } }));
+  const started = Date.now();
+  const timer = setInterval(() => {
+    smokeFacts.elapsedMs = Date.now() - started;
+    const v = smokeVerdict(smokeFacts);
+    if (v.kind === 'waiting') return;
+    clearInterval(timer);
+    (v.exitCode === 0 ? console.log : console.error)(`smoke test: ${v.exitCode === 0 ? 'passed' : 'FAILED'}: ${v.reason}`);
+    void stopService().catch((e: unknown) => log.error('service did not stop cleanly', { error: e })).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      app.exit(v.exitCode);
+    });
+  }, 250);
+}
+
 async function main(): Promise<void> {
+  if (smoke) prepareSmokeTest();
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -48,7 +80,9 @@ async function main(): Promise<void> {
       contents.on('will-navigate', keepInApp);
       contents.on('will-redirect', keepInApp);
       contents.on('will-attach-webview', (e) => e.preventDefault());
-      win.once('ready-to-show', () => win?.show());
+      if (!smoke) win.once('ready-to-show', () => win?.show());
+      else win.on('show', () => { smokeFacts.window = 'visible'; });
+      if (smoke && smokeFacts.window === 'none') smokeFacts.window = 'hidden';
       win.on('closed', () => { win = null; });
       void win.loadFile(rendererIndex, hash ? { hash: hash.replace(/^#/, '') } : {});
       return;
@@ -74,11 +108,21 @@ async function main(): Promise<void> {
   const secrets = new SafeStorageSecretStore(join(dataDir, 'secrets.json'), safeStorage);
   const svc = await startAppService({ configFile: openAppConfigFile(), dataDir, secrets, logger: log });
   service = svc;
+  stopService = () => svc.stop();
 
   const isTrusted = (e: IpcMainInvokeEvent) =>
     win !== null && e.sender === win.webContents &&
     isTrustedSender(e.senderFrame ? { url: e.senderFrame.url, isMainFrame: e.senderFrame === e.sender.mainFrame } : null, indexUrl);
-  registerIpcHandlers(ipcMain, svc.handlers, isTrusted, log);
+  // Smoke mode notes the status the renderer asked for; the handlers are otherwise untouched.
+  const handlers: typeof svc.handlers = !smoke ? svc.handlers : {
+    ...svc.handlers,
+    'status:get': () => {
+      const st = svc.getStatus();
+      smokeFacts.rendererStatus = st;
+      return st;
+    },
+  };
+  registerIpcHandlers(ipcMain, handlers, isTrusted, log);
 
   const login = loginItem(process.platform, app, process.env, process.execPath);
   // Read once, then after each toggle: status changes often, the setting only from this menu (or the OS's panel).
@@ -95,9 +139,11 @@ async function main(): Promise<void> {
     }
   };
   const tray = new TrayController({ resourcesDir, status: svc.getStatus(), startAtLogin: startsAtLogin, onAction });
+  smokeFacts.trayCreated = true;
 
   let lastHealth: Health | undefined;
   const onStatus = (s: ReturnType<AppService['getStatus']>) => {
+    if (smoke) smokeFacts.serviceStatus = s;
     tray.update(s, startsAtLogin);
     const note = notificationFor(lastHealth, s.health);
     lastHealth = s.health;
@@ -118,17 +164,21 @@ async function main(): Promise<void> {
     stopping = true;
     e.preventDefault();
     tray.destroy();
-    void svc.stop().catch((err: unknown) => log.error('service did not stop cleanly', { error: err })).finally(() => app.exit(0));
+    void stopService().catch((err: unknown) => log.error('service did not stop cleanly', { error: err })).finally(() => app.exit(0));
   });
 
   // Started at login: stay in the tray unless setup still needs the user.
   const atLogin = process.argv.includes(AT_LOGIN_ARG) || app.getLoginItemSettings().wasOpenedAtLogin;
   const wizard = await svc.handlers['wizard:get']();
-  if (!wizard.finished || !atLogin) showWindow(wizard.finished ? '#/dashboard' : undefined);
+  if (smoke || !wizard.finished || !atLogin) showWindow(wizard.finished ? '#/dashboard' : undefined);
 }
 
 main().catch((e: unknown) => {
   log.error('Portico could not start', { error: e });
+  if (smoke) {
+    smokeFacts.startupError = e instanceof Error ? e.message : String(e);
+    return;
+  }
   // Messages from the core already say what to do next.
   if (app.isReady()) dialog.showErrorBox('Portico could not start', e instanceof Error ? e.message : String(e));
   app.exit(1);
