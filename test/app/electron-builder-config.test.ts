@@ -27,7 +27,7 @@ test('electron-builder.yml passes electron-builder\'s own validation and says wh
   assert.deepEqual(c.win.target.map((t: { target: string }) => t.target), ['nsis']);
   assert.equal(c.nsis.perMachine, false, 'per-user install');
   assert.equal(c.nsis.allowElevation, false);
-  assert.deepEqual(c.mac.target.map((t: { target: string }) => t.target), ['dmg']);
+  assert.deepEqual(c.mac.target.map((t: { target: string }) => t.target), ['dmg', 'zip'], 'zip: what electron-updater installs on macOS');
   assert.equal(c.mac.hardenedRuntime, true);
   assert.equal(c.mac.notarize, false, 'notarization stays off without credentials');
   assert.deepEqual(c.linux.target, ['AppImage', 'deb']);
