@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import electronUpdater from 'electron-updater';
 import { pathToFileURL } from 'node:url';
 import type { Health } from '../shared/status.ts';
 import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray-model.ts';
@@ -13,6 +14,7 @@ import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
 import { appPaths } from './app-paths.ts';
 import { AT_LOGIN_ARG, loginItem } from './login-item.ts';
+import { installDecision, UPDATE_CHECK_INTERVAL_MS, type UpdateState } from './update-policy.ts';
 import { SMOKE_TEST_ARG, smokeVerdict, type SmokeFacts } from './smoke-test.ts';
 import { CONFIG_SCHEMA_VERSION } from '../shared/config.ts';
 import { startAppService } from './start-app-service.ts';
@@ -133,18 +135,34 @@ async function main(): Promise<void> {
       case 'run-setup': return showWindow('#/setup/welcome');
       case 'renew': void Promise.resolve(svc.handlers['cert:renew']({ force: true })).catch((e: unknown) => log.error('renew from tray failed', { error: e })); return;
       case 'open-plex-url': if (model.plexUrl) void shell.openExternal(model.plexUrl); return;
-      case 'start-at-login': login.setEnabled(!startsAtLogin); startsAtLogin = login.isEnabled(); tray.update(svc.getStatus(), startsAtLogin); return;
+      case 'start-at-login': login.setEnabled(!startsAtLogin); startsAtLogin = login.isEnabled(); tray.update(svc.getStatus(), startsAtLogin, update); return;
       case 'quit': app.quit(); return;
       case 'status': return;
     }
   };
-  const tray = new TrayController({ resourcesDir, status: svc.getStatus(), startAtLogin: startsAtLogin, onAction });
+  let update: UpdateState = { kind: 'none' };
+  let installAsked = false;
+  let waitShown = '';
+  const tryInstall = () => {
+    const d = installDecision(update, svc.getStatus(), installAsked);
+    if (d.kind === 'install-now') {
+      log.info('restarting into the update', { version: d.version });
+      // Quitting runs before-quit, which stops the door cleanly first.
+      electronUpdater.autoUpdater.quitAndInstall();
+    } else if (d.kind === 'wait' && d.reason !== waitShown) {
+      waitShown = d.reason;
+      log.info('update waits for a certificate order', { reason: d.reason });
+      if (Notification.isSupported()) new Notification({ title: 'Update waits for the certificate', body: d.reason }).show();
+    }
+  };
+  const tray = new TrayController({ resourcesDir, status: svc.getStatus(), startAtLogin: startsAtLogin, onAction, onInstallUpdate: () => { installAsked = true; tryInstall(); } });
   smokeFacts.trayCreated = true;
 
   let lastHealth: Health | undefined;
   const onStatus = (s: ReturnType<AppService['getStatus']>) => {
     if (smoke) smokeFacts.serviceStatus = s;
-    tray.update(s, startsAtLogin);
+    tray.update(s, startsAtLogin, update);
+    if (installAsked) tryInstall();
     const note = notificationFor(lastHealth, s.health);
     lastHealth = s.health;
     if (note && Notification.isSupported()) {
@@ -157,6 +175,27 @@ async function main(): Promise<void> {
   svc.onDidChangeStatus(onStatus);
   svc.onDidAddEvent((e) => win?.webContents.send('event:added', e));
   onStatus(svc.getStatus());
+
+  // Only a packaged app has an update feed (app-update.yml); smoke runs never update.
+  if (app.isPackaged && !smoke) {
+    const updater = electronUpdater.autoUpdater;
+    updater.logger = { info: (m: unknown) => log.info(String(m)), warn: (m: unknown) => log.warn(String(m)), error: (m: unknown) => log.error(String(m)) };
+    updater.autoDownload = true;
+    updater.autoInstallOnAppQuit = true;
+    updater.allowPrerelease = false;
+    updater.on('update-available', (info) => { update = { kind: 'downloading', version: info.version }; });
+    updater.on('update-downloaded', (info) => {
+      update = { kind: 'ready', version: info.version };
+      tray.update(svc.getStatus(), startsAtLogin, update);
+    });
+    updater.on('error', (e) => {
+      if (update.kind !== 'ready') update = { kind: 'failed', message: e.message };
+      log.warn('update check failed; trying again later', { error: e });
+    });
+    const check = () => { updater.checkForUpdates().catch(() => { /* reported by the 'error' event */ }); };
+    check();
+    setInterval(check, UPDATE_CHECK_INTERVAL_MS);
+  }
 
   let stopping = false;
   app.on('before-quit', (e) => {
