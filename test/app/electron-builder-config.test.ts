@@ -27,6 +27,14 @@ test('electron-builder.yml passes electron-builder\'s own validation and says wh
   assert.deepEqual(c.win.target.map((t: { target: string }) => t.target), ['nsis']);
   assert.equal(c.nsis.perMachine, false, 'per-user install');
   assert.equal(c.nsis.allowElevation, false);
+  assert.equal(c.nsis.createDesktopShortcut, true);
+  assert.equal(c.nsis.createStartMenuShortcut, true);
+  assert.equal(c.nsis.include, 'resources/windows/installer.nsh', 'the firewall rule for the door');
+  const nsh = readFileSync(`${root}${c.nsis.include}`, 'utf8');
+  assert.match(nsh, /!macro customInstall\n\s+\$\{ifNot\} \$\{isUpdated\}\n\s+ExecShellWait "runas" .*netsh advfirewall firewall add rule/, 'one elevation, on a fresh install only');
+  assert.match(nsh, /!macro customUnInstall\n\s+\$\{ifNot\} \$\{isUpdated\}\n\s+ExecShellWait "runas" .*netsh.exe" 'advfirewall firewall delete rule/, 'uninstall removes it, an update keeps it');
+  assert.equal(c.mac.category, 'public.app-category.utilities');
+  assert.equal(c.dmg.contents, undefined, 'electron-builder\'s default DMG layout: the app beside an Applications link');
   assert.deepEqual(c.mac.target.map((t: { target: string }) => t.target), ['dmg', 'zip'], 'zip: what electron-updater installs on macOS');
   assert.equal(c.mac.hardenedRuntime, true);
   assert.equal(c.mac.notarize, false, 'notarization stays off without credentials');
