@@ -2,7 +2,7 @@
  * Electron main process: glue only. Single instance, tray, one window, IPC to the service.
  * Everything worth testing lives in main/core, main/shared and the pure helpers beside this file.
  */
-import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, safeStorage, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray
 import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
 import { appPaths } from './app-paths.ts';
+import { DEFAULT_WINDOW_SIZE, readWindowSize, writeWindowSize } from './window-state.ts';
+import { defaultDataDir } from '../core/support/paths.ts';
 import { AT_LOGIN_ARG, loginItem } from './login-item.ts';
 import { installDecision, UPDATE_CHECK_INTERVAL_MS, type UpdateState } from './update-policy.ts';
 import { SMOKE_TEST_ARG, smokeVerdict, type SmokeFacts } from './smoke-test.ts';
@@ -55,6 +57,8 @@ function prepareSmokeTest(): void {
 }
 
 async function main(): Promise<void> {
+  // The same folder `portico serve` uses by default (one layout; docs/install.md).
+  if (!smoke) app.setPath('userData', defaultDataDir());
   // A small V8 young generation halves memory under many short-lived objects (docs/bench.md). Set
   // here it reaches the renderer; the main process takes V8 flags only from its own command line.
   app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=8');
@@ -67,11 +71,20 @@ async function main(): Promise<void> {
   const indexUrl = pathToFileURL(rendererIndex).href;
 
   let win: BrowserWindow | null = null;
+  const windowStateFile = join(app.getPath('userData'), 'window-state.json');
+  let windowSize = DEFAULT_WINDOW_SIZE;
   let service: AppService | null = null;
 
   const showWindow = (hash?: string) => {
     if (!win) {
-      win = new BrowserWindow(windowOptions(preload, windowIcon));
+      win = new BrowserWindow(windowOptions(preload, windowIcon, windowSize));
+      // The size before maximizing, so the next start opens at the size the user chose.
+      win.on('close', () => {
+        if (!win) return;
+        const { width, height } = win.getNormalBounds();
+        windowSize = { width, height };
+        void writeWindowSize(windowStateFile, windowSize).catch((e: unknown) => log.warn('could not save the window size', { error: e }));
+      });
       const contents = win.webContents;
       contents.setWindowOpenHandler(({ url }) => {
         if (isAllowedExternalUrl(url, service?.getStatus().domains ?? [])) void shell.openExternal(url);
@@ -102,6 +115,7 @@ async function main(): Promise<void> {
   // A tray app keeps running with no window open.
   app.on('window-all-closed', () => {});
   await app.whenReady();
+  windowSize = await readWindowSize(windowStateFile, screen.getPrimaryDisplay().workAreaSize);
 
   // The CSP also travels as a header for anything served over http(s); file:// pages use the meta tag in index.html.
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
