@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Portico's tests and benchmarks start for real:
 # pebble (ACME CA), bind9 (RFC 2136), miniupnpd + nftables in network namespaces (the router),
-# testssl.sh/sslscan (TLS grading), chromium (renderer tests), haproxy/nginx/wrk (bench anchors).
+# testssl.sh/sslscan (TLS grading), chromium (renderer tests), haproxy/nginx/wrk (bench anchors),
+# systemd (systemd-analyze checks the service unit).
 # Idempotent; needs root (or sudo). Usage: bash scripts/install-system-deps.sh
 set -euo pipefail
 PKGS=(
@@ -12,6 +13,7 @@ PKGS=(
   testssl.sh sslscan
   chromium libnss3-tools fonts-dejavu-core
   haproxy nginx-light wrk nghttp2-client apache2-utils
+  systemd
 )
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=()

@@ -3,13 +3,14 @@
  * can assert them without Electron (only `import type` here). main.ts applies them.
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
+import { DEFAULT_WINDOW_SIZE, MIN_WINDOW_SIZE, type WindowSize } from './window-state.ts';
 
-export function windowOptions(preloadPath: string, iconPath?: string): BrowserWindowConstructorOptions {
+export function windowOptions(preloadPath: string, iconPath?: string, size: WindowSize = DEFAULT_WINDOW_SIZE): BrowserWindowConstructorOptions {
   return {
-    width: 1100,
-    height: 800,
-    minWidth: 480,
-    minHeight: 400,
+    width: size.width,
+    height: size.height,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     title: 'Portico',
     ...(iconPath ? { icon: iconPath } : {}),
