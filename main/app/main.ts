@@ -9,6 +9,7 @@ import type { Health } from '../shared/status.ts';
 import { notificationFor, type TrayItemId, type TrayModel } from '../shared/tray-model.ts';
 import { consoleSink, createLogger } from '../core/support/logger.ts';
 import { openAppConfigFile } from './app-config.ts';
+import { DataDir } from '../core/support/data-dir.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
 
   const dataDir = app.getPath('userData');
-  const secrets = new SafeStorageSecretStore(join(dataDir, 'secrets.json'), safeStorage);
+  const secrets = new SafeStorageSecretStore(new DataDir(dataDir).secrets, safeStorage);
   const svc = await startAppService({ configFile: openAppConfigFile(), dataDir, secrets, logger: log });
   service = svc;
 

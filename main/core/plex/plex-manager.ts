@@ -5,7 +5,6 @@
  * The token is registered with the logger as a secret and never appears in status or errors.
  */
 import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../shared/config.ts';
 import type { Check, PinSignIn, PlexDiscovery, PrefChange } from '../../shared/api.ts';
@@ -19,10 +18,9 @@ import { PmsClient, encodePref, type PmsIdentity, type PmsSetting, type PrefValu
 import { PlexTvClient, type PlexPin } from './plex-tv-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
 import { parseXmlElements } from '../support/xml-elements.ts';
+import { DataDir } from '../support/data-dir.ts';
 
 export const TOKEN_SECRET = 'plex.token';
-export const UNDO_FILE = 'plex-undo.json';
-const CLIENT_FILE = 'plex-client.json';
 /** Prefs whose values are secrets: shown hidden in plans, never logged. */
 const SECRET_PREFS = new Set(['customCertificateKey']);
 
@@ -266,7 +264,7 @@ export class PlexManager {
       return err({
         code: 'plex-undo-other-server',
         message: `The saved Plex settings belong to server ${record.machineIdentifier}, but ${this.o.plex.url} is server ${c.value.identity.machineIdentifier}; Portico changed nothing.`,
-        fix: `Point plex.url at the server Portico changed, or delete ${join(this.o.dataDir, UNDO_FILE)} if that server is gone.`,
+        fix: `Point plex.url at the server Portico changed, or delete ${new DataDir(this.o.dataDir).plexUndo} if that server is gone.`,
       });
     }
     const prefs = await c.value.pms.getPrefs();
@@ -321,7 +319,7 @@ export class PlexManager {
 
   private async clientIdentifier(): Promise<string> {
     if (this.clientId) return this.clientId;
-    const path = join(this.o.dataDir, CLIENT_FILE);
+    const path = new DataDir(this.o.dataDir).plexClient;
     try {
       const v = JSON.parse(await readFile(path, 'utf8')) as { clientIdentifier?: string };
       if (typeof v.clientIdentifier === 'string' && v.clientIdentifier) this.clientId = v.clientIdentifier;
@@ -463,7 +461,7 @@ export class PlexManager {
 
   private async readUndo(): Promise<UndoRecord | null> {
     try {
-      const v = JSON.parse(await readFile(join(this.o.dataDir, UNDO_FILE), 'utf8')) as UndoRecord;
+      const v = JSON.parse(await readFile(new DataDir(this.o.dataDir).plexUndo, 'utf8')) as UndoRecord;
       return v && typeof v.previous === 'object' ? v : null;
     } catch {
       return null;
@@ -472,11 +470,11 @@ export class PlexManager {
 
   private async writeUndo(r: UndoRecord): Promise<void> {
     // 0600: the record may hold the previous custom-certificate passphrase.
-    await writeFileAtomic(join(this.o.dataDir, UNDO_FILE), JSON.stringify(r, null, 2) + '\n', 0o600);
+    await writeFileAtomic(new DataDir(this.o.dataDir).plexUndo, JSON.stringify(r, null, 2) + '\n', 0o600);
   }
 
   private async removeUndo(): Promise<void> {
-    await unlink(join(this.o.dataDir, UNDO_FILE)).catch(() => {});
+    await unlink(new DataDir(this.o.dataDir).plexUndo).catch(() => {});
   }
 
   private async prefsCheck(pms: PmsClient): Promise<Check> {
