@@ -228,8 +228,9 @@ export class Service {
     if (!this.running) return;
     const prev = this.current;
     this.current = c;
-    if (prev.domains.join() !== c.domains.join()) {
-      this.dnsRecords = [];
+    const routesChanged = JSON.stringify(prev.routes) !== JSON.stringify(c.routes);
+    if (prev.domains.join() !== c.domains.join() || routesChanged) {
+      if (prev.domains.join() !== c.domains.join()) this.dnsRecords = [];
       await this.placeholders(c);
       this.door.setRoutes(Service.routesOf(c));
     }
