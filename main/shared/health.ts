@@ -104,6 +104,9 @@ function warningOf(s: StatusWithoutHealth): Health | undefined {
       action: certAction(expiring, 'Choose "Renew certificate now" and read the dashboard if it fails'),
     };
   }
+  // Damaged files on disk: the door serves a fallback (the previous certificate or the placeholder).
+  const damaged = s.certificates.find((c) => c.damaged && c.state !== 'renewing');
+  if (damaged?.damaged) return { state: 'warning', reason: damaged.damaged.problem, action: damaged.damaged.fix };
   const retrying = s.certificates.find((c) => c.state === 'valid' && c.lastError);
   if (retrying) {
     return {

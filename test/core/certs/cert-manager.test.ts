@@ -190,11 +190,46 @@ test('certificates from pebble through the real door', async (t) => {
     const text = await readFile(certPath, 'utf8');
     await writeFile(certPath, text.slice(0, text.length / 2));
     const served: string[] = [];
-    const second = manager({ dataDir, pebble, door, challenges, clock: new ManualClock(Date.now()), onCertificate: (h, pem) => served.push(new X509Certificate(pem.cert).serialNumber) });
+    const events: CertEvent[] = [];
+    const clock = new ManualClock(Date.now());
+    const second = manager({ dataDir, pebble, door, challenges, clock, onCertificate: (h, pem) => served.push(new X509Certificate(pem.cert).serialNumber) });
+    second.onDidChange((e) => events.push(e));
     await second.start();
     t.after(() => second.stop());
     assert.deepEqual(served, [firstSerial]);
-    assert.equal(second.getStatus()[0]!.state, 'valid');
+    const st = second.getStatus()[0]!;
+    assert.equal(st.state, 'valid');
+    // Not silent: status and an event say the files are damaged, what is served, and the fix.
+    assert.equal(st.damaged?.serving, 'previous');
+    assert.match(st.damaged!.problem, /are damaged \(cert\.pem or key\.pem does not match meta\.json/);
+    assert.match(st.damaged!.problem, /serves the previous certificate \(valid until \d{4}-\d\d-\d\d\)/);
+    assert.match(st.damaged!.fix, /ordering a new certificate now/);
+    assert.deepEqual(events.map((e) => e.kind), ['cert-damaged']);
+    assert.equal(events[0]!.status.damaged?.serving, 'previous');
+    // The fix happens: a new certificate is ordered at once and replaces the damaged files.
+    await clock.advance(0);
+    await waitFor('replacement certificate', () => events.some((e) => e.kind === 'cert-renewed'), 15_000);
+    assert.equal(second.getStatus()[0]!.damaged, undefined);
+    assert.equal((await new CertStore(dataDir, [HOST]).load()).damaged, null, 'the files on disk are whole again');
+  });
+
+  await t.test('a damaged key with no previous set: the placeholder is served, and status and event say so', async (t) => {
+    const dataDir = await tmpDir(t);
+    const pem = await placeholderCert(dataDir, [HOST]);
+    await new CertStore(dataDir, [HOST]).save(pem, { domains: [HOST], issuedAt: new Date().toISOString(), directoryUrl: pebble.directoryUrl });
+    await writeFile(join(dataDir, 'certs', HOST, 'key.pem'), 'not a key');
+    const events: CertEvent[] = [];
+    const served: string[] = [];
+    const cm = manager({ dataDir, pebble, door, challenges, clock: new ManualClock(Date.now()), onCertificate: (h) => served.push(h.join()) });
+    cm.onDidChange((e) => events.push(e));
+    await cm.start();
+    t.after(() => cm.stop());
+    assert.deepEqual(served, [], 'nothing from the damaged set is handed to the door');
+    const st = cm.getStatus()[0]!;
+    assert.equal(st.state, 'none');
+    assert.equal(st.damaged?.serving, 'placeholder');
+    assert.match(st.damaged!.problem, /serves the self-signed placeholder/);
+    assert.deepEqual(events.map((e) => [e.kind, e.status.damaged?.serving]), [['cert-damaged', 'placeholder']]);
   });
 
   await t.test('two managers on one data dir at once: only one issues', async (t) => {
