@@ -12,7 +12,7 @@ import type { ChallengeType, Config } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { CertificateStatus, CertificatesStatus } from '../../shared/status/certificates.ts';
 import type { ChallengeStore } from './challenge-store.ts';
-import type { Clock, Timer } from '../support/clock.ts';
+import { sleep, type Clock, type Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
@@ -241,7 +241,7 @@ export class CertManager {
     const clock = this.o.clock;
     const waitUntil = clock.now() + lockWaitMs;
     while (!held && clock.now() < waitUntil) {
-      await new Promise<void>((r) => clock.setTimer(r, Math.min(LOCK_POLL_MS, waitUntil - clock.now())));
+      await sleep(clock, Math.min(LOCK_POLL_MS, waitUntil - clock.now()));
       held = await this.lock.tryAcquire();
     }
     if (!held) {

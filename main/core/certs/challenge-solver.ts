@@ -9,7 +9,7 @@ import type { ChallengeStore } from './challenge-store.ts';
 import type { DnsError, DnsProvider } from '../dns/dns-provider.ts';
 import type { Result } from '../../shared/result.ts';
 import { err, ok } from '../../shared/result.ts';
-import type { Clock } from '../support/clock.ts';
+import { sleep, type Clock } from '../support/clock.ts';
 
 export interface ChallengeTarget {
   type: ChallengeType;
@@ -44,7 +44,7 @@ export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProv
         case 'dns-01': {
           if (!deps.dns) return err({ code: 'dns-provider-missing', retryable: false, message: 'dns-01 needs a DNS provider and none is configured', fix: 'add dns.provider (cloudflare, duckdns or rfc2136) to the config' });
           const r = await deps.dns.addTxt(txtName(t), t.keyAuthorization);
-          if (r.ok && deps.dnsPropagationMs > 0) await new Promise<void>((res) => deps.clock.setTimer(res, deps.dnsPropagationMs));
+          if (r.ok && deps.dnsPropagationMs > 0) await sleep(deps.clock, deps.dnsPropagationMs);
           return r;
         }
       }
