@@ -7,6 +7,7 @@
  */
 import { readFile, mkdir, chmod } from 'node:fs/promises';
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { basename } from 'node:path';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { DataDir, type CertFiles, type CertSetFiles } from '../support/data-dir.ts';
 
@@ -52,7 +53,7 @@ export class CertStore {
     const read = await Promise.allSettled([readFile(f.meta, 'utf8'), readFile(f.cert, 'utf8'), readFile(f.key, 'utf8')]);
     const absent = read.map((r) => r.status === 'rejected' && (r.reason as NodeJS.ErrnoException).code === 'ENOENT');
     if (absent.every(Boolean)) return MISSING;
-    const names = ['meta.json', 'cert.pem', 'key.pem'];
+    const names = [f.meta, f.cert, f.key].map((p) => basename(p));
     if (absent.some(Boolean)) return `${names.filter((_, i) => absent[i]).join(' and ')} missing`;
     const failed = read.find((r) => r.status === 'rejected');
     if (failed) return `unreadable (${(failed.reason as Error).message})`;
