@@ -19,6 +19,7 @@ import { AT_LOGIN_ARG, loginItem } from './login-item.ts';
 import { installDecision, UPDATE_CHECK_INTERVAL_MS, type UpdateState } from './update-policy.ts';
 import { SMOKE_TEST_ARG, smokeVerdict, type SmokeFacts } from './smoke-test.ts';
 import { CONFIG_SCHEMA_VERSION } from '../shared/config.ts';
+import { DataDir } from '../core/support/data-dir.ts';
 import { startAppService } from './start-app-service.ts';
 import type { AppService } from './app-service.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
 
   const dataDir = app.getPath('userData');
-  const secrets = new SafeStorageSecretStore(join(dataDir, 'secrets.json'), safeStorage);
+  const secrets = new SafeStorageSecretStore(new DataDir(dataDir).secrets, safeStorage);
   const svc = await startAppService({ configFile: openAppConfigFile(), dataDir, secrets, logger: log });
   service = svc;
   stopService = () => svc.stop();

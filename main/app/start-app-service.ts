@@ -9,6 +9,7 @@ import { ConfigStore } from '../core/state/config-store.ts';
 import type { Logger } from '../core/support/logger.ts';
 import type { SecretStore } from '../core/support/secret-store.ts';
 import { Service, type ServiceOptions } from '../core/service/service.ts';
+import { DataDir } from '../core/support/data-dir.ts';
 import type { AppConfigFile } from './app-config.ts';
 import type { AppService } from './app-service.ts';
 
@@ -29,6 +30,7 @@ export async function startAppService(opts: StartAppServiceOptions): Promise<App
   if (file.kind === 'invalid') {
     throw new Error(`The settings file ${file.path} is not valid: ${file.problems.map((p) => `${p.key}: ${p.message}`).join('; ')}. Fix or remove the file, then start Portico again.`);
   }
+  if ((await new DataDir(opts.dataDir).ensure()).repaired) opts.logger.warn('the data directory could be written by other users; made it private (0700)', { dataDir: opts.dataDir });
   const opened = await ConfigStore.open({ path: file.path, dataDir: opts.dataDir, secrets: opts.secrets, requireDomains: false, missingOk: true });
   if (!opened.ok) throw new Error(`The settings in ${file.path} are not valid: ${opened.error.map((p) => `${p.key}: ${p.message}`).join('; ')}.`);
   const service = new Service({

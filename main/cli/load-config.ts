@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseConfig, formatProblem, type Config } from '../shared/config.ts';
 import { defaultDataDir } from '../core/support/paths.ts';
 import { ConfigStore } from '../core/state/config-store.ts';
 import { migrateConfigDocument } from '../core/state/config-migrations.ts';
 import { FileSecretStore } from '../core/support/secret-store.ts';
+import { DataDir } from '../core/support/data-dir.ts';
 import type { CliIo } from './io.ts';
 
 export interface LoadedConfig {
@@ -56,7 +57,7 @@ export async function loadConfig(path: string | undefined, io: CliIo, opts: { re
     return null;
   }
   const dataDir = r.value.dataDir ? resolve(r.value.dataDir) : defaultDataDir(io.env);
-  const secrets = new FileSecretStore(join(dataDir, 'secrets.json'));
+  const secrets = new FileSecretStore(new DataDir(dataDir).secrets);
   const opened = await ConfigStore.open({ path: abs, dataDir, secrets, requireDomains });
   if (!opened.ok) {
     for (const p of opened.error) io.err(formatProblem(p));

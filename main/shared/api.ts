@@ -11,7 +11,7 @@ import type { Result, AppError } from './result.ts';
 import type { CertificateStatus } from './status/certificates.ts';
 import type { Finding, RouterStatus } from './status/router.ts';
 import type { Check } from './checks.ts';
-import type { ChallengeType, ConfigProblem, DnsProviderConfig, RouterMode } from './config.ts';
+import type { ChallengeType, ConfigProblem, DnsProviderConfig, RouteConfig, RouterMode } from './config.ts';
 
 export type WizardStep = 'welcome' | 'plex' | 'domain' | 'router' | 'certificate' | 'plex-settings' | 'verify';
 export const WIZARD_STEPS: readonly WizardStep[] = ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify'];
@@ -70,6 +70,8 @@ export interface ConfigPatch {
   dns?: { provider?: DnsProviderConfig | null; ddns?: boolean };
   router?: { mode?: RouterMode; mapPlexPort?: boolean };
   door?: { publicHttpsPort?: number };
+  /** The whole list of extra routes (each host gets its own certificate). */
+  routes?: RouteConfig[];
 }
 
 export interface EventRecord {

@@ -139,6 +139,8 @@ function certificateChecks(s: StatusWithoutHealth, now: number): Check[] {
       if (state === 'expiring') {
         return fail('warning', `The certificate for ${names(c)} expires on ${day(c.notAfter)} and renewal has not succeeded yet${c.lastError ? ` (${c.lastError.message})` : ''}`, certAction(c, 'Choose "Renew certificate now" and read the dashboard if it fails'));
       }
+      // Damaged files on disk: the door serves a fallback (the previous certificate or the placeholder).
+      if (c.damaged && state !== 'renewing') return fail('warning', c.damaged.problem, c.damaged.fix);
       if (state === 'valid' && c.lastError) {
         return fail('warning', `Renewal for ${names(c)} failed (${c.lastError.message}); the current certificate is valid until ${day(c.notAfter)}`, certAction(c, 'Check the last error on the dashboard'));
       }

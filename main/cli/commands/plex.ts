@@ -3,14 +3,14 @@
  * settings from the command line, using the same PlexManager as the app. The token lives in
  * <dataDir>/secrets.json (0600) and is never printed.
  */
-import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs, reportUsageError } from '../args.ts';
 import { systemClock } from '../../core/support/clock.ts';
 import { createLogger } from '../../core/support/logger.ts';
 import { localTokenSources } from '../../core/plex/local-token.ts';
-import { PlexManager, UNDO_FILE, type ApplyOptions } from '../../core/plex/plex-manager.ts';
+import { PlexManager, type ApplyOptions } from '../../core/plex/plex-manager.ts';
+import { DataDir } from '../../core/support/data-dir.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
 import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-words.ts';
@@ -87,7 +87,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
     const plan = d.tokenValid ? await m.plan({ manualPort: false, customCertificate: false }) : null;
     const status = m.getStatus();
     if (a.json) {
-      io.out(JSON.stringify({ discovery: d, status, wouldChange: plan?.ok ? plan.value : null, undoFile: join(config.dataDir, UNDO_FILE) }, null, 2));
+      io.out(JSON.stringify({ discovery: d, status, wouldChange: plan?.ok ? plan.value : null, undoFile: new DataDir(config.dataDir).plexUndo }, null, 2));
       return d.found && d.tokenValid ? EXIT_OK : EXIT_FAILED;
     }
     io.out(d.found ? `Plex Media Server: found at ${d.url} (version ${d.version}, server ${d.machineIdentifier})` : `Plex Media Server: not found at ${d.url}`);

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
@@ -8,6 +7,7 @@ import { Service } from '../../core/service/service.ts';
 import { DoorStartError } from '../../core/proxy/door.ts';
 import { HeadlessUi } from '../../core/ui/headless-ui.ts';
 import { forwarding } from '../../shared/forwarding.ts';
+import { DataDir } from '../../core/support/data-dir.ts';
 
 /**
  * `portico serve --config FILE`: the whole service and its dashboard on 127.0.0.1:<ui.port>,
@@ -23,9 +23,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ level });
   const { dataDir } = loaded.config;
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if ((await new DataDir(dataDir).ensure()).repaired) logger.warn('the data directory could be written by other users; made it private (0700)', { dataDir });
   } catch (e) {
-    io.err(`portico serve: cannot create the data directory ${dataDir} (${(e as Error).message}); set "dataDir" to a writable directory`);
+    io.err(`portico serve: ${(e as Error).message}`);
     return EXIT_FAILED;
   }
   // A config written by hand that names a domain is a finished setup: certificates and router

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
-import { UiToken, UI_TOKEN_FILE } from '../../core/ui/ui-token.ts';
+import { UiToken } from '../../core/ui/ui-token.ts';
+import { DataDir } from '../../core/support/data-dir.ts';
 import type { AppStatus } from '../../shared/status.ts';
 
 /**
@@ -24,7 +24,7 @@ export async function status(args: string[], io: CliIo): Promise<number> {
   }
   const token = await UiToken.read(dataDir);
   if (!token) {
-    io.err(`portico status: Portico is not running with this config (no ${join(dataDir, UI_TOKEN_FILE)}); ${start}`);
+    io.err(`portico status: Portico is not running with this config (no ${new DataDir(dataDir).uiToken}); ${start}`);
     return EXIT_FAILED;
   }
   const r = await getStatus(ui.port, token);

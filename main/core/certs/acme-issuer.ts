@@ -15,6 +15,7 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import type { ChallengeStore } from './challenge-store.ts';
 import type { DnsProvider } from '../dns/dns-provider.ts';
 import type { Logger } from '../support/logger.ts';
+import { systemClock, type Clock } from '../support/clock.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { explainProblem, type AcmeProblem } from './acme-problem.ts';
 import { challengeSolver, type ChallengeSolver, type ChallengeTarget } from './challenge-solver.ts';
@@ -33,6 +34,8 @@ export interface AcmeIssuerOptions {
   logger: Logger;
   /** Wait after publishing a dns-01 TXT before telling the CA (provider propagation). */
   dnsPropagationMs?: number;
+  /** Times the DNS propagation wait. [system clock] */
+  clock?: Clock;
   /** First delay when polling an authorization or order. */
   pollMinMs?: number;
 }
@@ -76,6 +79,7 @@ export class AcmeIssuer implements Issuer {
       challenges: o.challenges,
       dns: o.dns,
       dnsPropagationMs: o.dnsPropagationMs ?? (o.dns ? DEFAULT_PROPAGATION[o.dns.kind] : 0),
+      clock: o.clock ?? systemClock,
       alpnKey: acme.crypto.createPrivateEcdsaKey('P-256'),
     });
   }

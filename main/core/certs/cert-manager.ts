@@ -2,17 +2,17 @@
  * Keeps one certificate for the configured names valid forever: loads the last good one from
  * disk, hands it to the door, checks every 10 minutes (injected clock) whether the renewal
  * window is open (ARI, else a third of the lifetime left, at a random point inside the window;
- * at once in an emergency), issues under a cross-process lock, retries on a fixed growing
- * schedule, stops on errors retrying cannot fix, and re-exports PKCS#12 after every renewal.
+ * at once in an emergency or when the files on disk are damaged), issues under a cross-process
+ * lock, retries on a fixed growing schedule (retry-state.ts), stops on errors retrying cannot
+ * fix, and re-exports PKCS#12 after every renewal.
  */
 import { readFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type ChallengeType, type Config } from '../../shared/config.ts';
+import { createHash } from 'node:crypto';
+import type { ChallengeType, Config } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { CertificateStatus, CertificatesStatus } from '../../shared/status/certificates.ts';
 import type { ChallengeStore } from './challenge-store.ts';
-import type { Clock, Timer } from '../support/clock.ts';
+import { sleep, type Clock, type Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
@@ -22,7 +22,10 @@ import { CertLock } from './cert-lock.ts';
 import { CertStore, type StoredCert } from './cert-store.ts';
 import type { IssueFailure, Issuer } from './issuer.ts';
 import { exportPkcs12 } from './pkcs12-export.ts';
-import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime, retryDelay, type RenewalWindow } from './renewal-policy.ts';
+import { pkcs12Passphrase } from './pkcs12-passphrase.ts';
+import { Preflight } from './preflight.ts';
+import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime, type RenewalWindow } from './renewal-policy.ts';
+import { RetryState } from './retry-state.ts';
 
 export interface CertManagerOptions {
   domains: string[];
@@ -44,19 +47,11 @@ export interface CertManagerOptions {
   lockWaitMs?: number;
 }
 
-export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed'; status: CertificateStatus; nextAttemptAt?: string };
+/** `cert-damaged`: the current files on disk are unusable; `status.damaged` says which fallback is served. */
+export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed' | 'cert-damaged'; status: CertificateStatus; nextAttemptAt?: string };
 
 const LOCK_POLL_MS = 250;
 const ARI_RECHECK_MS = 6 * 3600_000;
-
-interface PersistedState { failures: number; nextAttemptAt: number | null; stopped: boolean; lastError?: CertificateStatus['lastError']; configHash?: string }
-
-/** The staging twin of a production directory; a test or private CA is its own staging. */
-function stagingDirectory(url: string): string | null {
-  if (url === LETS_ENCRYPT_PRODUCTION) return LETS_ENCRYPT_STAGING;
-  if (/zerossl\.com/.test(url)) return null; // ZeroSSL has no staging CA
-  return url;
-}
 
 export class CertManager {
   private readonly o: CertManagerOptions;
@@ -68,10 +63,10 @@ export class CertManager {
   private issuerInstance: Issuer | null;
   private current: StoredCert | null = null;
   private renewAt: { serial: string; at: number; window: RenewalWindow; checkedAt: number } | null = null;
-  private failures = 0;
-  private nextAttemptAt: number | null = null;
-  private lastError: CertificateStatus['lastError'] | undefined;
-  private stoppedBy: IssueFailure | null = null;
+  private readonly retry: RetryState;
+  private readonly preflights: Preflight;
+  /** Why the current files on disk are unusable (null: they are fine, or there are none yet). */
+  private damaged: string | null = null;
   private inFlight: Promise<Result<CertificateStatus>> | null = null;
   private timer: Timer | null = null;
   private running = false;
@@ -88,8 +83,10 @@ export class CertManager {
   constructor(opts: CertManagerOptions) {
     this.o = opts;
     this.store = new CertStore(opts.dataDir, opts.domains);
-    this.lock = new CertLock(this.store.lockPath);
+    this.lock = new CertLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
+    this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
+    this.preflights = new Preflight({ file: this.store.files.preflight, directoryUrl: opts.acme.directoryUrl, domains: opts.domains, keyType: opts.acme.keyType, logger: this.log });
     this.random = opts.random ?? Math.random;
     this.issuerInstance = opts.issuer ?? null;
   }
@@ -99,7 +96,7 @@ export class CertManager {
     if (!this.dns && this.o.dns.provider) this.dns = createDnsProvider(this.o.dns.provider, this.log);
     const caPem = this.o.acme.caFile ? await readFile(this.o.acme.caFile, 'utf8') : null;
     const issuer = new AcmeIssuer({
-      directoryUrl, caPem, email: this.o.acme.email, eab: this.o.acme.eab, secrets: this.o.secrets, challenges: this.o.challenges, dns: this.dns, logger: this.log,
+      directoryUrl, caPem, email: this.o.acme.email, eab: this.o.acme.eab, secrets: this.o.secrets, challenges: this.o.challenges, dns: this.dns, logger: this.log, clock: this.o.clock,
       ...(this.o.dnsPropagationMs !== undefined ? { dnsPropagationMs: this.o.dnsPropagationMs } : {}),
     });
     if (directoryUrl === this.o.acme.directoryUrl) this.issuerInstance = issuer;
@@ -129,29 +126,17 @@ export class CertManager {
       if (adopt) this.adopt(loaded.cert);
       else this.current = loaded.cert;
     }
-    // Failures survive a restart, so a crash loop never turns into a tight retry loop.
-    try {
-      const st = JSON.parse(await readFile(this.stateFile, 'utf8')) as PersistedState;
-      // A changed config (new token, other challenge, other CA) deserves a fresh start.
-      if (st.configHash !== this.configHash()) return;
-      this.failures = st.failures;
-      this.nextAttemptAt = st.nextAttemptAt;
-      this.lastError = st.lastError;
-      if (st.stopped && st.lastError) this.stoppedBy = { code: st.lastError.code, message: st.lastError.message, retryable: false, ...(st.lastError.fix ? { fix: st.lastError.fix } : {}) };
-    } catch {
-      // no state yet, or unreadable: start clean
+    // A changed config (new token, other challenge, other CA) deserves a fresh start.
+    await this.retry.load();
+    this.damaged = loaded.damaged;
+    if (this.damaged) {
+      this.log.error('the certificate files on disk are damaged', { dir: this.store.dir, problem: this.damaged, serving: loaded.cert ? 'previous' : 'placeholder' });
+      this.emit('cert-damaged');
     }
   }
 
-  private get stateFile(): string { return join(this.store.dir, 'state.json'); }
-
   private configHash(): string {
     return createHash('sha256').update(JSON.stringify([this.o.domains, this.o.acme, this.o.dns.provider])).digest('hex');
-  }
-
-  private async persist(): Promise<void> {
-    const st: PersistedState = { failures: this.failures, nextAttemptAt: this.nextAttemptAt, stopped: !!this.stoppedBy, configHash: this.configHash(), ...(this.lastError ? { lastError: this.lastError } : {}) };
-    await writeFileAtomic(this.stateFile, JSON.stringify(st, null, 2)).catch((e: unknown) => this.log.warn('could not save the retry state', { error: (e as Error).message }));
   }
 
   async stop(): Promise<void> {
@@ -200,9 +185,10 @@ export class CertManager {
 
   /** When the next issuance should happen (null: nothing to do until something changes). */
   private async dueAt(): Promise<number | null> {
-    if (this.stoppedBy) return null;
-    if (this.nextAttemptAt !== null) return this.nextAttemptAt;
-    if (!this.current) return this.o.clock.now();
+    if (this.retry.stoppedBy) return null;
+    if (this.retry.nextAttemptAt !== null) return this.retry.nextAttemptAt;
+    // Damaged files: a new certificate writes a good set again, so the next start serves it.
+    if (!this.current || this.damaged) return this.o.clock.now();
     const c = this.current;
     const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter: Date.parse(c.leaf.validTo) };
     if (isEmergency(life, this.o.clock.now())) return this.o.clock.now();
@@ -236,7 +222,7 @@ export class CertManager {
       const r = await this.preflight();
       return r.ok ? ok({ ...this.status(), staging: true }) : r;
     }
-    if (opts.force) this.stoppedBy = null;
+    if (opts.force) this.retry.stoppedBy = null;
     if (this.inFlight) return this.inFlight;
     if (!this.current && !this.running) {
       const loaded = await this.store.load();
@@ -257,36 +243,43 @@ export class CertManager {
 
   private async runAttempt(force: boolean, lockWaitMs: number): Promise<Result<CertificateStatus>> {
     let held = await this.lock.tryAcquire();
-    const waitUntil = Date.now() + lockWaitMs;
-    while (!held && Date.now() < waitUntil) {
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    const clock = this.o.clock;
+    const waitUntil = clock.now() + lockWaitMs;
+    while (!held && clock.now() < waitUntil) {
+      await sleep(clock, Math.min(LOCK_POLL_MS, waitUntil - clock.now()));
       held = await this.lock.tryAcquire();
     }
     if (!held) {
       this.log.info('another Portico process is issuing this certificate; checking again later');
-      this.nextAttemptAt = this.o.clock.now() + 60_000;
+      this.retry.nextAttemptAt = clock.now() + 60_000;
       return err({ code: 'cert-busy', message: 'Another Portico process is obtaining this certificate right now.', fix: 'Wait a minute and look again (portico cert show).' });
     }
     try {
       // Check again under the lock: another process may have renewed while we waited.
-      const onDisk = (await this.store.load()).cert;
+      const loaded = await this.store.load();
+      const onDisk = loaded.cert;
       if (onDisk && (!this.current || onDisk.leaf.serialNumber !== this.current.leaf.serialNumber)) {
         const newer = !this.current || Date.parse(onDisk.leaf.validTo) > Date.parse(this.current.leaf.validTo);
         if (newer) {
           this.adopt(onDisk);
-          this.nextAttemptAt = null;
-          this.failures = 0;
+          this.retry.nextAttemptAt = null;
+          this.retry.failures = 0;
+          this.damaged = loaded.damaged;
           const due = await this.dueAt();
           if (!force && (due === null || due > this.o.clock.now())) return ok(this.status());
         }
       }
-      if (!force && this.current && this.nextAttemptAt === null) {
+      if (!force && this.current && this.retry.nextAttemptAt === null) {
         const due = await this.dueAt();
         if (due !== null && due > this.o.clock.now()) return ok(this.status());
       }
-      if (this.o.acme.preflight && !(await this.preflightPassed())) {
-        const pre = await this.preflight();
-        if (!pre.ok) return err(pre.error);
+      if (this.o.acme.preflight) {
+        const found = await this.preflights.passed();
+        if (found && this.candidates().includes(found)) this.preflightChallenge = found;
+        if (!found && !this.current) {
+          const pre = await this.preflight();
+          if (!pre.ok) return err(pre.error);
+        }
       }
       return await this.issueLocked();
     } finally {
@@ -303,11 +296,9 @@ export class CertManager {
     await this.store.save(r.value, { domains: this.o.domains, issuedAt: new Date(this.o.clock.now()).toISOString(), directoryUrl: this.o.acme.directoryUrl, challenge });
     const saved = (await this.store.load()).cert;
     if (!saved) return this.failed({ code: 'cert-store-failed', retryable: true, message: `The new certificate could not be read back from ${this.store.dir}.`, fix: 'Check the disk has space and the data directory is writable.' });
-    this.failures = 0;
-    this.nextAttemptAt = null;
-    this.lastError = undefined;
-    this.stoppedBy = null;
-    await this.persist();
+    this.retry.succeeded();
+    this.damaged = null;
+    await this.retry.save();
     this.adopt(saved);
     await this.exportPkcs12().catch((e: unknown) => this.log.warn('PKCS#12 export failed', { error: (e as Error).message }));
     this.emit(hadCert ? 'cert-renewed' : 'cert-obtained');
@@ -316,62 +307,28 @@ export class CertManager {
 
   private async failed(f: IssueFailure): Promise<Result<CertificateStatus>> {
     const now = this.o.clock.now();
-    this.failures++;
     if (/challenge/.test(f.code)) this.challengeRotation++;
-    this.lastError = {
-      code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}), at: new Date(now).toISOString(), retryable: f.retryable,
-      ...(f.problem ? { problem: { type: f.problem.type, detail: f.problem.detail, ...(f.problem.status ? { status: f.problem.status } : {}) } } : {}),
-    };
-    if (!f.retryable) {
-      this.stoppedBy = f;
-      this.nextAttemptAt = null;
-      this.log.error('certificate request failed; not retrying (retrying cannot fix this)', { code: f.code, message: f.message });
-    } else {
-      // Never sooner than the schedule; later if the CA asked (Retry-After / rateLimited).
-      this.nextAttemptAt = now + Math.max(retryDelay(this.failures), f.retryAfterMs ?? 0);
-      this.log.warn('certificate request failed; will try again', { code: f.code, message: f.message, nextAttemptAt: new Date(this.nextAttemptAt).toISOString() });
-    }
-    await this.persist();
+    this.retry.failed(f, now);
+    const next = this.retry.nextAttemptAt;
+    if (next === null) this.log.error('certificate request failed; not retrying (retrying cannot fix this)', { code: f.code, message: f.message });
+    else this.log.warn('certificate request failed; will try again', { code: f.code, message: f.message, nextAttemptAt: new Date(next).toISOString() });
+    await this.retry.save();
     this.emit('cert-failed');
-    if (this.running) this.schedule(this.nextAttemptAt === null ? CHECK_INTERVAL_MS : Math.min(CHECK_INTERVAL_MS, this.nextAttemptAt - now));
+    if (this.running) this.schedule(next === null ? CHECK_INTERVAL_MS : Math.min(CHECK_INTERVAL_MS, next - now));
     return err({ code: f.code, message: f.message, ...(f.fix ? { fix: f.fix } : {}) });
-  }
-
-  private get preflightFile(): string { return join(this.store.dir, 'preflight.json'); }
-
-  private async preflightPassed(): Promise<boolean> {
-    try {
-      const p = JSON.parse(await readFile(this.preflightFile, 'utf8')) as { directoryUrl: string; domains: string[]; challenge: ChallengeType };
-      if (p.directoryUrl !== this.o.acme.directoryUrl || p.domains.join(',') !== this.o.domains.join(',')) return !!this.current;
-      if (this.candidates().includes(p.challenge)) this.preflightChallenge = p.challenge;
-      return true;
-    } catch {
-      return !!this.current;
-    }
   }
 
   /** Order against the staging CA (or the same directory for a test CA) to catch problems before production rate limits. */
   async preflight(): Promise<Result<void>> {
-    const staging = stagingDirectory(this.o.acme.directoryUrl);
-    if (!staging) return ok(undefined);
-    const issuer = staging === this.o.acme.directoryUrl ? await this.issuer() : await this.issuer(staging);
-    // With `auto`, try each candidate until one gets through: that is what is reachable from outside.
-    let challenge: ChallengeType | undefined;
-    let r: Awaited<ReturnType<Issuer['issue']>> | undefined;
-    for (const c of this.candidates()) {
-      challenge = c;
-      this.log.info('pre-flight order against the staging CA', { directory: staging, challenge: c });
-      r = await issuer.issue({ domains: this.o.domains, keyType: this.o.acme.keyType, challenge: c });
-      if (r.ok || !/challenge/.test(r.error.code)) break;
-    }
-    if (!r || !challenge) return ok(undefined);
+    const r = await this.preflights.run((url) => this.issuer(url), this.candidates(), this.o.clock.now());
     if (!r.ok) {
-      await this.failed({ ...r.error, message: `Pre-flight against the staging CA failed: ${r.error.message}` });
-      return err({ code: r.error.code, message: `Pre-flight against the staging CA failed: ${r.error.message}`, ...(r.error.fix ? { fix: r.error.fix } : {}) });
+      await this.failed(r.error);
+      return err({ code: r.error.code, message: r.error.message, ...(r.error.fix ? { fix: r.error.fix } : {}) });
     }
-    this.preflightChallenge = challenge;
-    this.challengeRotation = 0;
-    await writeFileAtomic(this.preflightFile, JSON.stringify({ directoryUrl: this.o.acme.directoryUrl, domains: this.o.domains, challenge, at: new Date(this.o.clock.now()).toISOString() }));
+    if (r.value) {
+      this.preflightChallenge = r.value;
+      this.challengeRotation = 0;
+    }
     return ok(undefined);
   }
 
@@ -385,21 +342,33 @@ export class CertManager {
       s.notBefore = new Date(c.leaf.validFrom).toISOString();
       s.notAfter = new Date(notAfter).toISOString();
       const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter };
-      s.state = notAfter <= now ? 'expired' : this.lastError && (isEmergency(life, now) || this.stoppedBy) ? 'expiring' : 'valid';
+      s.state = notAfter <= now ? 'expired' : this.retry.lastError && (isEmergency(life, now) || this.retry.stoppedBy) ? 'expiring' : 'valid';
       if (c.meta.challenge) s.challenge = c.meta.challenge as ChallengeType;
-    } else if (this.lastError) {
+    } else if (this.retry.lastError) {
       s.state = 'failed';
     }
     if (this.inFlight) s.state = 'renewing';
-    if (this.stoppedBy && !c) s.state = 'failed';
-    const next = this.nextAttemptAt ?? (this.stoppedBy ? null : this.renewAt?.at ?? null);
+    if (this.retry.stoppedBy && !c) s.state = 'failed';
+    const next = this.retry.nextAttemptAt ?? (this.retry.stoppedBy ? null : this.renewAt?.at ?? null);
     if (next !== null) s.nextAttemptAt = new Date(next).toISOString();
-    if (this.lastError) s.lastError = this.lastError;
+    if (this.retry.lastError) s.lastError = this.retry.lastError;
+    if (this.damaged) s.damaged = this.damagedStatus(this.damaged);
     if (c && this.renewAt?.serial === c.leaf.serialNumber) {
       s.renewalWindow = { start: new Date(this.renewAt.window.start).toISOString(), end: new Date(this.renewAt.window.end).toISOString(), source: this.renewAt.window.source };
     }
-    if (this.pkcs12Exported) s.pkcs12Path = this.store.pkcs12Path;
+    if (this.pkcs12Exported) s.pkcs12Path = this.store.files.pkcs12;
     return s;
+  }
+
+  private damagedStatus(problem: string): NonNullable<CertificateStatus['damaged']> {
+    const c = this.current;
+    const serving = c ? 'previous' : 'placeholder';
+    const fallback = c ? `the previous certificate (valid until ${new Date(c.leaf.validTo).toISOString().slice(0, 10)})` : 'the self-signed placeholder, which browsers and Plex apps do not trust';
+    return {
+      problem: `The certificate files in ${this.store.dir} are damaged (${problem}), so the door serves ${fallback}.`,
+      serving,
+      fix: 'Portico is ordering a new certificate now, which replaces the damaged files; if that fails, the error below says why. To restore the files yourself instead, put back cert.pem, key.pem and meta.json from a backup and restart Portico.',
+    };
   }
 
   getStatus(): CertificatesStatus {
@@ -410,15 +379,11 @@ export class CertManager {
   async exportPkcs12(): Promise<{ path: string; passphrase: string }> {
     const c = this.current ?? (await this.store.load()).cert;
     if (!c) throw new Error(`There is no certificate for ${this.o.domains.join(', ')} yet to export; run "portico cert renew" first.`);
-    const name = `pkcs12-passphrase:${this.store.dir}`;
-    let passphrase = await this.o.secrets.get(name);
-    if (!passphrase) {
-      passphrase = randomBytes(18).toString('base64url');
-      await this.o.secrets.set(name, passphrase);
-    }
+    const passphrase = await pkcs12Passphrase(this.o.secrets, this.store.dir);
     this.log.addSecret(passphrase);
-    await writeFileAtomic(this.store.pkcs12Path, exportPkcs12(c.key, c.cert, passphrase), 0o600);
+    const path = this.store.files.pkcs12;
+    await writeFileAtomic(path, exportPkcs12(c.key, c.cert, passphrase), 0o600);
     this.pkcs12Exported = true;
-    return { path: this.store.pkcs12Path, passphrase };
+    return { path, passphrase };
   }
 }

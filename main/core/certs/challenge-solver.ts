@@ -9,6 +9,7 @@ import type { ChallengeStore } from './challenge-store.ts';
 import type { DnsError, DnsProvider } from '../dns/dns-provider.ts';
 import type { Result } from '../../shared/result.ts';
 import { err, ok } from '../../shared/result.ts';
+import { sleep, type Clock } from '../support/clock.ts';
 
 export interface ChallengeTarget {
   type: ChallengeType;
@@ -26,7 +27,7 @@ export interface ChallengeSolver {
   cleanup(t: ChallengeTarget): Promise<Result<void, DnsError>>;
 }
 
-export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProvider | null; dnsPropagationMs: number; alpnKey: Promise<Buffer> }): ChallengeSolver {
+export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProvider | null; dnsPropagationMs: number; clock: Clock; alpnKey: Promise<Buffer> }): ChallengeSolver {
   const txtName = (t: ChallengeTarget) => `_acme-challenge.${t.identifier}`;
   return {
     async present(t) {
@@ -43,7 +44,7 @@ export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProv
         case 'dns-01': {
           if (!deps.dns) return err({ code: 'dns-provider-missing', retryable: false, message: 'dns-01 needs a DNS provider and none is configured', fix: 'add dns.provider (cloudflare, duckdns or rfc2136) to the config' });
           const r = await deps.dns.addTxt(txtName(t), t.keyAuthorization);
-          if (r.ok && deps.dnsPropagationMs > 0) await new Promise((res) => setTimeout(res, deps.dnsPropagationMs));
+          if (r.ok && deps.dnsPropagationMs > 0) await sleep(deps.clock, deps.dnsPropagationMs);
           return r;
         }
       }

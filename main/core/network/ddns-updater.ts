@@ -6,7 +6,6 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
@@ -14,6 +13,7 @@ import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
 import type { DdnsStatus } from '../../shared/status/router.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Reachability } from './reachability.ts';
+import { DataDir } from '../support/data-dir.ts';
 
 export interface DdnsUpdaterOptions {
   /** The names to keep current (wildcards are skipped: they need no address record of their own). */
@@ -33,7 +33,6 @@ export interface DdnsUpdaterOptions {
   dataDir?: string;
 }
 
-const STATE_FILE = 'ddns-state.json';
 
 export class DdnsUpdater {
   private readonly o: DdnsUpdaterOptions;
@@ -65,7 +64,7 @@ export class DdnsUpdater {
 
   private async loadState(dir: string): Promise<DdnsStatus> {
     try {
-      const j = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { names?: string[]; address?: string; lastUpdate?: string };
+      const j = JSON.parse(await readFile(new DataDir(dir).ddnsState, 'utf8')) as { names?: string[]; address?: string; lastUpdate?: string };
       // Only trust it for the same names: a changed domain list must be written afresh.
       if (j.address && JSON.stringify(j.names) === JSON.stringify(this.o.names)) {
         this.written = j.address;
@@ -156,7 +155,7 @@ export class DdnsUpdater {
     }
     this.written = addr;
     if (this.o.dataDir) {
-      await writeFileAtomic(join(this.o.dataDir, STATE_FILE), JSON.stringify({ names: this.o.names, address: addr, lastUpdate: new Date(now).toISOString() }) + '\n')
+      await writeFileAtomic(new DataDir(this.o.dataDir).ddnsState, JSON.stringify({ names: this.o.names, address: addr, lastUpdate: new Date(now).toISOString() }) + '\n')
         .catch((e: Error) => this.log.warn('could not save the dynamic DNS state; the next start will write the record again', { error: e.message }));
     }
     this.log.info('dynamic DNS updated', { names: this.o.names, type, address: addr });

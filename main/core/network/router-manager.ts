@@ -6,7 +6,6 @@
  * mappings. A port held by another host is left alone and reported, with what to do. When
  * nothing can be automated, the status carries the exact rows to type into the router.
  */
-import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
@@ -20,6 +19,7 @@ import { NatPmpClient } from './nat-pmp-client.ts';
 import { PcpClient } from './pcp-client.ts';
 import { ssdpSearch } from './ssdp-search.ts';
 import { discoverGateway, localAddressToward } from './discover-gateway.ts';
+import { DataDir } from '../support/data-dir.ts';
 
 export interface RouterManagerOptions {
   mode: RouterMode;
@@ -56,7 +56,6 @@ interface OwnedMapping {
   nonce?: string;
 }
 
-const STORE_FILE = 'router-mappings.json';
 const DESCRIPTION = 'Portico';
 
 export class RouterManager {
@@ -171,7 +170,7 @@ export class RouterManager {
 
   private async loadOwned(): Promise<void> {
     try {
-      const j = JSON.parse(await readFile(join(this.o.dataDir, STORE_FILE), 'utf8')) as { mappings?: OwnedMapping[] };
+      const j = JSON.parse(await readFile(new DataDir(this.o.dataDir).routerMappings, 'utf8')) as { mappings?: OwnedMapping[] };
       this.owned = Array.isArray(j.mappings) ? j.mappings : [];
     } catch {
       this.owned = [];
@@ -179,7 +178,7 @@ export class RouterManager {
   }
 
   private async saveOwned(): Promise<void> {
-    await writeFileAtomic(join(this.o.dataDir, STORE_FILE), JSON.stringify({ mappings: this.owned }, null, 2) + '\n', 0o600);
+    await writeFileAtomic(new DataDir(this.o.dataDir).routerMappings, JSON.stringify({ mappings: this.owned }, null, 2) + '\n', 0o600);
   }
 
   private async doStart(): Promise<RouterStatus> {

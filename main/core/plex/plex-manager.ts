@@ -15,11 +15,11 @@ import type { SecretStore } from '../support/secret-store.ts';
 import { PmsClient, type PmsIdentity, type PmsSetting } from './pms-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
 import { missingUrls, ourUrls, planSettings, type SettingsPlan } from './plex-settings-plan.ts';
-import { PlexSettingsApply, UNDO_FILE } from './plex-settings-apply.ts';
+import { PlexSettingsApply } from './plex-settings-apply.ts';
 import { notOwnerError, PlexTvSignIn, TOKEN_SECRET } from './plex-tv-sign-in.ts';
 import { doorCheck, mappingAfterRefresh, prefsCheck, resourcesCheck, type VerifyContext, type VerifyOptions } from './plex-verify.ts';
 
-export { TOKEN_SECRET, UNDO_FILE, type VerifyOptions };
+export { TOKEN_SECRET, type VerifyOptions };
 
 export interface ApplyOptions {
   manualPort: boolean;

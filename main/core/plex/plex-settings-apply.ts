@@ -4,7 +4,7 @@
  * half-took is rolled back. The record names the server, so undo never touches another one.
  */
 import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { DataDir } from '../support/data-dir.ts';
 import type { PrefChange } from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { Clock } from '../support/clock.ts';
@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { PmsClient, PmsSetting, PrefValue } from './pms-client.ts';
 import { planRestore, planRollback, samePref, type SettingsPlan } from './plex-settings-plan.ts';
 
-export const UNDO_FILE = 'plex-undo.json';
 
 /** What undo needs: the values before Portico changed them, for one server. */
 export interface UndoRecord {
@@ -82,7 +81,7 @@ export class PlexSettingsApply {
       return err({
         code: 'plex-undo-other-server',
         message: `The saved Plex settings belong to server ${record.machineIdentifier}, but ${this.o.pmsUrl} is server ${machineIdentifier}; Portico changed nothing.`,
-        fix: `Point plex.url at the server Portico changed, or delete ${join(this.o.dataDir, UNDO_FILE)} if that server is gone.`,
+        fix: `Point plex.url at the server Portico changed, or delete ${new DataDir(this.o.dataDir).plexUndo} if that server is gone.`,
       });
     }
     const prefs = await pms.getPrefs();
@@ -98,7 +97,7 @@ export class PlexSettingsApply {
 
   async read(): Promise<UndoRecord | null> {
     try {
-      const v = JSON.parse(await readFile(join(this.o.dataDir, UNDO_FILE), 'utf8')) as UndoRecord;
+      const v = JSON.parse(await readFile(new DataDir(this.o.dataDir).plexUndo, 'utf8')) as UndoRecord;
       return v && typeof v.previous === 'object' ? v : null;
     } catch {
       return null;
@@ -107,10 +106,10 @@ export class PlexSettingsApply {
 
   private async write(r: UndoRecord): Promise<void> {
     // 0600: the record may hold the previous custom-certificate passphrase.
-    await writeFileAtomic(join(this.o.dataDir, UNDO_FILE), JSON.stringify(r, null, 2) + '\n', 0o600);
+    await writeFileAtomic(new DataDir(this.o.dataDir).plexUndo, JSON.stringify(r, null, 2) + '\n', 0o600);
   }
 
   private async remove(): Promise<void> {
-    await unlink(join(this.o.dataDir, UNDO_FILE)).catch(() => {});
+    await unlink(new DataDir(this.o.dataDir).plexUndo).catch(() => {});
   }
 }

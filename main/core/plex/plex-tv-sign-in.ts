@@ -3,8 +3,8 @@
  * this server. Also the one place that builds the plex.tv client, with Portico's persistent
  * client identifier (plex.tv ties PINs and tokens to it).
  */
+import { DataDir } from '../support/data-dir.ts';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { PinSignIn } from '../../shared/api.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
@@ -16,7 +16,6 @@ import { PmsClient } from './pms-client.ts';
 import { PlexTvClient, type PlexPin } from './plex-tv-client.ts';
 
 export const TOKEN_SECRET = 'plex.token';
-const CLIENT_FILE = 'plex-client.json';
 
 export interface PlexTvSignInOptions {
   /** PMS's URL: the signed-in account must own this server. */
@@ -83,7 +82,7 @@ export class PlexTvSignIn {
 
   private async clientIdentifier(): Promise<string> {
     if (this.clientId) return this.clientId;
-    const path = join(this.o.dataDir, CLIENT_FILE);
+    const path = new DataDir(this.o.dataDir).plexClient;
     try {
       const v = JSON.parse(await readFile(path, 'utf8')) as { clientIdentifier?: string };
       if (typeof v.clientIdentifier === 'string' && v.clientIdentifier) this.clientId = v.clientIdentifier;

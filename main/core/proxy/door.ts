@@ -244,7 +244,11 @@ export class Door {
       secureOptions: NO_RENEGOTIATION,
       ticketKeys: this.ticketKeys,
     });
-    for (const h of hosts) this.certs.set(h.toLowerCase(), { context, kind });
+    for (const h of hosts) {
+      // A placeholder never replaces a real certificate (a route edit re-installs placeholders).
+      if (kind === 'placeholder' && this.certs.get(h.toLowerCase())?.kind === 'real') continue;
+      this.certs.set(h.toLowerCase(), { context, kind });
+    }
     this.log.info('certificate installed', { hosts, kind });
   }
 
@@ -298,11 +302,13 @@ export class Door {
     return dot > 0 ? this.routes.get(`*${host.slice(dot)}`) : undefined;
   }
 
+  /** Exact host first, then a wildcard one label up; a real certificate beats a placeholder either way. */
   private certFor(host: string): CertEntry | undefined {
     const exact = this.certs.get(host);
-    if (exact) return exact;
+    if (exact?.kind === 'real') return exact;
     const dot = host.indexOf('.');
-    return dot > 0 ? this.certs.get(`*${host.slice(dot)}`) : undefined;
+    const wild = dot > 0 ? this.certs.get(`*${host.slice(dot)}`) : undefined;
+    return wild?.kind === 'real' ? wild : exact ?? wild;
   }
 
   private makeTlsServer(): Server {

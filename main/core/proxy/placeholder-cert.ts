@@ -1,12 +1,11 @@
 import { webcrypto, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { DataDir } from '../support/data-dir.ts';
 
 export interface PlaceholderCert { key: string; cert: string; hosts: string[] }
 
-const DIR = 'placeholder';
 const VALID_DAYS = 3650;
 
 /**
@@ -15,23 +14,23 @@ const VALID_DAYS = 3650;
  * in dataDir so it stays the same across restarts; made again only if the domain list changes.
  */
 export async function placeholderCert(dataDir: string, hosts: string[], now: Date = new Date()): Promise<PlaceholderCert> {
-  const dir = join(dataDir, DIR);
+  const files = new DataDir(dataDir).placeholder;
   const want = [...new Set(hosts.map((h) => h.toLowerCase()))];
   const same = (x: unknown) => Array.isArray(x) && [...x].sort().join(',') === [...want].sort().join(',');
   try {
-    const meta = JSON.parse(await readFile(join(dir, 'hosts.json'), 'utf8')) as unknown;
+    const meta = JSON.parse(await readFile(files.hosts, 'utf8')) as unknown;
     if (same(meta)) {
-      const [key, cert] = await Promise.all([readFile(join(dir, 'key.pem'), 'utf8'), readFile(join(dir, 'cert.pem'), 'utf8')]);
+      const [key, cert] = await Promise.all([readFile(files.key, 'utf8'), readFile(files.cert, 'utf8')]);
       return { key, cert, hosts: want };
     }
   } catch {
     // missing or unreadable: make a new one below
   }
   const made = await generate(want, now);
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, 'key.pem'), made.key, 0o600);
-  await writeFileAtomic(join(dir, 'cert.pem'), made.cert, 0o644);
-  await writeFileAtomic(join(dir, 'hosts.json'), JSON.stringify(want), 0o644);
+  await mkdir(files.dir, { recursive: true });
+  await writeFileAtomic(files.key, made.key, 0o600);
+  await writeFileAtomic(files.cert, made.cert, 0o644);
+  await writeFileAtomic(files.hosts, JSON.stringify(want), 0o644);
   return made;
 }
 

@@ -9,6 +9,7 @@ import type { AppStatus } from '../../shared/status.ts';
 import { CertManager, type CertEvent } from '../certs/cert-manager.ts';
 import { CertStore } from '../certs/cert-store.ts';
 import { OutsideCheck } from '../certs/outside-check.ts';
+import { RouteCerts } from '../certs/route-certs.ts';
 import { DdnsUpdater } from '../network/ddns-updater.ts';
 import { Reachability } from '../network/reachability.ts';
 import { RouterManager, type RouterManagerOptions } from '../network/router-manager.ts';
@@ -48,6 +49,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export class ServiceManagers {
   certs: CertManager | null = null;
+  /** One certificate per extra route host (certs/route-certs.ts says why). */
+  routeCerts: RouteCerts | null = null;
   plex!: PlexManager;
   router!: RouterManager;
   reachability!: Reachability;
@@ -55,7 +58,7 @@ export class ServiceManagers {
   outside: OutsideCheck | null = null;
   ddns: DdnsUpdater | null = null;
   private readonly o: ServiceManagersOptions;
-  private readonly unsub = new Map<'certs' | 'plex' | 'router' | 'ddns', () => void>();
+  private readonly unsub = new Map<'certs' | 'routeCerts' | 'plex' | 'router' | 'ddns', () => void>();
   private background = false;
 
   constructor(o: ServiceManagersOptions) {
@@ -77,6 +80,16 @@ export class ServiceManagers {
     if (names || !same(prev?.acme, c.acme) || !same(prev?.door, c.door)) {
       this.outside = OutsideCheck.fromConfig(c, { secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger });
     }
+    if (!same(prev?.acme, c.acme) || !same(prev?.dns, c.dns) || (c.domains.length === 0) !== !this.routeCerts) {
+      await this.routeCerts?.stop();
+      this.routeCerts = c.domains.length === 0 ? null : new RouteCerts({
+        acme: c.acme, dns: c.dns, dataDir: o.dataDir, secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger,
+        onCertificate: (hosts, pem, kind) => { o.serveCertificate(hosts, pem, kind); o.changed(); },
+      });
+      this.subscribe('routeCerts', this.routeCerts?.onDidChange((ev) => { this.record(ev); o.changed(); }));
+      if (this.background) await this.routeCerts?.start();
+    }
+    await this.routeCerts?.update(RouteCerts.hostsNeeding(c.domains, c.routes.map((r) => r.host)));
     if (names || !same(prev?.plex, c.plex) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
       this.plex = PlexManager.fromConfig(c, {
         secrets: o.secrets, logger: o.logger, clock: o.clock, ...o.plex, customCertificate: () => this.pkcs12ForPlex(c),
@@ -108,7 +121,7 @@ export class ServiceManagers {
     const built = this.router !== undefined;
     const ddns = this.ddns?.getStatus();
     return {
-      certificates: this.certs?.getStatus() ?? [],
+      certificates: [...(this.certs?.getStatus() ?? []), ...(this.routeCerts?.getStatus() ?? [])],
       plex: built ? this.plex.getStatus() : { state: 'unknown', url: c.plex.url, signedIn: false, applied: false },
       router: built ? { ...this.router.getStatus(), ...(ddns ? { ddns } : {}) } : { mode: c.router.mode, state: 'off', mappings: [], findings: [] },
       dns: { records: built ? this.reachability.dnsRecords() : [], ...(ddns?.lastUpdate ? { lastDdnsUpdate: ddns.lastUpdate } : {}) },
@@ -126,6 +139,7 @@ export class ServiceManagers {
     if (this.background) return;
     this.background = true;
     await this.certs?.start();
+    await this.routeCerts?.start();
     if (automatic({ router: { mode: this.router.getStatus().mode } }) && this.router.getStatus().state === 'off') {
       this.inBackground('mapping the router ports', this.router.start());
     }
@@ -136,6 +150,7 @@ export class ServiceManagers {
     this.unsub.clear();
     this.ddns?.stop();
     await this.certs?.stop();
+    await this.routeCerts?.stop();
     await this.router?.stop({ removeMappings: false });
   }
 
@@ -149,7 +164,7 @@ export class ServiceManagers {
       .finally(() => this.o.changed());
   }
 
-  private subscribe(key: 'certs' | 'plex' | 'router' | 'ddns', off: (() => void) | undefined): void {
+  private subscribe(key: 'certs' | 'routeCerts' | 'plex' | 'router' | 'ddns', off: (() => void) | undefined): void {
     this.unsub.get(key)?.();
     if (off) this.unsub.set(key, off);
     else this.unsub.delete(key);
@@ -159,7 +174,9 @@ export class ServiceManagers {
   private record(ev: CertEvent): void {
     const names = ev.status.domains.join(', ');
     const until = ev.status.notAfter?.slice(0, 10) ?? '?';
-    if (ev.kind === 'cert-failed') {
+    if (ev.kind === 'cert-damaged') {
+      this.o.events.add(ev.kind, 'warning', `${ev.status.damaged?.problem ?? `The certificate files for ${names} are damaged.`} ${ev.status.damaged?.fix ?? ''}`.trim());
+    } else if (ev.kind === 'cert-failed') {
       this.o.events.add(ev.kind, 'error', `Certificate request for ${names} failed: ${ev.status.lastError?.message ?? 'unknown error'}${ev.nextAttemptAt ? ` Next try ${ev.nextAttemptAt.slice(0, 16).replace('T', ' ')} UTC.` : ''}`);
     } else {
       this.o.events.add(ev.kind, 'info', `Certificate for ${names} ${ev.kind === 'cert-renewed' ? 'renewed' : 'obtained'}, valid until ${until}.`);

@@ -262,7 +262,8 @@ export class Service {
     if (!this.running) return;
     const prev = this.current;
     this.current = c;
-    if (prev.domains.join() !== c.domains.join()) {
+    const routesChanged = JSON.stringify(prev.routes) !== JSON.stringify(c.routes);
+    if (prev.domains.join() !== c.domains.join() || routesChanged) {
       await this.placeholders(c);
       this.door.setRoutes(Service.routesOf(c));
     }

@@ -131,6 +131,7 @@ export class ConfigStore {
       if (patch.router.mapPlexPort !== undefined) r.mapPlexPort = patch.router.mapPlexPort;
     }
     if (patch.door?.publicHttpsPort !== undefined) section('door').publicHttpsPort = patch.door.publicHttpsPort;
+    if (patch.routes !== undefined) doc.routes = patch.routes;
     // Also move secrets a person typed into the file by hand, now that we are rewriting it.
     const dnsDoc = doc.dns as Doc | undefined;
     if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);

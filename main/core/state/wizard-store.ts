@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { WIZARD_STEPS, type WizardState, type WizardStep } from '../../shared/api.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { DataDir } from '../support/data-dir.ts';
 
-const WIZARD_FILE = 'wizard.json';
 const INITIAL: WizardState = { step: 'welcome', completed: [], finished: false };
 
 const isStep = (v: unknown): v is WizardStep => typeof v === 'string' && (WIZARD_STEPS as readonly string[]).includes(v);
@@ -18,7 +17,7 @@ export class WizardStore {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string) {
-    this.path = join(dataDir, WIZARD_FILE);
+    this.path = new DataDir(dataDir).wizard;
   }
 
   async get(): Promise<WizardState> {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.ts';
 
 /**
@@ -37,12 +38,16 @@ export class FileSecretStore implements SecretStore {
 
   private async load(): Promise<Record<string, string>> {
     if (this.cache) return this.cache;
+    const what = this.codec?.label ?? 'secret store';
     try {
-      const parsed: unknown = JSON.parse(await readFile(this.path, 'utf8'));
+      const parsed: unknown = JSON.parse(await readNoFollow(this.path));
       this.cache = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        const what = this.codec?.label ?? 'secret store';
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') {
+        throw new Error(`The ${what} ${this.path} is a symbolic link; Portico does not follow links for secrets, since a link lets someone else choose where tokens and keys are read and written. Replace the link with the file it points to (or remove it and sign in again).`, { cause: e });
+      }
+      if (code !== 'ENOENT') {
         throw new Error(`The ${what} ${this.path} is unreadable (${(e as Error).name}); move it aside and sign in again to recreate it.`, { cause: e });
       }
       this.cache = {};
@@ -76,6 +81,12 @@ export class FileSecretStore implements SecretStore {
     this.queue = run.catch(() => {});
     return run;
   }
+}
+
+/** Read a file, refusing (ELOOP) when its last component is a symbolic link. Windows has no O_NOFOLLOW. */
+async function readNoFollow(path: string): Promise<string> {
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try { return await fh.readFile('utf8'); } finally { await fh.close(); }
 }
 
 /** In-memory store for tests and demo mode. */

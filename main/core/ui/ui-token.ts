@@ -1,9 +1,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../support/atomic-file.ts';
-
-export const UI_TOKEN_FILE = 'ui-token';
+import { DataDir } from '../support/data-dir.ts';
 
 /**
  * The headless UI's session token: fresh at every start, saved 0600 in dataDir so that
@@ -12,14 +10,14 @@ export const UI_TOKEN_FILE = 'ui-token';
 export const UiToken = {
   async create(dataDir: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await writeFileAtomic(join(dataDir, UI_TOKEN_FILE), token + '\n', 0o600);
+    await writeFileAtomic(new DataDir(dataDir).uiToken, token + '\n', 0o600);
     return token;
   },
 
   /** The token of the running service, or undefined when there is none (service never started here). */
   async read(dataDir: string): Promise<string | undefined> {
     try {
-      const t = (await readFile(join(dataDir, UI_TOKEN_FILE), 'utf8')).trim();
+      const t = (await readFile(new DataDir(dataDir).uiToken, 'utf8')).trim();
       return t || undefined;
     } catch {
       return undefined;

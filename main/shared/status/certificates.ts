@@ -24,6 +24,11 @@ export interface CertificateStatus {
   /** The PKCS#12 file for Plex Media Server's custom-certificate setting, once exported. */
   pkcs12Path?: string;
   challenge?: ChallengeType;
+  /**
+   * The current certificate files on disk are unusable (half-written, edited, key not matching):
+   * what is wrong, which fallback the door serves meanwhile, and the fix in plain words.
+   */
+  damaged?: { problem: string; serving: 'previous' | 'placeholder'; fix: string };
   staging?: boolean;
 }
 export type CertificatesStatus = CertificateStatus[];

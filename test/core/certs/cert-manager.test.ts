@@ -20,6 +20,7 @@ import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
 import type { Issuer } from '../../../main/core/certs/issuer.ts';
 import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
 import { CertStore } from '../../../main/core/certs/cert-store.ts';
+import { CertLock } from '../../../main/core/certs/cert-lock.ts';
 import { placeholderCert } from '../../../main/core/proxy/placeholder-cert.ts';
 import type { Config } from '../../../main/shared/config.ts';
 
@@ -190,11 +191,46 @@ test('certificates from pebble through the real door', async (t) => {
     const text = await readFile(certPath, 'utf8');
     await writeFile(certPath, text.slice(0, text.length / 2));
     const served: string[] = [];
-    const second = manager({ dataDir, pebble, door, challenges, clock: new ManualClock(Date.now()), onCertificate: (h, pem) => served.push(new X509Certificate(pem.cert).serialNumber) });
+    const events: CertEvent[] = [];
+    const clock = new ManualClock(Date.now());
+    const second = manager({ dataDir, pebble, door, challenges, clock, onCertificate: (h, pem) => served.push(new X509Certificate(pem.cert).serialNumber) });
+    second.onDidChange((e) => events.push(e));
     await second.start();
     t.after(() => second.stop());
     assert.deepEqual(served, [firstSerial]);
-    assert.equal(second.getStatus()[0]!.state, 'valid');
+    const st = second.getStatus()[0]!;
+    assert.equal(st.state, 'valid');
+    // Not silent: status and an event say the files are damaged, what is served, and the fix.
+    assert.equal(st.damaged?.serving, 'previous');
+    assert.match(st.damaged!.problem, /are damaged \(cert\.pem or key\.pem does not match meta\.json/);
+    assert.match(st.damaged!.problem, /serves the previous certificate \(valid until \d{4}-\d\d-\d\d\)/);
+    assert.match(st.damaged!.fix, /ordering a new certificate now/);
+    assert.deepEqual(events.map((e) => e.kind), ['cert-damaged']);
+    assert.equal(events[0]!.status.damaged?.serving, 'previous');
+    // The fix happens: a new certificate is ordered at once and replaces the damaged files.
+    await clock.advance(0);
+    await waitFor('replacement certificate', () => events.some((e) => e.kind === 'cert-renewed'), 15_000);
+    assert.equal(second.getStatus()[0]!.damaged, undefined);
+    assert.equal((await new CertStore(dataDir, [HOST]).load()).damaged, null, 'the files on disk are whole again');
+  });
+
+  await t.test('a damaged key with no previous set: the placeholder is served, and status and event say so', async (t) => {
+    const dataDir = await tmpDir(t);
+    const pem = await placeholderCert(dataDir, [HOST]);
+    await new CertStore(dataDir, [HOST]).save(pem, { domains: [HOST], issuedAt: new Date().toISOString(), directoryUrl: pebble.directoryUrl });
+    await writeFile(join(dataDir, 'certs', HOST, 'key.pem'), 'not a key');
+    const events: CertEvent[] = [];
+    const served: string[] = [];
+    const cm = manager({ dataDir, pebble, door, challenges, clock: new ManualClock(Date.now()), onCertificate: (h) => served.push(h.join()) });
+    cm.onDidChange((e) => events.push(e));
+    await cm.start();
+    t.after(() => cm.stop());
+    assert.deepEqual(served, [], 'nothing from the damaged set is handed to the door');
+    const st = cm.getStatus()[0]!;
+    assert.equal(st.state, 'none');
+    assert.equal(st.damaged?.serving, 'placeholder');
+    assert.match(st.damaged!.problem, /serves the self-signed placeholder/);
+    assert.deepEqual(events.map((e) => [e.kind, e.status.damaged?.serving]), [['cert-damaged', 'placeholder']]);
   });
 
   await t.test('two managers on one data dir at once: only one issues', async (t) => {
@@ -389,4 +425,50 @@ test('stop() during a renewal check: no order is placed after stop returned', as
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(calls, 0, 'no order after stop()');
   assert.deepEqual(clock.pending(), [], 'nothing scheduled after stop()');
+});
+
+/** Move the clock in steps, each once the manager has armed its next poll (its lock attempts are real file I/O). */
+async function drive(clock: ManualClock, stepMs: number, until: () => boolean, maxMs: number): Promise<void> {
+  for (let moved = 0; moved < maxMs && !until(); moved += stepMs) {
+    await waitFor('the next poll or the result', () => until() || clock.pending().length > 0);
+    if (!until()) await clock.advance(stepMs);
+  }
+}
+
+test('renewNow waits for another process\'s issuing lock on the injected clock, then issues or reports busy', async (t) => {
+  const dataDir = await tmpDir(t);
+  const clock = new ManualClock(Date.now());
+  let calls = 0;
+  const issuer: Issuer = { issue: async () => { calls++; return { ok: false, error: { code: 'acme-failed', retryable: true, message: 'stand-in' } }; }, renewalInfo: async () => null };
+  const cm = new CertManager({
+    domains: [HOST], acme: { directoryUrl: 'https://ca.invalid/dir', email: null, challenge: 'http-01', caFile: null, keyType: 'ecdsa-p256', eab: null, preflight: false },
+    dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer, lockWaitMs: 10_000,
+  });
+  const lockPath = new CertStore(dataDir, [HOST]).files.lock;
+  const other = await new CertLock(lockPath).tryAcquire();
+  assert.ok(other, 'the "other process" holds the lock');
+
+  // Released while we wait: the order goes ahead at the next poll.
+  let r1: Awaited<ReturnType<CertManager['renewNow']>> | undefined;
+  void cm.renewNow().then((r) => { r1 = r; });
+  await drive(clock, 250, () => r1 !== undefined, 5_000);
+  assert.equal(r1, undefined, 'still waiting after 5 s of held lock');
+  assert.equal(calls, 0, 'nothing ordered while the lock is held');
+  await other.release();
+  await drive(clock, 250, () => r1 !== undefined, 5_000);
+  assert.equal(calls, 1);
+  const done1 = r1!;
+  assert.ok(!done1.ok);
+  assert.equal(done1.error.code, 'acme-failed');
+
+  // Never released: busy once the wait is over, and nothing ordered.
+  const held = await new CertLock(lockPath).tryAcquire();
+  t.after(() => held?.release());
+  let r2: Awaited<ReturnType<CertManager['renewNow']>> | undefined;
+  void cm.renewNow().then((r) => { r2 = r; });
+  await drive(clock, 250, () => r2 !== undefined, 20_000);
+  const done2 = r2!;
+  assert.ok(!done2.ok);
+  assert.equal(done2.error.code, 'cert-busy');
+  assert.equal(calls, 1);
 });

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
@@ -9,10 +8,11 @@ import { systemClock, type Clock } from '../../../main/core/support/clock.ts';
 import { createLogger, type LogRecord } from '../../../main/core/support/logger.ts';
 import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
 import { localTokenSources } from '../../../main/core/plex/local-token.ts';
-import { PlexManager, TOKEN_SECRET, UNDO_FILE, type PlexManagerOptions } from '../../../main/core/plex/plex-manager.ts';
+import { PlexManager, TOKEN_SECRET, type PlexManagerOptions } from '../../../main/core/plex/plex-manager.ts';
 import { PmsStandIn, type PmsStandInOptions } from '../../stand-ins/pms.ts';
 import { PlexTvStandIn, type PlexTvStandInOptions } from '../../stand-ins/plextv.ts';
 import { DEFAULT_CONFIG } from '../../../main/shared/config.ts';
+import { DataDir } from '../../../main/core/support/data-dir.ts';
 
 const OWNER = { id: 1, username: 'owner', email: 'owner@example.com', token: 'owner-token-aaaaaaaa' };
 const FRIEND = { id: 2, username: 'friend', email: 'friend@example.com', token: 'friend-token-bbbbbbbb' };
@@ -86,7 +86,7 @@ test('apply -> verify -> undo leaves Preferences.xml byte-identical; pre-existin
   assert.equal(s.pms.pref('ManualPortMappingMode'), '1');
   assert.equal(s.pms.pref('ManualPortMappingPort'), '443');
   assert.equal(s.pms.prefPuts.length, 2, 'one PUT for all the changes');
-  assert.equal((await stat(join(s.dataDir, UNDO_FILE))).mode & 0o777, 0o600);
+  assert.equal((await stat(new DataDir(s.dataDir).plexUndo)).mode & 0o777, 0o600);
   const afterOnce = await readFile(s.pms.preferencesPath);
 
   const second = await s.m.apply({ manualPort: true, customCertificate: false });
@@ -173,7 +173,7 @@ test('unknown pref: nothing applied, and the message names it', async (t) => {
   assert.match(r.error.message, /changed nothing/);
   assert.equal(s.pms.prefPuts.length, 0);
   assert.deepEqual(await readFile(s.pms.preferencesPath), before);
-  await assert.rejects(stat(join(s.dataDir, UNDO_FILE)), 'no undo record is left behind');
+  await assert.rejects(stat(new DataDir(s.dataDir).plexUndo), 'no undo record is left behind');
 });
 
 test('token missing: clear message, nothing changed', async (t) => {
@@ -322,5 +322,5 @@ test('U: with a server that applies the known prefs before its 400, a failed app
   assert.equal(r.error.code, 'pms-unknown-pref');
   assert.match(r.error.message, /changed nothing/);
   assert.deepEqual(await readFile(s.pms.preferencesPath), before, 'the partly applied prefs were put back');
-  await assert.rejects(stat(join(s.dataDir, UNDO_FILE)));
+  await assert.rejects(stat(new DataDir(s.dataDir).plexUndo));
 });
