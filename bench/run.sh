@@ -9,7 +9,7 @@
 # (root -> intermediate -> ECDSA P-256 leaf) and sends the SNI the door routes on, so every subject
 # does identical crypto on the same name.
 #
-# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=15 HS_DUR=10 HSRES_N=15000 SERVE_IDLE=15 (~15 min)   QUICK=1 (~4 min smoke run)
+# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=15 HS_DUR=10 HSRES_N=auto SERVE_IDLE=15 (~15 min)   QUICK=1 (~4 min smoke run)
 #   SUBJECTS="direct haproxy nginx caddy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
 #   PASS_SUBJECTS="origin door-pass haproxy-pass node-tcp"   (node-tcp-hwm: raw Node TCP pipe, 256 KiB buffers)
 #   TESTS="bulk par4 small hs hsres pass serve"   DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
@@ -26,8 +26,9 @@ B=$(cd "$(dirname "$0")" && pwd); ROOT=$(dirname "$B"); W=$B/work
 NODE=$ROOT/node_modules/.bin/node; [ -x "$NODE" ] || NODE=node   # the project's Node 24 (type stripping)
 
 QUICK=${QUICK:-0}
-if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}; HSRES_N=${HSRES_N:-3000}; SERVE_IDLE=${SERVE_IDLE:-5}
-else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-15}; HS_DUR=${HS_DUR:-10}; HSRES_N=${HSRES_N:-15000}; SERVE_IDLE=${SERVE_IDLE:-15}; fi
+if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}; SERVE_IDLE=${SERVE_IDLE:-5}
+else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-15}; HS_DUR=${HS_DUR:-10}; SERVE_IDLE=${SERVE_IDLE:-15}; fi
+HSRES_N=${HSRES_N:-auto}   # resumed connections per h2load sample; auto: ~HS_DUR seconds' worth
 SUBJECTS=${SUBJECTS:-"direct haproxy nginx caddy door"}
 PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
 TESTS=${TESTS:-"bulk par4 small hs hsres pass serve"}
@@ -187,7 +188,8 @@ https://$HOST:${PORT[caddy]} {
   reverse_proxy 127.0.0.1:${PORT[direct]}
 }
 EOF
-  # `portico serve` for its idle RSS: the real composition, with nothing that reaches past loopback
+  # `portico serve` for its idle RSS: the real composition, with nothing that reaches past loopback (the
+  # ACME directory is a closed local port: the order fails at once and its retry is minutes away)
   mkdir -p "$W/serve-data"
   cat > "$W/conf/serve.json" <<EOF
 {
@@ -195,6 +197,7 @@ EOF
   "dataDir": "$W/serve-data",
   "door": { "bind": "127.0.0.1", "httpsPorts": [${PORT[serve]}], "httpPort": null },
   "plex": { "url": "http://127.0.0.1:${PORT[direct]}", "tlsPort": ${PORT[origin]} },
+  "acme": { "directoryUrl": "https://127.0.0.1:$((PORT_BASE+12))/directory", "preflight": false },
   "router": { "mode": "off" },
   "publicIp": { "stunServer": null, "httpEndpoints": [] },
   "ui": { "port": ${PORT[serve-ui]} }
@@ -422,14 +425,20 @@ par4() {  # url: waits for these four downloads only
 # resumed handshakes: h2load reconnects after each `Connection: close` response and offers the session
 # ticket of its previous connection (TLS 1.3 PSK with ECDHE); check() shows that each subject resumes
 t_hsres() {
-  local t=$1 f=$W/tmp/h2load.out rps ok bad
-  # a count, not a duration: h2load's timed mode (-D) does not reconnect, so it would stall after one request per client
-  measure "$(proc_of "$t")" eval 'client timeout 120 h2load --h1 -t1 -c50 -n "$HSRES_N" -H "Connection: close" \
+  local t=$1 f=$W/tmp/h2load.out rps ok bad n
+  # a count, not a duration: h2load's timed mode (-D) does not reconnect, so it would stall after one
+  # request per client. Unless HSRES_N is set, size it from this subject's new handshakes/s in this
+  # round (resumed ones are ~1.5x faster), so the sample lasts about HS_DUR on a fast or a busy machine
+  n=$HSRES_N
+  if [ "$n" = auto ]; then
+    n=$(awk -F, -v r="$ROUND" -v s="$t" -v d="$HS_DUR" '$1==r && $2==s && $3=="hs"{v=$4} END{n=int(v*d*1.5); print (n < 1000 ? 1000 : n)}' "$CSV")
+  fi
+  measure "$(proc_of "$t")" eval 'client timeout $((HS_DUR*10+60)) h2load --h1 -t1 -c50 -n "$n" -H "Connection: close" \
     --tls13-ciphers=TLS_AES_128_GCM_SHA256 "$(url "$t")/tiny" > "$f" 2>&1'
   rps=$(awk '/^finished in/{gsub(",",""); print $4}' "$f")
   read -r ok bad <<<"$(awk '/^requests:/{gsub(",",""); print $8, $10+$12+$14}' "$f")"
   cp "$f" "$OUTD/h2load-$t-r$ROUND.txt"
-  row "$t" hsres "${rps:-0}" "" "" "ok=${ok:-0};failed=${bad:-0}"
+  row "$t" hsres "${rps:-0}" "" "" "n=$n;ok=${ok:-0};failed=${bad:-0}"
   log "  $t hsres: ${rps:-0} resumed handshakes/s ok=${ok:-0} failed=${bad:-0} cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}% other=${M_OTHER}%"
 }
 
@@ -441,7 +450,11 @@ t_serve() {
   # shellcheck disable=SC2086  # SERVE_NODE_ARGS is a list of flags
   $PX "$NODE" $SERVE_NODE_ARGS "$ROOT/bin/portico.js" serve --config "$W/conf/serve.json" >"$W/logs/serve.out" 2>&1 & started serve $!
   for i in $(seq 300); do grep -q 'Press Ctrl+C' "$W/logs/serve.out" 2>/dev/null && break; alive serve || break; sleep 0.1; done
-  alive serve && grep -q 'Press Ctrl+C' "$W/logs/serve.out" || { log "serve: portico serve did not start; its output:"; tail -20 "$W/logs/serve.out" >&2; stop_one serve; return 1; }
+  if ! { alive serve && grep -q 'Press Ctrl+C' "$W/logs/serve.out"; }; then
+    local pid; pid=$(pid_of serve)
+    alive serve || { wait "$pid"; log "serve: portico serve exited with status $?"; }
+    log "serve: portico serve did not start; its output:"; tail -20 "$W/logs/serve.out" >&2; stop_one serve; return 1
+  fi
   measure serve sleep "$SERVE_IDLE"
   r=$(rss_kb serve); M_RSS=""
   row serve rss_idle "$(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}')" "" "" "from=$([ -e "$ROOT/dist/main/cli/portico.js" ] && [ -z "${PORTICO_FROM_SOURCE:-}" ] && echo dist || echo source)"
