@@ -494,7 +494,8 @@ check() {
 
 versions() {
   echo "date $(date -u +%FT%TZ); kernel $(uname -r); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x$(nproc); $(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo); Debian $(cat /etc/debian_version 2>/dev/null)"
-  echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}')"
+  echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}') | $(h2load --version | head -1)"
+  echo "caddy $(caddy version 2>/dev/null | cut -d' ' -f1) ($(caddy build-info 2>/dev/null | awk '/^go/{print $2}'))"
   echo "pinning: $PINNING"
   echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
 }
