@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# bench/run.sh — `npm run bench`: Portico's door against HAProxy and the bare backend, in one run,
-# on one backend, loopback only. A benchmark, not a test: it prints numbers, ratios and the
-# targets of issue 2, and writes bench/results/<timestamp>/{results.csv,summary.txt,...}.
+# bench/run.sh — `npm run bench`: Portico's door against HAProxy, nginx and Caddy and the bare backend, in
+# one run, on one backend, loopback only. A benchmark, not a test: it prints numbers, ratios and the
+# targets of issue 13, and writes bench/results/<timestamp>/{results.csv,summary.txt,...}.
 #
 # Method (see docs/bench.md): the proxy under test is pinned to CPU1; the backend (nginx) and the
 # load tools are pinned to CPU0. Subjects are interleaved within each round, with their order
-# rotated between rounds. Every client offers only TLS_AES_128_GCM_SHA256 and trusts a test root
-# (root -> intermediate -> ECDSA P-256 leaf), so every subject does identical crypto.
+# rotated between rounds. Every client offers only TLS_AES_128_GCM_SHA256, trusts a test root
+# (root -> intermediate -> ECDSA P-256 leaf) and sends the SNI the door routes on, so every subject
+# does identical crypto on the same name.
 #
-# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=15 HS_DUR=10 (~5 min)   QUICK=1 (~1.5 min smoke run)
-#   SUBJECTS="direct haproxy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
+# Knobs (env): ROUNDS=2 BULK_REPS=3 WRK_DUR=15 HS_DUR=10 HSRES_N=auto SERVE_IDLE=15 (~15 min)   QUICK=1 (~4 min smoke run)
+#   SUBJECTS="direct haproxy nginx caddy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
 #   PASS_SUBJECTS="origin door-pass haproxy-pass node-tcp"   (node-tcp-hwm: raw Node TCP pipe, 256 KiB buffers)
-#   TESTS="bulk small hs pass"       DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
+#   TESTS="bulk par4 small hs hsres pass serve"   DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
+#   SERVE_NODE_ARGS="..." (node flags for the idle `portico serve`)
 #   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
 #   NOISE_MAX=15 STRAY_MAX=45 RETRIES=2 QUIET_WAIT=20   before each sample, wait up to QUIET_WAIT s for
 #     other processes to use less than NOISE_MAX % of a core; a sample during which they used more (or CPU1
@@ -24,13 +26,15 @@ B=$(cd "$(dirname "$0")" && pwd); ROOT=$(dirname "$B"); W=$B/work
 NODE=$ROOT/node_modules/.bin/node; [ -x "$NODE" ] || NODE=node   # the project's Node 24 (type stripping)
 
 QUICK=${QUICK:-0}
-if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}
-else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-15}; HS_DUR=${HS_DUR:-10}; fi
-SUBJECTS=${SUBJECTS:-"direct haproxy door"}
+if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; BULK_REPS=${BULK_REPS:-1}; WRK_DUR=${WRK_DUR:-4}; HS_DUR=${HS_DUR:-3}; SERVE_IDLE=${SERVE_IDLE:-5}
+else ROUNDS=${ROUNDS:-2}; BULK_REPS=${BULK_REPS:-3}; WRK_DUR=${WRK_DUR:-15}; HS_DUR=${HS_DUR:-10}; SERVE_IDLE=${SERVE_IDLE:-15}; fi
+HSRES_N=${HSRES_N:-auto}   # resumed connections per h2load sample; auto: ~HS_DUR seconds' worth
+SUBJECTS=${SUBJECTS:-"direct haproxy nginx caddy door"}
 PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
-TESTS=${TESTS:-"bulk small hs pass"}
+TESTS=${TESTS:-"bulk par4 small hs hsres pass serve"}
 DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
+SERVE_NODE_ARGS=${SERVE_NODE_ARGS:-}
 PROFILE=${PROFILE:-0}
 PORT_BASE=${PORT_BASE:-28080}
 NOISE_MAX=${NOISE_MAX:-15}; STRAY_MAX=${STRAY_MAX:-45}; RETRIES=${RETRIES:-2}; QUIET_WAIT=${QUIET_WAIT:-20}
@@ -39,7 +43,8 @@ OHOST=origin.bench.plex.direct    # a plex.direct name: the door passes it throu
 BIG=$W/www/big.bin; BIGSZ=1073741824
 
 declare -A PORT=([direct]=$PORT_BASE [origin]=$((PORT_BASE+1)) [haproxy]=$((PORT_BASE+2)) [door]=$((PORT_BASE+3)) [node-pipe]=$((PORT_BASE+4))
-  [haproxy-pass]=$((PORT_BASE+5)) [node-tcp]=$((PORT_BASE+6)) [node-tcp-hwm]=$((PORT_BASE+7)))
+  [haproxy-pass]=$((PORT_BASE+5)) [node-tcp]=$((PORT_BASE+6)) [node-tcp-hwm]=$((PORT_BASE+7)) [nginx]=$((PORT_BASE+8))
+  [caddy]=$((PORT_BASE+9)) [serve]=$((PORT_BASE+10)) [serve-ui]=$((PORT_BASE+11)))
 PORT[door-pass]=${PORT[door]}
 
 if [ "$(nproc)" -ge 2 ]; then PX="taskset -c 1"; CL="taskset -c 0"; PINNING="proxy on CPU1; backend + load tools on CPU0"
@@ -48,7 +53,7 @@ else PX=""; CL=""; PINNING="not pinned (fewer than 2 CPUs)"; fi
 log() { echo "[$(date -u +%T)] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-for tool in nginx haproxy wrk ab curl openssl taskset unshare ss awk; do
+for tool in nginx haproxy wrk ab h2load curl openssl taskset unshare ss awk; do
   command -v $tool >/dev/null || die "$tool not found; install the system packages with: sudo bash scripts/install-system-deps.sh"
 done
 
@@ -141,6 +146,63 @@ listen pass
   bind 127.0.0.1:${PORT[haproxy-pass]}
   server origin 127.0.0.1:${PORT[origin]}
 EOF
+  # nginx as a TLS-terminating proxy: upstream keep-alive and no buffering, as Plex guides set it up;
+  # session cache and tickets on (tickets are nginx's default; HAProxy's cache and Caddy's tickets are theirs)
+  cat > "$W/conf/nginx-proxy.conf" <<EOF
+worker_processes 1;
+pid $W/run/nginx-proxy.own.pid;
+error_log $W/logs/nginx-proxy.err;
+events { worker_connections 16384; }
+http {
+  access_log off; $tmp
+  keepalive_requests 1000000; keepalive_timeout 120s;
+  ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:BENCH:10m; ssl_session_tickets on;
+  upstream be { server 127.0.0.1:${PORT[direct]}; keepalive 128; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:${PORT[nginx]} ssl backlog=4096; server_name $HOST;
+    ssl_certificate $W/certs/plex.crt; ssl_certificate_key $W/certs/plex.key;
+    location / {
+      proxy_pass http://be; proxy_http_version 1.1;
+      proxy_set_header Connection ""; proxy_set_header Host \$host;
+      proxy_buffering off; proxy_buffer_size 64k; proxy_buffers 4 64k; proxy_busy_buffers_size 128k;
+    }
+  }
+}
+EOF
+  mkdir -p "$W/run/caddy-home"
+  cat > "$W/conf/Caddyfile" <<EOF
+{
+  admin off
+  auto_https off
+  storage file_system $W/run/caddy-home/data
+  servers {
+    protocols h1
+  }
+  log {
+    output discard
+  }
+}
+https://$HOST:${PORT[caddy]} {
+  bind 127.0.0.1
+  tls $W/certs/plex.crt $W/certs/plex.key
+  reverse_proxy 127.0.0.1:${PORT[direct]}
+}
+EOF
+  # `portico serve` for its idle RSS: the real composition, with nothing that reaches past loopback (the
+  # ACME directory is a closed local port: the order fails at once and its retry is minutes away)
+  mkdir -p "$W/serve-data"
+  cat > "$W/conf/serve.json" <<EOF
+{
+  "domains": ["$HOST"],
+  "dataDir": "$W/serve-data",
+  "door": { "bind": "127.0.0.1", "httpsPorts": [${PORT[serve]}], "httpPort": null },
+  "plex": { "url": "http://127.0.0.1:${PORT[direct]}", "tlsPort": ${PORT[origin]} },
+  "acme": { "directoryUrl": "https://127.0.0.1:$((PORT_BASE+12))/directory", "preflight": false },
+  "router": { "mode": "off" },
+  "publicIp": { "stunServer": null, "httpEndpoints": [] },
+  "ui": { "port": ${PORT[serve-ui]} }
+}
+EOF
 }
 
 # ---------------------------------------------------------------- processes
@@ -155,7 +217,7 @@ alive() { local p; p=$(pid_of "$1") && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; 
 
 start_backend() {
   port_free ${PORT[direct]} && port_free ${PORT[origin]} || die "port ${PORT[direct]} or ${PORT[origin]} is in use; pick others with PORT_BASE=<n>"
-  $CL nginx -e "$W/logs/nginx.err" -c "$W/conf/nginx.conf" -g 'daemon off;' >"$W/logs/nginx.out" 2>&1 & started backend $!
+  $CL nginx -e "$W/logs/nginx.err" -c "$W/conf/nginx.conf" -g 'daemon off;' >"$W/logs/backend.out" 2>&1 & started backend $!
   wait_port ${PORT[direct]} && wait_port ${PORT[origin]} || die "nginx did not start; see $W/logs/nginx.err"
 }
 
@@ -165,6 +227,12 @@ start_subject() {  # name -> 0 if listening
   port_free "$p" || { log "port $p for $n is in use; pick others with PORT_BASE=<n>"; return 1; }
   case $n in
     haproxy) $PX haproxy -db -f "$W/conf/haproxy.cfg" >"$W/logs/haproxy.out" 2>&1 & started haproxy $! ;;
+    nginx) $PX nginx -e "$W/logs/nginx-proxy.err" -c "$W/conf/nginx-proxy.conf" -g 'daemon off;' >"$W/logs/nginx.out" 2>&1 & started nginx $! ;;
+    caddy)
+      command -v caddy >/dev/null || { log "caddy: not installed (sudo bash scripts/install-system-deps.sh)"; return 1; }
+      # one Go thread for the proxy's one core, like HAProxy's nbthread 1 and nginx's one worker
+      env HOME="$W/run/caddy-home" XDG_DATA_HOME="$W/run/caddy-home" XDG_CONFIG_HOME="$W/run/caddy-home" GOMAXPROCS=1 \
+        $PX caddy run --adapter caddyfile --config "$W/conf/Caddyfile" >"$W/logs/caddy.out" 2>&1 & started caddy $! ;;
     door)
       [ -f "$DOOR_SERVER" ] || { log "door: $DOOR_SERVER does not exist"; return 1; }
       # shellcheck disable=SC2086  # DOOR_NODE_ARGS is a list of flags
@@ -335,30 +403,101 @@ t_hs() {
   log "  $t hs: ${rps:-0} handshakes/s n=${n:-0} failed=$bad cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}% other=${M_OTHER}%"
 }
 
-check() {  # each subject serves the right bytes (tiny + a Range in the middle of big.bin) with the agreed cipher
-  local t u exp tiny rng cip cn ok all=0
+# four 1 GiB downloads at once, each on its own connection: what a few simultaneous streams get
+t_par4() {
+  local t=$1 u out bad mbs
+  u=$(url "$t")
+  measure "$(proc_of "$t")" par4 "$u"
+  # every download must be a 200 of exactly 1 GiB, or the aggregate is not counted
+  bad=$(awk -v sz=$BIGSZ '$2 != 200 || $3 != sz' "$W"/tmp/par.[1-4] | wc -l)
+  mbs=$(awk -v w="$M_WALL" -v sz=$BIGSZ -v bad="$bad" 'BEGIN{printf "%.1f", bad ? 0 : 4*sz/w/1e6}')
+  row "$t" par4 "$mbs" "" "" "bad=$bad"
+  log "  $t par4: $mbs MB/s (4 streams) bad=$bad cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}% other=${M_OTHER}%"
+}
+par4() {  # url: waits for these four downloads only
+  local j pp=()
+  for j in 1 2 3 4; do
+    client timeout 120 "${CURL[@]}" -o /dev/null -w "%{speed_download} %{http_code} %{size_download}\n" "$1/big.bin" > "$W/tmp/par.$j" & pp+=($!)
+  done
+  wait "${pp[@]}"
+}
+
+# resumed handshakes: h2load reconnects after each `Connection: close` response and offers the session
+# ticket of its previous connection (TLS 1.3 PSK with ECDHE); check() shows that each subject resumes
+t_hsres() {
+  local t=$1 f=$W/tmp/h2load.out rps ok bad n
+  # a count, not a duration: h2load's timed mode (-D) does not reconnect, so it would stall after one
+  # request per client. Unless HSRES_N is set, size it from this subject's new handshakes/s in this
+  # round (resumed ones are ~1.5x faster), so the sample lasts about HS_DUR on a fast or a busy machine
+  n=$HSRES_N
+  if [ "$n" = auto ]; then
+    n=$(awk -F, -v r="$ROUND" -v s="$t" -v d="$HS_DUR" '$1==r && $2==s && $3=="hs"{v=$4} END{n=int(v*d*1.5); print (n < 1000 ? 1000 : n)}' "$CSV")
+  fi
+  measure "$(proc_of "$t")" eval 'client timeout $((HS_DUR*10+60)) h2load --h1 -t1 -c50 -n "$n" -H "Connection: close" \
+    --tls13-ciphers=TLS_AES_128_GCM_SHA256 "$(url "$t")/tiny" > "$f" 2>&1'
+  rps=$(awk '/^finished in/{gsub(",",""); print $4}' "$f")
+  read -r ok bad <<<"$(awk '/^requests:/{gsub(",",""); print $8, $10+$12+$14}' "$f")"
+  cp "$f" "$OUTD/h2load-$t-r$ROUND.txt"
+  row "$t" hsres "${rps:-0}" "" "" "n=$n;ok=${ok:-0};failed=${bad:-0}"
+  log "  $t hsres: ${rps:-0} resumed handshakes/s ok=${ok:-0} failed=${bad:-0} cpu=${M_CPU}% rss=${M_RSS}MB cpu0=${M_C0}% cpu1=${M_C1}% other=${M_OTHER}%"
+}
+
+# idle RSS of `portico serve` (the whole service as users run it headless, not the bench's door-only
+# server), pinned to the proxy's core, after it has settled for SERVE_IDLE seconds
+t_serve() {
+  local i r
+  port_free ${PORT[serve]} && port_free ${PORT[serve-ui]} || { log "serve: port ${PORT[serve]} or ${PORT[serve-ui]} is in use; pick others with PORT_BASE=<n>"; return 1; }
+  # shellcheck disable=SC2086  # SERVE_NODE_ARGS is a list of flags
+  $PX "$NODE" $SERVE_NODE_ARGS "$ROOT/bin/portico.js" serve --config "$W/conf/serve.json" >"$W/logs/serve.out" 2>&1 & started serve $!
+  for i in $(seq 300); do grep -q 'Press Ctrl+C' "$W/logs/serve.out" 2>/dev/null && break; alive serve || break; sleep 0.1; done
+  if ! { alive serve && grep -q 'Press Ctrl+C' "$W/logs/serve.out"; }; then
+    local pid; pid=$(pid_of serve)
+    alive serve || { wait "$pid"; log "serve: portico serve exited with status $?"; }
+    log "serve: portico serve did not start; its output:"; tail -20 "$W/logs/serve.out" >&2; stop_one serve; return 1
+  fi
+  measure serve sleep "$SERVE_IDLE"
+  r=$(rss_kb serve); M_RSS=""
+  row serve rss_idle "$(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}')" "" "" "from=$([ -e "$ROOT/dist/main/cli/portico.js" ] && [ -z "${PORTICO_FROM_SOURCE:-}" ] && echo dist || echo source)"
+  log "  portico serve idle after ${SERVE_IDLE}s: $(awk -v k="$r" 'BEGIN{printf "%.1f", k/1024}') MB, cpu=${M_CPU}%"
+  stop_one serve
+}
+
+# each subject serves the right bytes (tiny + a Range in the middle of big.bin) with the agreed cipher, and
+# each terminating subject resumes a session from its own ticket (else its "resumed" numbers are not that)
+check() {
+  local t u p sni exp tiny rng cip cn ok res all=0
   exp=$(dd if="$BIG" bs=1000 skip=123456 count=1 2>/dev/null | md5sum | cut -c1-32)
   for t in "$@"; do
-    u=$(url "$t")
+    u=$(url "$t"); p=${PORT[$t]}; sni=$HOST; [[ $u == *$OHOST* ]] && sni=$OHOST
     tiny=$(client "${CURL[@]}" "$u/tiny" | md5sum | cut -c1-32)
     rng=$(client "${CURL[@]}" -r 123456000-123456999 "$u/big.bin" | md5sum | cut -c1-32)
     ok=ok; [ "$tiny" = "$(md5sum < "$W/www/tiny" | cut -c1-32)" ] && [ "$rng" = "$exp" ] || { ok=FAIL; all=1; }
-    cip=n/a; cn=n/a
+    cip=n/a; cn=n/a; res=n/a
     if [ "$t" != direct ]; then
-      local p=${PORT[$t]} sni=$HOST; [[ $(url "$t") == *$OHOST* ]] && sni=$OHOST
       read -r cip cn <<<"$(echo | client openssl s_client -connect 127.0.0.1:"$p" -servername $sni -verify_return_error 2>/dev/null \
         | awk '/^New,/{c=$2 $NF; sub(/,/, "/", c)} /^subject=/{s=$0; sub(/.*CN ?= ?/,"",s)} END{print c, s}')"
     fi
-    echo "$t: bytes=$ok tls=$cip cert=$cn"
+    if [ "$t" != direct ] && [ "$sni" = "$HOST" ]; then
+      # a TLS 1.3 ticket arrives after the handshake: keep the first connection open a moment to receive it
+      rm -f "$W/tmp/sess.pem"
+      sleep 0.5 | client openssl s_client -connect 127.0.0.1:"$p" -servername $sni -sess_out "$W/tmp/sess.pem" >/dev/null 2>&1
+      res=no
+      [ -s "$W/tmp/sess.pem" ] && client openssl s_client -connect 127.0.0.1:"$p" -servername $sni -sess_in "$W/tmp/sess.pem" </dev/null 2>/dev/null \
+        | grep -q '^Reused,' && res=yes
+      M_CPU=""; M_RSS=""; M_C0=""; M_C1=""; M_OTHER=""
+      row "$t" resumes "$([ $res = yes ] && echo 1 || echo 0)" "" "" ""
+    fi
+    echo "$t: bytes=$ok tls=$cip cert=$cn resumes=$res"
   done
   return $all
 }
 
 versions() {
   echo "date $(date -u +%FT%TZ); kernel $(uname -r); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) x$(nproc); $(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo); Debian $(cat /etc/debian_version 2>/dev/null)"
-  echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}')"
+  echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}') | $(h2load --version | head -1)"
+  echo "caddy $(caddy version 2>/dev/null | cut -d' ' -f1) ($(caddy build-info 2>/dev/null | awk '/^go/{print $2}'))"
   echo "pinning: $PINNING"
-  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
+  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
 }
 
 bg_sample() {  # label: CPU busy % on each core over 1 s while our subjects sit idle = other people's load
@@ -430,9 +569,12 @@ main() {
       log "round $ROUND/$ROUNDS: $test"
       case $test in
         bulk)  for s in $order; do t_bulk "$s"; done ;;
+        par4)  for s in $order; do sampled t_par4 "$s"; done ;;
         small) for s in $order; do sampled t_small "$s"; done ;;
         hs)    for s in $order; do [ "$s" = direct ] || sampled t_hs "$s"; done ;;
+        hsres) for s in $order; do [ "$s" = direct ] || sampled t_hsres "$s"; done ;;
         pass)  for s in $(rotate "$ROUND" "${passs[@]}"); do t_bulk "$s" pass; done ;;
+        serve) ;;  # once, after the rounds
       esac
     done
   done
@@ -441,6 +583,7 @@ main() {
   ROUND=end
   for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_end; done
   alive door && kill -USR2 "$(pid_of door)" && sleep 0.3 && grep '^memory' "$W/logs/door.out" | tail -1 > "$OUTD/door-memory.txt"
+  [[ " $TESTS " == *" serve "* ]] && { t_serve || log "serve: idle RSS not measured"; }
   [ "$PROFILE" = 1 ] && [[ " ${have[*]} " == *" door "* ]] && profile_door
   cp "$W/logs/door.out" "$OUTD/door.log" 2>/dev/null
   cleanup

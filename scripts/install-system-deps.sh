@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Portico's tests and benchmarks start for real:
 # pebble (ACME CA), bind9 (RFC 2136), miniupnpd + nftables in network namespaces (the router),
-# testssl.sh/sslscan (TLS grading), chromium (renderer tests), haproxy/nginx/wrk (bench anchors),
+# testssl.sh/sslscan (TLS grading), chromium (renderer tests), haproxy/nginx/caddy/wrk/h2load (bench anchors),
 # systemd (systemd-analyze checks the service unit).
 # Idempotent; needs root (or sudo). Usage: bash scripts/install-system-deps.sh
 set -euo pipefail
@@ -12,7 +12,7 @@ PKGS=(
   miniupnpd miniupnpd-nftables nftables miniupnpc natpmpc
   testssl.sh sslscan
   chromium libnss3-tools fonts-dejavu-core
-  haproxy nginx-light wrk nghttp2-client apache2-utils
+  haproxy nginx-light caddy wrk nghttp2-client apache2-utils
   systemd
 )
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -26,7 +26,7 @@ echo "miniupnpd miniupnpd/start_daemon boolean false" | $SUDO debconf-set-select
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts some daemons on install; the tests run their own instances on loopback only.
-for svc in named bind9 nginx haproxy miniupnpd; do
+for svc in named bind9 nginx haproxy caddy miniupnpd; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then $SUDO systemctl stop "$svc" || true; fi
 done
 pkill -x nginx 2>/dev/null || true; pkill -x haproxy 2>/dev/null || true; pkill -x named 2>/dev/null || true
