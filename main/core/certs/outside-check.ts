@@ -6,11 +6,11 @@
  * every few hours (its limits: failed validations per name and hour), unless the user asks.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Check } from '../../shared/checks.ts';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type Config } from '../../shared/config.ts';
 import type { Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { DataDir } from '../support/data-dir.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SecretStore } from '../support/secret-store.ts';
@@ -82,7 +82,7 @@ export class OutsideCheck {
     };
     return new OutsideCheck({
       validator, domain, publicHttpsPort: c.door.publicHttpsPort, checkPort80: c.door.httpPort !== null, caName: dir.name,
-      cachePath: join(c.dataDir, 'outside-check.json'), clock: deps.clock, logger: deps.logger,
+      cachePath: new DataDir(c.dataDir).outsideCheck, clock: deps.clock, logger: deps.logger,
     });
   }
 

@@ -26,6 +26,7 @@ import { configSecrets } from './diagnostics.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { porticoVersion } from '../support/version.ts';
 import { WizardStore } from '../state/wizard-store.ts';
+import { DataDir } from '../support/data-dir.ts';
 import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
@@ -100,7 +101,10 @@ export class Service {
     this.log = o.logger.child('service');
     this.configStore = o.configStore;
     // Event texts reach the dashboard: mask the config's secrets (and tokens in URLs or headers) in them.
-    this.events = new EventLog({ clock: o.clock, redact: (s) => this.redactor().text(s) });
+    this.events = new EventLog({
+      clock: o.clock, redact: (s) => this.redactor().text(s), file: new DataDir(o.dataDir).events,
+      onWriteError: (e) => this.log.warn('events cannot be kept on disk; they stay in memory until restart', { error: e }),
+    });
     this.wizard = new WizardStore(o.dataDir);
     const c = (this.current = o.configStore.get());
     const plexUrl = new URL(c.plex.url);

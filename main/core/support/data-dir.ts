@@ -10,6 +10,8 @@
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
  *   <root>/ui-token                the headless dashboard's session token (0600)
+ *   <root>/events.jsonl            the dashboard's events and renewal history (0600; .1 the rotation before)
+ *   <root>/outside-check.json      what the CA saw of this network from the internet, and when
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -75,6 +77,10 @@ export class DataDir {
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
   /** The headless dashboard's session token, read by `portico status`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
+  /** Events and renewal history, JSON lines (events.jsonl.1 is the previous rotation). */
+  get events(): string { return join(this.root, 'events.jsonl'); }
+  /** The CA's last look at the door from the internet (certs/outside-check.ts). */
+  get outsideCheck(): string { return join(this.root, 'outside-check.json'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
     const dir = join(this.root, 'placeholder');

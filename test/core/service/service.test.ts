@@ -200,3 +200,13 @@ test('event texts reach the dashboard with the config\'s secrets masked (Plex to
   assert.match(listed, /DNS update refused/);
   assert.ok(!listed.includes(duckToken) && !listed.includes(TOKEN), listed);
 });
+
+test('events and the renewal history survive a restart of the service (kept in the data directory)', async (t) => {
+  const dir = await tmpDir(t);
+  const doc = { door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, router: { mode: 'off' } };
+  const first = await startService(t, dir, doc);
+  first.svc.events.add('cert-renewed', 'info', 'Certificate for plex.example.com renewed, valid until 2027-03-01.');
+  await first.svc.stop(0);
+  const again = await startService(t, dir, doc);
+  assert.ok(again.svc.events.list().some((e) => e.kind === 'cert-renewed' && /renewed, valid until 2027-03-01/.test(e.message)));
+});
