@@ -91,7 +91,8 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
   const line = await waitFor('HTTPS door line', () => /HTTPS door: 127\.0\.0\.1:(\d+) \(router: WAN 443 -> this machine:\d+\)/.exec(p.out.stdout), 15_000);
   const port = Number(line[1]);
-  assert.match(p.out.stdout, /HTTP door: +127\.0\.0\.1:\d+ \(router: WAN 80/);
+  // The lines reach the pipe one write at a time: wait for the next one rather than assume it came with the first.
+  await waitFor('HTTP door line', () => /HTTP door: +127\.0\.0\.1:\d+ \(router: WAN 80/.exec(p.out.stdout), 5000);
   const r = await run('curl', ['-sk', '--resolve', `plex.example.com:${port}:127.0.0.1`, `https://plex.example.com:${port}/identity`]);
   assert.equal(r.stdout, 'pms saw 127.0.0.1');
 
