@@ -176,8 +176,12 @@ export class AcmeIssuer implements Issuer {
     }
   }
 
-  /** Present the answer for one authorization, let the CA validate it, and always take the answer down again. */
-  private async answer(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
+  /** Present the answer for one authorization (one validation of a name at a time), let the CA validate it, and always take the answer down again. */
+  private answer(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
+    return this.o.challenges.exclusive(authz.identifier.value, () => this.answerNow(client, authz, type));
+  }
+
+  private async answerNow(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
     const challenge = authz.challenges.find((c) => c.type === type);
     if (!challenge) {
       return err({ code: 'acme-challenge-unsupported', retryable: false, message: `${this.caName} does not offer ${type} for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`, fix: 'set acme.challenge to one of the offered types' });

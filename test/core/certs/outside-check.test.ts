@@ -121,3 +121,10 @@ test('outside check: with a public port other than 443 it cannot run, and says h
   assert.equal(c!.notApplicable, true);
   assert.match(c!.detail, /only connect to port 443.*https:\/\/plex\.example\.test:8443/);
 });
+
+test('outside check and a certificate order for the same name take turns at the door (one tls-alpn-01 answer per name)', async (t) => {
+  const r = await rig(t, doorPorts);
+  // The same name validated twice at once, as an order and the scheduled outside check would.
+  const both = await Promise.all([r.make().run({ force: true }), r.make().run({ force: true })]);
+  assert.deepEqual(both.map(([c]) => c!.ok), [true, true], both.map(([c]) => c!.detail).join(' | '));
+});
