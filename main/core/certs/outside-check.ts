@@ -101,6 +101,11 @@ export class OutsideCheck {
     this.o = o;
   }
 
+  /** The name the CA is asked about. */
+  get domain(): string {
+    return this.o.domain;
+  }
+
   /**
    * The checks from the CA's last look, asking it again when the cached answer is older than the
    * interval (or `force`). Never throws: a check that could not run says so.
