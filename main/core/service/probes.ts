@@ -20,10 +20,9 @@ export interface ProbeDeps {
   reachability: () => Pick<Reachability, 'checkDns'>;
   outside: () => Pick<OutsideCheck, 'run' | 'checks' | 'domain'> | null;
   extraTrustedCAs: () => string[];
+  /** Renewals (and first orders) run on their own: setup produced something to keep. */
+  renewalsRunning: () => boolean;
 }
-
-/** Certificate states in which no order is under way for the name. */
-const SETTLED = new Set(['valid', 'expiring', 'expired', 'failed']);
 
 /** Which area a result of PlexManager.verify counts for. */
 const PLEX_AREAS: Record<string, CheckArea> = { 'plex-server': 'pms', 'plex-prefs': 'plex', 'plex-mapping': 'plex-published', 'plex-tv-resources': 'plex-published' };
@@ -64,7 +63,9 @@ export function serviceProbes(d: ProbeDeps): Probe[] {
       run: async ({ force }) => {
         // The door answers one tls-alpn-01 challenge per name: asking the CA while it validates an
         // order for the same name would spoil both. A finished order re-runs the checks (service.ts).
-        const ordering = d.status().certificates.find((x) => x.domains.includes(outside.domain) && !SETTLED.has(x.state));
+        // With renewals running, a name without a certificate yet has its first order due at once.
+        const ordering = d.status().certificates.find((x) => x.domains.includes(outside.domain)
+          && (x.state === 'renewing' || (d.renewalsRunning() && (x.state === 'none' || x.state === 'placeholder'))));
         if (ordering) {
           const [known] = outside.checks();
           if (known?.at) return [known];

@@ -134,6 +134,11 @@ export class ServiceManagers {
     return (await new CertStore(this.o.dataDir, domains).load()).cert !== null;
   }
 
+  /** Renewals and first orders run on their own (startBackground was called). */
+  get backgroundStarted(): boolean {
+    return this.background;
+  }
+
   /** Renewals (and keeping router leases) run once setup has produced something to keep. */
   async startBackground(): Promise<void> {
     if (this.background) return;
