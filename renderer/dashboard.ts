@@ -16,9 +16,10 @@ import { forwardingTable, routerNow } from './views/router-rows.ts';
 import { confirmDialog } from './views/confirm-dialog.ts';
 import { copyButton } from './views/copy-button.ts';
 import { undoPlex } from './views/undo-plex.ts';
+import { checksList } from './views/checks-list.ts';
 
 const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
-import { HEALTH_WORD } from '../main/shared/health.ts';
+import { HEALTH_WORD, statusChecks } from '../main/shared/health.ts';
 import { TOKEN_SOURCE_WORDS } from '../main/shared/plex-words.ts';
 const HEALTH_ICON: Record<HealthState, string> = { ok: '✓', warning: '!', error: '✕', working: '…' };
 
@@ -126,7 +127,10 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
     const routes = s.door.routes;
     const total = routes.reduce((a, r) => ({ req: a.req + r.requests, in: a.in + r.bytesIn, out: a.out + r.bytesOut, open: a.open + r.openConnections }), { req: 0, in: 0, out: 0, open: 0 });
     const errors = Object.entries(s.door.errors);
+    const now = Date.now();
     replaceChildren(cards,
+      card('checks', 'Checks', h('p', { class: 'hint' }, 'What the verdict above is based on. ', h('a', { href: '#/setup/verify', 'data-testid': 'checks-run' }, 'Run them now')),
+        checksList(statusChecks(s, now), { now, testid: 'dash-checks' })),
       card('cert', 'Certificate', certSummary(s.certificates, 'dash-cert')),
       card('door', 'Door traffic',
         h('dl', { class: 'facts' },
@@ -200,5 +204,5 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
 }
 
 function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {
-  return h('section', { class: id === 'router' ? 'card card-wide' : 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
+  return h('section', { class: id === 'router' || id === 'checks' ? 'card card-wide' : 'card', 'data-testid': `${id}-card`, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), ...children);
 }

@@ -42,7 +42,7 @@ const STEP_DEFS: Record<WizardStep, StepDef> = {
   router: { title: 'Open the door on your router', short: 'Router', intro: 'Your router has to pass HTTPS connections from the internet to Portico on this computer.', render: routerStep, needs: 'Continue is available once the ports are mapped, or you chose to forward them yourself.' },
   certificate: { title: 'Get a certificate', short: 'Certificate', intro: 'Portico proves to the certificate authority that the domain is yours, first as a dry run, then for real.', render: certificateStep, needs: 'Continue is available once the certificate is issued.' },
   'plex-settings': { title: 'Tell Plex its new address', short: 'Plex settings', intro: 'Portico changes a few Plex Media Server settings so every Plex app uses your domain. You see every change before it is made, and can undo it.', render: plexSettingsStep, needs: 'Continue is available once the settings are applied.' },
-  verify: { title: 'Check that it all works', short: 'Verify', intro: 'Portico tests the whole path from the internet to Plex, the way a Plex app would.', render: verifyStep, needs: 'Every check must pass to finish.' },
+  verify: { title: 'Check that it all works', short: 'Verify', intro: 'Portico checks each part of the path to Plex and says where each result comes from: this computer, plex.tv, or the certificate authority looking from the internet.', render: verifyStep, needs: 'Every check must pass to finish.' },
 };
 
 /** Steps whose tick depends on something that can be undone outside the step. */

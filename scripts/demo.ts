@@ -3,6 +3,7 @@
 // pebble as the CA, the PMS and plex.tv stand-ins, no router (mode "off"). The UI shows a demo
 // banner. Ctrl-C stops everything and removes the temporary data directory.
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../main/core/support/clock.ts';
@@ -10,6 +11,8 @@ import { createLogger } from '../main/core/support/logger.ts';
 import { MemorySecretStore } from '../main/core/support/secret-store.ts';
 import { startPebble } from '../test/helpers/pebble.ts';
 import { freePort } from '../test/helpers/free-port.ts';
+import { waitFor } from '../test/helpers/wait-for.ts';
+import { startStunStandIn } from '../test/stand-ins/stun.ts';
 import { PmsStandIn } from '../test/stand-ins/pms.ts';
 import { PlexTvStandIn } from '../test/stand-ins/plextv.ts';
 import { Service } from '../main/core/service/service.ts';
@@ -18,6 +21,8 @@ import { buildRenderer } from '../test/e2e/build-renderer.ts';
 
 const OWNER = { id: 1, username: 'demo', email: 'demo@example.com', token: 'demo-owner-token-0000' };
 const DOMAIN = 'plex.demo.test';
+/** A documentation address (RFC 5737) playing this network's public address. */
+const DEMO_PUBLIC_IP = '203.0.113.7';
 
 const uiPort = Number(process.env.PORTICO_DEMO_PORT ?? 8765);
 const dir = await mkdtemp(join(tmpdir(), 'portico-demo-'));
@@ -44,6 +49,18 @@ try {
   const pebble = await startPebble({ httpPort: doorHttp, tlsPort: doorHttps });
   stops.push(() => pebble.stop());
 
+  // The internet's view of this network, played on loopback: a STUN server that reports a
+  // public address, and a "public DNS" that answers the demo domain with it (pebble keeps its own
+  // DNS, which sends its validator to the door: the outside check).
+  const stun = await startStunStandIn();
+  stun.behaviour = { kind: 'answer', reportAddress: DEMO_PUBLIC_IP };
+  stops.push(() => stun.close());
+  const [dnsPort, dnsMgmt] = [await freePort(), await freePort()];
+  const publicDns = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${dnsMgmt}`,
+    '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv4', DEMO_PUBLIC_IP, '-defaultIPv6', ''], { stdio: 'ignore' });
+  stops.push(async () => { publicDns.kill(); });
+  await waitFor('public DNS', async () => (await fetch(`http://127.0.0.1:${dnsMgmt}/clear-txt`, { method: 'POST', body: '{"host":"x."}' })).ok, 5000);
+
   const configPath = join(dir, 'portico.json');
   await writeFile(configPath, JSON.stringify({
     domains: [DOMAIN],
@@ -52,6 +69,8 @@ try {
     plex: { url: pms.url },
     acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, email: 'demo@example.com' },
     router: { mode: 'off' },
+    publicIp: { stunServer: `127.0.0.1:${stun.port}` },
+    dns: { resolver: `127.0.0.1:${dnsPort}` },
     ui: { port: uiPort },
   }, null, 2));
   const logger = createLogger({ level: 'warn' });
@@ -75,6 +94,7 @@ try {
   console.log(`  CA (pebble):         ${pebble.directoryUrl}`);
   console.log(`  Plex Media Server:   ${pms.url} (stand-in)`);
   console.log(`  plex.tv:             ${tv.url} (stand-in)`);
+  console.log(`  public address:      ${DEMO_PUBLIC_IP} (STUN stand-in; "public DNS" answers ${DOMAIN} with it)`);
   console.log(`  door:                https://127.0.0.1:${doorHttps} (serves https://${DOMAIN}), http://127.0.0.1:${doorHttp}`);
   console.log(`  temporary data:      ${dir}`);
   console.log('');

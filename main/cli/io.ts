@@ -11,7 +11,8 @@ export const processIo: CliIo = {
   env: process.env,
 };
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad config. */
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad config, 3 the service runs but its health is not "ok". */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_NOT_OK = 3;

@@ -10,6 +10,9 @@ import { freePort } from '../helpers/free-port.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { run } from '../core/proxy/door-fixtures.ts';
 import { startPebble } from '../helpers/pebble.ts';
+import { PmsStandIn } from '../stand-ins/pms.ts';
+import { UiToken } from '../../main/core/ui/ui-token.ts';
+import { firewallHint } from '../../main/shared/firewall-hint.ts';
 
 const BIN = new URL('../../bin/portico.js', import.meta.url).pathname;
 
@@ -100,8 +103,10 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   assert.equal(Number(dash[2]), uiPort);
   assert.equal(p.out.stdout.split('Dashboard:').length, 2, 'the link (it carries the token) is printed once');
   const st = portico(['status', '--json', '--config', file]);
-  assert.equal(await st.exited, 0, st.out.stderr);
+  // Not "ok" (nothing here is signed in to Plex), so the exit code says so; the JSON is printed all the same.
+  assert.equal(await st.exited, 3, st.out.stderr);
   const status = JSON.parse(st.out.stdout) as Record<string, unknown>;
+  assert.notEqual((status.health as { state: string }).state, 'ok');
   for (const k of ['door', 'certificates', 'plex', 'router', 'health']) assert.ok(k in status, `status --json has ${k}`);
   assert.equal((status.door as { state: string }).state, 'running');
   assert.deepEqual(status.domains, ['plex.example.com']);
@@ -130,6 +135,62 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0);
   assert.match(p.out.stderr, /stopped/);
+});
+
+test('the CA cannot reach the door: Verify\'s failed outside check is the verdict of `portico status` (JSON and text, exit 3), with the firewall named in its fix', async (t) => {
+  const dir = await tmpDir(t);
+  const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: 'owner-token-serve-verdict' });
+  await pms.start();
+  t.after(() => pms.stop());
+  const doorPort = await freePort();
+  // Until the test says otherwise the CA's validator reaches the door (the name resolves to 127.0.0.1).
+  const pebble = await startPebble({ tlsPort: doorPort });
+  t.after(() => pebble.stop());
+  const uiPort = await freePort();
+  const dataDir = join(dir, 'data');
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify({
+    domains: ['plex.example.com'], dataDir,
+    door: { bind: '127.0.0.1', httpsPorts: [doorPort], httpPort: null },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', preflight: false },
+    plex: { url: pms.url },
+    // No public DNS here: a closed local port answers at once instead of a resolver timing out.
+    dns: { resolver: `127.0.0.1:${await freePort()}` },
+    router: { mode: 'off' },
+    ui: { port: uiPort },
+  }));
+  const p = portico(['serve', '--config', file]);
+  t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
+  type Status = { health: { state: string; reason: string }; certificates: { state: string }[]; checks?: { id: string; ok: boolean | null; detail: string; fix?: string }[] };
+  const status = async (json = true) => {
+    const c = portico(['status', ...(json ? ['--json'] : []), '--config', file]);
+    const code = await c.exited;
+    return { code, out: c.out.stdout, status: json && c.out.stdout ? JSON.parse(c.out.stdout) as Status : null };
+  };
+  await waitFor('the certificate from pebble', async () => (await status()).status?.certificates[0]?.state === 'valid', 30_000, 250);
+
+  // Now the CA finds the name at an address where nothing forwards to the door.
+  const moved = await fetch(`http://${pebble.challtestsrv}/set-default-ipv4`, { method: 'POST', body: JSON.stringify({ ip: '127.0.0.2' }) });
+  assert.ok(moved.ok);
+  const token = await UiToken.read(dataDir);
+  const res = await fetch(`http://127.0.0.1:${uiPort}/api/verify:run`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{"args":[]}' });
+  const verify = await res.json() as { ok: boolean; value: { id: string; ok: boolean | null; detail: string; fix?: string }[] };
+  assert.equal(verify.ok, true, JSON.stringify(verify));
+  const outside = verify.value.find((c) => c.id === 'outside');
+  assert.equal(outside?.ok, false, JSON.stringify(verify.value, null, 1));
+  assert.match(outside.detail, /could not reach https:\/\/plex\.example\.com on port 443 from the internet .*could not connect/);
+  assert.ok(outside.fix?.includes(firewallHint(process.platform, [doorPort])), outside.fix);
+
+  const json = await status();
+  assert.equal(json.code, 3, json.out);
+  assert.deepEqual(json.status!.health.state, 'error');
+  assert.equal(json.status!.health.reason, outside.detail.replace(/\s*\n\s*/g, ' ').trim(), 'the same reason as Verify');
+  assert.deepEqual(json.status!.checks?.find((c) => c.id === 'outside'), outside, 'the status carries the check Verify showed');
+  const text = await status(false);
+  assert.equal(text.code, 3);
+  assert.match(text.out.split('\n')[0]!, /^Portico [\w.-]+: Not working - .*could not reach https:\/\/plex\.example\.com on port 443/);
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
 });
 
 test('setup pending: `{}` starts the door without routes and says to open the dashboard', async (t) => {

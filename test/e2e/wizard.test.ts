@@ -9,7 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouterNetns, type NetnsWorker } from '../helpers/router-netns.ts';
-import { DOMAIN } from './fixtures/wizard-worker.ts';
+import { DOMAIN, type Agreement } from './fixtures/wizard-worker.ts';
+import { HEALTH_WORD } from '../../main/shared/health.ts';
 
 const WORKER = new URL('./fixtures/wizard-worker.ts', import.meta.url).pathname;
 const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname;
@@ -29,6 +30,28 @@ test('wizard: from nothing to a trusted https://<domain> in front of Plex, then 
   }
 });
 
+/**
+ * Verify shows `checkId` failed, and the service's verdict is `state` with that check's evidence as
+ * its reason; the pill, the dashboard (heading and Checks card), the tray model and
+ * `portico status --json` (exit code 3) all say the same.
+ */
+function assertAgreement(a: Agreement, checkId: string, state: 'warning' | 'error', evidence: RegExp): void {
+  const all = JSON.stringify(a, null, 1);
+  assert.ok(a.verify, `Verify lists ${checkId}: ${all}`);
+  assert.equal(a.verify.ok, 'false', `Verify shows ${checkId} failed: ${all}`);
+  assert.match(a.verify.detail, evidence, all);
+  const reason = a.verify.detail.trim();
+  assert.deepEqual(a.service, { state, reason }, `the verdict is the failed check: ${all}`);
+  assert.equal(a.pill.state, state, all);
+  assert.ok(a.pill.word.startsWith(HEALTH_WORD[state]), all);
+  assert.equal(a.pill.reason, reason, all);
+  assert.deepEqual(a.dashboard, { state, reason, checkState: 'failed' }, all);
+  assert.equal(a.tray.icon, state, all);
+  assert.equal(a.tray.status, `${HEALTH_WORD[state]}: ${reason}`, all);
+  assert.ok(a.tray.tooltip.startsWith(`Portico: ${reason.slice(0, 100)}`), all);
+  assert.deepEqual(a.cli, { exitCode: 3, state, reason, stderr: '' }, all);
+}
+
 /** A worker call that fails with a clear message instead of hanging the suite. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -46,9 +69,10 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   assert.equal(run.resumedAt, 'router', 'reopening the dashboard mid-wizard resumes at the step the user was on');
   const red = run.verify.filter((c) => c.ok === 'false');
   assert.deepEqual(red, [], `Verify has red items: ${JSON.stringify(red, null, 1)}`);
-  assert.match(run.summary, /All \d+ checks passed/);
+  assert.match(run.summary, /All \d+ checks passed\. Remote access to Plex through your domain works: checked by the certificate authority from the internet at /);
   const ids = run.verify.map((c) => c.id);
-  for (const id of ['check-door-listening', `check-door-certificate:${DOMAIN}`, `check-door-plex:${DOMAIN}`, 'check-plex-prefs', 'check-router', `check-dns:${DOMAIN}`]) {
+  // check-outside: pebble's validator dials the door's ports, as the CA would through the router.
+  for (const id of ['check-door', `check-door-certificate:${DOMAIN}`, `check-door-plex:${DOMAIN}`, 'check-plex-prefs', 'check-router', `check-dns:${DOMAIN}`, 'check-outside', 'check-plex-tv-resources']) {
     assert.ok(ids.includes(id), `Verify lacks ${id} (has ${ids.join(', ')})`);
     assert.equal(run.verify.find((c) => c.id === id)!.ok, 'true', `${id} is not green`);
   }
@@ -78,6 +102,15 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   assert.deepEqual(dash.diagnostics.leaks, [], 'the diagnostics bundle holds no secret');
   assert.equal(dash.diagnostics.hasStatus, true);
 
+  // The domain stops resolving: every surface gives the verdict and the reason Verify gives.
+  await call('publicDnsAnswers', 10_000, false);
+  const dns = await call<Agreement>('agreement', 120_000, `dns:${DOMAIN}`);
+  assertAgreement(dns, `dns:${DOMAIN}`, 'warning', /has no A or AAAA record/);
+  await call('publicDnsAnswers', 10_000, true);
+  const green = await call<{ red: string[]; pill: boolean }>('greenAgain', 120_000);
+  assert.deepEqual(green.red, [], 'with the record back, Verify is green again');
+  assert.equal(green.pill, true, 'and the pill says All good again');
+
   // Failure paths, in the same harness.
   const pms = await call<{ message: string; fix: string; recovered: boolean; pillError: boolean; pillAfter: boolean }>('pmsDown', 60_000);
   assert.equal(pms.pillError, true, 'the health pill turns to error while PMS is down');
@@ -94,6 +127,10 @@ async function wizardAndFailures(net: RouterNetns, worker: NetnsWorker): Promise
   assert.ok(https, `manual rows show the HTTPS door port: ${JSON.stringify(router.rows)}`);
   assert.ok(https.includes(net.lanIp), 'manual rows show this machine\'s LAN address');
   assert.ok(https.includes('443'));
+
+  // The router forwards nothing: the same reason on every surface as in Verify.
+  const fwd = await call<Agreement>('agreement', 120_000, 'router');
+  assertAgreement(fwd, 'router', 'warning', /port mapping failed|did not open|UPnP|router/i);
 
   const ca = await call<{ error: string; stillServed: boolean; certState: string }>('caRefusing', 60_000);
   assert.match(ca.error, /\w/);

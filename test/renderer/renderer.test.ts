@@ -449,6 +449,53 @@ test('dashboard: a renewal that stopped retrying says so, with the renewal windo
   await axe(page, 'dashboard, renewal stopped');
 });
 
+test('dashboard Checks card: every check behind the verdict with its result, time, source and evidence; stale, not run and not applicable never shown as passed', async (t) => {
+  const service = await StandInService.finished();
+  const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  const item = (id: string) => page.locator(`[data-testid="dash-checks"] [data-testid="check-${id}"]`);
+  await item('outside').waitFor();
+  assert.equal(await item('outside').getAttribute('data-state'), 'passed');
+  assert.match(await item('outside').textContent() ?? '', /Reachable from the internet — Passed.*reached the door on port 443.*checked \d+ minutes? ago .* by the certificate authority, from the internet/);
+  assert.match(await item('dns:plex.example.com').textContent() ?? '', /checked \d+ minutes? ago .* from this computer/);
+  assert.match(await item('door').textContent() ?? '', /The door is listening — Passed.*live, from this computer/);
+  assert.equal(await page.getByTestId('health-card').getAttribute('data-state'), 'ok');
+
+  // The CA's answer is 30 hours old, plex.tv was never asked, and router handling is off.
+  service.update((s) => {
+    s.checks = (s.checks ?? []).filter((c) => c.area !== 'plex-published').map((c) => (c.area === 'outside' ? { ...c, at: new Date(Date.now() - 30 * 3600_000).toISOString() } : c));
+    s.router = { ...s.router, mode: 'off', state: 'off', mappings: [] };
+  });
+  await page.locator('[data-testid="dash-checks"] [data-testid="check-outside"][data-state="stale"]').waitFor();
+  assert.match(await item('outside').textContent() ?? '', /Not checked recently.*checked yesterday.*Fix: Run the checks again/);
+  assert.equal(await item('plex-published-probe').getAttribute('data-state'), 'not-checked');
+  assert.match(await item('plex-published-probe').textContent() ?? '', /Not checked yet/);
+  assert.equal(await item('router').getAttribute('data-state'), 'not-applicable');
+  assert.match(await item('router').textContent() ?? '', /Does not apply.*Router handling is off/);
+  assert.equal(await page.locator('[data-testid="dash-checks"] [data-state="passed"]').filter({ hasText: /internet|plex\.tv|Router/ }).count(), 0, 'nothing stale, missing or off counts as passed');
+  assert.notEqual(await page.getByTestId('health-card').getAttribute('data-state'), 'ok');
+  assert.match(await page.getByTestId('health-reason').textContent() ?? '', /^Not checked (yet|since)/);
+  await axe(page, 'dashboard, checks card');
+  await shot(page, 'light-dashboard-checks');
+});
+
+test('Verify says where each result comes from, and claims remote access only when the CA reached the door from the internet', async (t) => {
+  const service = await StandInService.finished();
+  const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.goto(`${page.url().split('#')[0]}#/setup/verify`);
+  await page.getByTestId('verify-summary').waitFor();
+  assert.doesNotMatch(await page.getByTestId('step-verify').textContent() ?? '', /whole path from the internet/);
+  // The stand-in's Verify has no outside check: nothing may say remote access works.
+  const summary = await page.getByTestId('verify-summary').textContent() ?? '';
+  assert.match(summary, /checks that ran passed, from this computer.*Whether Plex can be reached from the internet was not checked/);
+  assert.doesNotMatch(summary, /Remote access .* works/);
+  service.verifyExtra = [{ id: 'outside', area: 'outside', title: 'Reachable from the internet', ok: true, at: new Date().toISOString(), detail: 'The CA reached https://plex.example.com on port 443 from the internet.' }];
+  await page.getByTestId('verify-run').click();
+  await page.getByTestId('check-outside').waitFor();
+  assert.match(await page.getByTestId('verify-summary').textContent() ?? '', /Remote access to Plex through your domain works: checked by the certificate authority from the internet at .*, the rest from this computer/);
+  assert.match(await page.getByTestId('check-outside').textContent() ?? '', /by the certificate authority, from the internet/);
+});
+
 test('dashboard: "Renew if due" is the quiet default; a forced renewal and an undo of the Plex settings ask first, in our own dialog', async (t) => {
   const service = await StandInService.finished();
   const { page, cspErrors } = await openPage(t, await serve(t, service), { colorScheme: 'light' });

@@ -35,6 +35,8 @@ export class StandInService {
   dnsMissing = false;
   /** A service that answers "saved" but kept no DNS provider: the UI must not say "Saved". */
   dropsProvider = false;
+  /** Checks Verify returns besides the fixed five (the outside check, say). */
+  verifyExtra: Check[] = [];
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -201,6 +203,7 @@ export class StandInService {
           { id: 'plex-through-door', title: 'Plex answers through your domain', ok: s.plex.signedIn, detail: 'GET /identity via https://' + (s.domains[0] ?? ''), fix: 'Start Plex Media Server.' },
           { id: 'plex-prefs', title: 'Plex advertises your domain', ok: s.plex.applied, detail: 'customConnections', fix: 'Open the Plex settings step and apply.' },
           { id: 'client-address', title: 'Plex sees the real client address', ok: true, detail: 'X-Forwarded-For is set' },
+          ...this.verifyExtra,
         ];
         return track('verify:run', ok(checks));
       },

@@ -1,14 +1,16 @@
 import { request } from 'node:http';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
+import { EXIT_FAILED, EXIT_NOT_OK, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
 import { UiToken } from '../../core/ui/ui-token.ts';
 import { DataDir } from '../../core/support/data-dir.ts';
 import type { AppStatus } from '../../shared/status.ts';
+import { HEALTH_WORD } from '../../shared/health.ts';
 
 /**
  * `portico status [--json] --config FILE`: asks the running service (its UI API on 127.0.0.1)
- * rather than recomputing anything, so it shows exactly what the dashboard shows.
+ * rather than recomputing anything, so it shows exactly what the dashboard shows. The exit code
+ * follows the verdict: 0 only when the health is "ok", EXIT_NOT_OK (3) while it is anything else.
  */
 export async function status(args: string[], io: CliIo): Promise<number> {
   const a = parseCliArgs(args, { command: 'status', usage: 'portico status [--json] --config FILE', flags: ['--json'], options: ['--config'] }, io);
@@ -38,7 +40,7 @@ export async function status(args: string[], io: CliIo): Promise<number> {
   }
   if (json) io.out(JSON.stringify(r.status, null, 2));
   else for (const line of summary(r.status)) io.out(line);
-  return EXIT_OK;
+  return r.status.health.state === 'ok' ? EXIT_OK : EXIT_NOT_OK;
 }
 
 type Answer = { kind: 'ok'; status: AppStatus } | { kind: 'down'; reason: string } | { kind: 'refused'; status: number; message: string };
@@ -69,7 +71,7 @@ const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '?');
 
 /** A short human summary: one line per area, the verdict first. */
 function summary(s: AppStatus): string[] {
-  const lines = [`Portico ${s.version}${s.demo ? ' (demo)' : ''}: ${s.health.state.toUpperCase()} - ${s.health.reason}`];
+  const lines = [`Portico ${s.version}${s.demo ? ' (demo)' : ''}: ${HEALTH_WORD[s.health.state]} - ${s.health.reason}`];
   const listeners = s.door.listeners.map((l) => `${l.kind.toUpperCase()} ${l.port}${l.listening ? '' : ' (not listening)'}`).join(', ');
   lines.push(`  Door:         ${s.door.state}${listeners ? ` (${listeners})` : ''}${s.door.error ? ` - ${s.door.error.message}` : ''}`);
   if (s.certificates.length === 0) lines.push('  Certificate:  none yet');

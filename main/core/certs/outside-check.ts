@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Check } from '../../shared/checks.ts';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, type Config } from '../../shared/config.ts';
 import type { Result } from '../../shared/result.ts';
+import { firewallHint } from '../../shared/firewall-hint.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { DataDir } from '../support/data-dir.ts';
 import type { Clock } from '../support/clock.ts';
@@ -32,6 +33,8 @@ export interface OutsideCheckOptions {
   checkPort80: boolean;
   /** e.g. "Let's Encrypt (staging)": who looked. */
   caName: string;
+  /** What to say about this computer's firewall when the CA could not connect (shared/firewall-hint.ts). */
+  firewallHint?: string;
   /** Where the last result is kept between restarts. */
   cachePath: string;
   clock: Clock;
@@ -52,6 +55,8 @@ interface PortResult { reached: boolean; message?: string; fix?: string; code?: 
 export type Port80 = 'open' | 'blocked' | null;
 
 const DEFAULT_MIN_INTERVAL_MS = 4 * 3600_000;
+/** The issuer's code for "the CA could not connect" (acme-problem.ts). */
+const UNREACHABLE = 'acme-challenge-unreachable';
 const TITLE = 'Reachable from the internet';
 
 /**
@@ -66,7 +71,7 @@ function outsideDirectory(url: string): { url: string; name: string } {
 
 export class OutsideCheck {
   /** The check for the config's primary name, or null while no plain name is chosen. */
-  static fromConfig(c: Config & { dataDir: string }, deps: { secrets: SecretStore; challenges: ChallengeStore; clock: Clock; logger: Logger }): OutsideCheck | null {
+  static fromConfig(c: Config & { dataDir: string }, deps: { secrets: SecretStore; challenges: ChallengeStore; clock: Clock; logger: Logger; platform: string }): OutsideCheck | null {
     const domain = c.domains.find((d) => !d.startsWith('*.'));
     if (!domain) return null;
     const dir = outsideDirectory(c.acme.directoryUrl);
@@ -82,6 +87,7 @@ export class OutsideCheck {
     };
     return new OutsideCheck({
       validator, domain, publicHttpsPort: c.door.publicHttpsPort, checkPort80: c.door.httpPort !== null, caName: dir.name,
+      firewallHint: firewallHint(deps.platform, c.door.httpsPorts),
       cachePath: new DataDir(c.dataDir).outsideCheck, clock: deps.clock, logger: deps.logger,
     });
   }
@@ -93,6 +99,11 @@ export class OutsideCheck {
 
   constructor(o: OutsideCheckOptions) {
     this.o = o;
+  }
+
+  /** The name the CA is asked about. */
+  get domain(): string {
+    return this.o.domain;
   }
 
   /**
@@ -116,10 +127,12 @@ export class OutsideCheck {
     if (r.https.reached) {
       return [{ id: 'outside', area: 'outside', title: TITLE, ok: true, at: r.at, detail: `${this.o.caName} reached https://${r.domain} on port 443 from the internet (checked ${when}).` }];
     }
+    // A connection refused or timed out is as likely this computer's firewall as the router; a wrong answer is not.
+    const firewall = r.https.code === UNREACHABLE && this.o.firewallHint ? ` ${this.o.firewallHint}` : '';
     return [{
       id: 'outside', area: 'outside', title: TITLE, ok: false, severity: 'error', at: r.at,
       detail: `${this.o.caName} could not reach https://${r.domain} on port 443 from the internet (checked ${when}): ${r.https.message ?? 'no answer'}`,
-      fix: r.https.fix ?? 'Forward public port 443 on your router to this computer\'s HTTPS door, and allow Portico through this computer\'s firewall.',
+      fix: `${r.https.fix ?? 'Forward public port 443 on your router to this computer\'s HTTPS door.'}${firewall}`,
     }];
   }
 

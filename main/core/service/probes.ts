@@ -18,8 +18,10 @@ export interface ProbeDeps {
   status: () => AppStatus;
   plex: () => Pick<PlexManager, 'verify'>;
   reachability: () => Pick<Reachability, 'checkDns'>;
-  outside: () => Pick<OutsideCheck, 'run'> | null;
+  outside: () => Pick<OutsideCheck, 'run' | 'checks' | 'domain'> | null;
   extraTrustedCAs: () => string[];
+  /** Renewals (and first orders) run on their own: setup produced something to keep. */
+  renewalsRunning: () => boolean;
 }
 
 /** Which area a result of PlexManager.verify counts for. */
@@ -55,6 +57,23 @@ export function serviceProbes(d: ProbeDeps): Probe[] {
     run: async () => (await d.reachability().checkDns()).map(inArea('dns')),
   }];
   const outside = d.outside();
-  if (outside) probes.push({ name: 'outside', area: 'outside', title: 'Reachable from the internet', run: ({ force }) => outside.run({ force }) });
+  if (outside) {
+    probes.push({
+      name: 'outside', area: 'outside', title: 'Reachable from the internet',
+      run: async ({ force }) => {
+        // The door answers one tls-alpn-01 challenge per name: asking the CA while it validates an
+        // order for the same name would spoil both. A finished order re-runs the checks (service.ts).
+        // With renewals running, a name without a certificate yet has its first order due at once.
+        const ordering = d.status().certificates.find((x) => x.domains.includes(outside.domain)
+          && (x.state === 'renewing' || (d.renewalsRunning() && (x.state === 'none' || x.state === 'placeholder'))));
+        if (ordering) {
+          const [known] = outside.checks();
+          if (known?.at) return [known];
+          return [{ id: 'outside', title: 'Reachable from the internet', ok: null, detail: `Not checked yet: a certificate for ${outside.domain} is being ordered and the CA is looking at the door for it; this check runs once that is done.` }];
+        }
+        return outside.run({ force });
+      },
+    });
+  }
   return probes;
 }

@@ -78,7 +78,7 @@ export class ServiceManagers {
       if (this.background) await this.certs?.start();
     }
     if (names || !same(prev?.acme, c.acme) || !same(prev?.door, c.door)) {
-      this.outside = OutsideCheck.fromConfig(c, { secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger });
+      this.outside = OutsideCheck.fromConfig(c, { secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger, platform: process.platform });
     }
     if (!same(prev?.acme, c.acme) || !same(prev?.dns, c.dns) || (c.domains.length === 0) !== !this.routeCerts) {
       await this.routeCerts?.stop();
@@ -132,6 +132,11 @@ export class ServiceManagers {
   async hasRealCertificate(domains: string[]): Promise<boolean> {
     if (domains.length === 0) return false;
     return (await new CertStore(this.o.dataDir, domains).load()).cert !== null;
+  }
+
+  /** Renewals and first orders run on their own (startBackground was called). */
+  get backgroundStarted(): boolean {
+    return this.background;
   }
 
   /** Renewals (and keeping router leases) run once setup has produced something to keep. */

@@ -121,7 +121,7 @@ export class Service {
     this.checks = new CheckRunner({
       probes: () => serviceProbes({
         config: () => this.configStore.get(), status: () => this.getStatus(), plex: () => m.plex, reachability: () => m.reachability,
-        outside: () => m.outside, extraTrustedCAs: () => o.extraTrustedCAs ?? [],
+        outside: () => m.outside, extraTrustedCAs: () => o.extraTrustedCAs ?? [], renewalsRunning: () => m.backgroundStarted,
       }),
       clock: o.clock, logger: o.logger, changed: () => this.changed(), ...(o.checkIntervalMs ? { intervalMs: o.checkIntervalMs } : {}),
     });

@@ -14,6 +14,8 @@ import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
 import { silentLogger } from '../../../main/core/support/logger.ts';
 import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
 import { OutsideCheck, type OutsideValidator } from '../../../main/core/certs/outside-check.ts';
+import { parseConfig } from '../../../main/shared/config.ts';
+import { firewallHint } from '../../../main/shared/firewall-hint.ts';
 
 type T = { after(fn: () => unknown): void };
 const HOST = 'plex.example.test';
@@ -39,7 +41,7 @@ async function rig(t: T, ports: (door: Door) => { tls: number; http: number }) {
   const validator: OutsideValidator = { validate: (d, c) => { calls.push(c); return issuer.validate(d, c); } };
   const dir = await tmpDir(t);
   const clock = new ManualClock(START);
-  const make = () => new OutsideCheck({ validator, domain: HOST, publicHttpsPort: 443, checkPort80: true, caName: 'The test CA', cachePath: join(dir, 'outside-check.json'), clock, logger: silentLogger });
+  const make = () => new OutsideCheck({ validator, domain: HOST, publicHttpsPort: 443, checkPort80: true, caName: 'The test CA', firewallHint: firewallHint('linux', [8443]), cachePath: join(dir, 'outside-check.json'), clock, logger: silentLogger });
   return { door, calls, clock, make };
 }
 
@@ -74,7 +76,30 @@ test('outside check: the CA cannot connect: an error with the fix, and port 80 i
   assert.equal(c!.severity, 'error');
   assert.match(c!.detail, /could not reach https:\/\/plex\.example\.test on port 443 from the internet .*could not connect/);
   assert.match(c!.fix ?? '', /Forward public port 443/);
+  assert.match(c!.fix ?? '', /A firewall on this computer may be blocking TCP port 8443\. With ufw: sudo ufw allow 8443\/tcp/);
   assert.deepEqual(r.calls, ['tls-alpn-01'], 'port 80 says nothing while 443 fails');
+});
+
+test('outside check from the config: when the CA cannot connect, the fix names this computer\'s firewall with the door\'s real ports', async (t) => {
+  const closed = await freePort();
+  const pebble = await startPebble({ tlsPort: closed, httpPort: closed });
+  t.after(() => pebble.stop());
+  const dir = await tmpDir(t);
+  const doorPorts = [await freePort(), await freePort()];
+  const parsed = parseConfig({
+    domains: [HOST], door: { bind: '127.0.0.1', httpsPorts: doorPorts, httpPort: null },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath },
+  });
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.error));
+  const deps = { secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock: new ManualClock(START), logger: silentLogger };
+  for (const platform of ['linux', 'win32']) {
+    const oc = OutsideCheck.fromConfig({ ...parsed.value, dataDir: join(dir, platform) }, { ...deps, platform });
+    assert.ok(oc);
+    const [c] = await oc.run();
+    assert.equal(c!.ok, false, c!.detail);
+    assert.match(c!.detail, /could not connect/);
+    assert.ok(c!.fix?.includes(firewallHint(platform, doorPorts)), `${platform}: ${c!.fix}`);
+  }
 });
 
 test('outside check: the router forwards 443 to another machine', async (t) => {
@@ -89,6 +114,7 @@ test('outside check: the router forwards 443 to another machine', async (t) => {
   assert.equal(c!.ok, false);
   assert.match(c!.detail, /wrong answer/);
   assert.match(c!.fix ?? '', /router forwards the public port to this computer/);
+  assert.doesNotMatch(c!.fix ?? '', /firewall/i, 'something answered: the firewall let it through');
 });
 
 test('outside check: the answer is kept on disk and the CA is asked again only after hours or when forced', async (t) => {

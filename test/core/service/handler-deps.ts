@@ -63,7 +63,7 @@ export async function handlerDeps(t: TestContext, opts: { doc?: object; status?:
   const background = { count: 0 };
   // Verify as the service runs it: the real probes (the CA's outside check has its own test), then every check.
   const runner = new CheckRunner({
-    probes: () => serviceProbes({ config: () => store.get(), status: () => status, plex: () => plex, reachability: () => reachability, outside: () => null, extraTrustedCAs: () => opts.trust ?? [] }),
+    probes: () => serviceProbes({ config: () => store.get(), status: () => status, plex: () => plex, reachability: () => reachability, outside: () => null, extraTrustedCAs: () => opts.trust ?? [], renewalsRunning: () => false }),
     clock, logger, changed: () => {},
   });
   const getStatus = (): AppStatus => ({ ...status, checks: runner.results() });
