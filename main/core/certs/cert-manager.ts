@@ -14,6 +14,7 @@ import type { CertificateStatus, CertificatesStatus } from '../../shared/status/
 import type { ChallengeStore } from './challenge-store.ts';
 import { sleep, type Clock, type Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
@@ -73,7 +74,7 @@ export class CertManager {
   private challengeRotation = 0;
   private pkcs12Exported = false;
   private preflightChallenge: ChallengeType | undefined;
-  private readonly listeners = new Set<(ev: CertEvent) => void>();
+  private readonly events: Emitter<CertEvent>;
 
   /** The manager for the config's names, CA and DNS provider (the service and `portico cert` both build it here). */
   static fromConfig(c: Config & { dataDir: string }, deps: Pick<CertManagerOptions, 'secrets' | 'challenges' | 'clock' | 'logger' | 'onCertificate'>): CertManager {
@@ -85,6 +86,7 @@ export class CertManager {
     this.store = new CertStore(opts.dataDir, opts.domains);
     this.lock = new CertLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
+    this.events = new Emitter('certificate event', this.log);
     this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
     this.preflights = new Preflight({ file: this.store.files.preflight, directoryUrl: opts.acme.directoryUrl, domains: opts.domains, keyType: opts.acme.keyType, logger: this.log });
     this.random = opts.random ?? Math.random;
@@ -147,16 +149,13 @@ export class CertManager {
   }
 
   onDidChange(fn: (ev: CertEvent) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.events.on(fn);
   }
 
   private emit(kind: CertEvent['kind']): void {
     const status = this.status();
     const ev: CertEvent = { kind, status, ...(status.nextAttemptAt && kind === 'cert-failed' ? { nextAttemptAt: status.nextAttemptAt } : {}) };
-    for (const fn of this.listeners) {
-      try { fn(ev); } catch (e) { this.log.error('certificate event listener threw', { error: (e as Error).message }); }
-    }
+    this.events.emit(ev);
   }
 
   private adopt(c: StoredCert): void {
