@@ -5,6 +5,10 @@
  * at once in an emergency or when the files on disk are damaged), issues under a cross-process
  * lock, retries on a fixed growing schedule (retry-state.ts), stops on errors retrying cannot
  * fix, and re-exports PKCS#12 after every renewal.
+ *
+ * Longer than ~300 lines on purpose: the renewal loop, issuing and the status it reports share one
+ * state (the certificate in use, the order in flight, the retry state); the policy, retry state,
+ * pre-flight, lock, store and PKCS#12 pieces are already their own files.
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';

@@ -5,6 +5,10 @@
  * `<dataDir>/router-mappings.json`, so stop/disable (even after a restart) removes only its own
  * mappings. A port held by another host is left alone and reported, with what to do. When
  * nothing can be automated, the status carries the exact rows to type into the router.
+ *
+ * Longer than ~300 lines on purpose: start, renewal and stop share the record of owned mappings
+ * and the one queue every router request goes through; the protocols themselves are
+ * upnp-client.ts, nat-pmp-client.ts and pcp-client.ts.
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock, Timer } from '../support/clock.ts';
