@@ -8,6 +8,9 @@
  * Objects are strict at every level: each unknown key is refused, naming the nearest known one.
  * Rules between keys (ports that clash, wildcards that need a DNS provider…) live in
  * `config/relations.ts`.
+ *
+ * Longer than ~300 lines on purpose: the schema, each field beside its default and message, and
+ * the turning of the library's issues into our one-line problems, which must know the schema's shape.
  */
 import * as v from 'valibot';
 import { err, ok, type Result } from './result.ts';

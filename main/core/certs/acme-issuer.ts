@@ -5,6 +5,8 @@
  * one TXT value at a time. The account key is created once and kept in the SecretStore. An
  * extra CA (acme.caFile) is trusted through an https.Agent set on this client's own requests;
  * acme-client's global axios defaults are left alone.
+ *
+ * Longer than ~300 lines on purpose: the RFC 8555 steps are one flow that reads best in order.
  */
 import { Agent, request } from 'node:https';
 import { X509Certificate } from 'node:crypto';

@@ -5,6 +5,10 @@
  * at once in an emergency or when the files on disk are damaged), issues under a cross-process
  * lock, retries on a fixed growing schedule (retry-state.ts), stops on errors retrying cannot
  * fix, and re-exports PKCS#12 after every renewal.
+ *
+ * Longer than ~300 lines on purpose: the renewal loop, issuing and the status it reports share one
+ * state (the certificate in use, the order in flight, the retry state); the policy, retry state,
+ * pre-flight, lock, store and PKCS#12 pieces are already their own files.
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -14,6 +18,7 @@ import type { CertificateStatus, CertificatesStatus } from '../../shared/status/
 import type { ChallengeStore } from './challenge-store.ts';
 import { sleep, type Clock, type Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
@@ -73,7 +78,7 @@ export class CertManager {
   private challengeRotation = 0;
   private pkcs12Exported = false;
   private preflightChallenge: ChallengeType | undefined;
-  private readonly listeners = new Set<(ev: CertEvent) => void>();
+  private readonly events: Emitter<CertEvent>;
 
   /** The manager for the config's names, CA and DNS provider (the service and `portico cert` both build it here). */
   static fromConfig(c: Config & { dataDir: string }, deps: Pick<CertManagerOptions, 'secrets' | 'challenges' | 'clock' | 'logger' | 'onCertificate'>): CertManager {
@@ -85,6 +90,7 @@ export class CertManager {
     this.store = new CertStore(opts.dataDir, opts.domains);
     this.lock = new CertLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
+    this.events = new Emitter('certificate event', this.log);
     this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
     this.preflights = new Preflight({ file: this.store.files.preflight, directoryUrl: opts.acme.directoryUrl, domains: opts.domains, keyType: opts.acme.keyType, logger: this.log });
     this.random = opts.random ?? Math.random;
@@ -147,16 +153,13 @@ export class CertManager {
   }
 
   onDidChange(fn: (ev: CertEvent) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.events.on(fn);
   }
 
   private emit(kind: CertEvent['kind']): void {
     const status = this.status();
     const ev: CertEvent = { kind, status, ...(status.nextAttemptAt && kind === 'cert-failed' ? { nextAttemptAt: status.nextAttemptAt } : {}) };
-    for (const fn of this.listeners) {
-      try { fn(ev); } catch (e) { this.log.error('certificate event listener threw', { error: (e as Error).message }); }
-    }
+    this.events.emit(ev);
   }
 
   private adopt(c: StoredCert): void {

@@ -10,6 +10,7 @@
  * `overseerr.example.com`) uses that certificate and gets none of its own.
  */
 import type { CertificatesStatus } from '../../shared/status/certificates.ts';
+import { Emitter } from '../support/emitter.ts';
 import { CertManager, type CertEvent, type CertManagerOptions } from './cert-manager.ts';
 
 export type RouteCertsOptions = Omit<CertManagerOptions, 'domains'>;
@@ -26,11 +27,12 @@ function covers(domain: string, name: string): boolean {
 export class RouteCerts {
   private readonly o: RouteCertsOptions;
   private readonly managers = new Map<string, { manager: CertManager; off: () => void }>();
-  private readonly listeners = new Set<(ev: CertEvent) => void>();
+  private readonly events: Emitter<CertEvent>;
   private running = false;
 
   constructor(o: RouteCertsOptions) {
     this.o = o;
+    this.events = new Emitter('certificate event', o.logger);
   }
 
   /** The route hosts that need a certificate of their own (none that `domains` already covers). */
@@ -51,11 +53,7 @@ export class RouteCerts {
     for (const host of want) {
       if (this.managers.has(host)) continue;
       const manager = new CertManager({ ...this.o, domains: [host] });
-      const off = manager.onDidChange((ev) => {
-        for (const fn of this.listeners) {
-          try { fn(ev); } catch (e) { this.o.logger.error('certificate event listener threw', { error: (e as Error).message }); }
-        }
-      });
+      const off = manager.onDidChange((ev) => this.events.emit(ev));
       this.managers.set(host, { manager, off });
       if (this.running) await manager.start();
     }
@@ -77,7 +75,6 @@ export class RouteCerts {
   }
 
   onDidChange(fn: (ev: CertEvent) => void): () => void {
-    this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return this.events.on(fn);
   }
 }

@@ -75,49 +75,50 @@ export class Cloudflare implements DnsProvider {
     return err({ code: 'dns-zone-not-found', retryable: false, message: `no Cloudflare zone in this account holds ${name}`, fix: 'add the domain to Cloudflare, or give the token access to its zone (or set dns.provider.zoneId)' });
   }
 
-  private async records(zone: string, type: string, name: string): Promise<Result<CfRecord[], DnsError>> {
-    return this.call<CfRecord[]>('GET', `/zones/${zone}/dns_records?type=${type}&name=${encodeURIComponent(name)}`);
+  /** The zone holding `name`, and the records of `type` that `name` has there. */
+  private async records(type: string, name: string): Promise<Result<{ zone: string; records: CfRecord[] }, DnsError>> {
+    const z = await this.zone(name);
+    if (!z.ok) return z;
+    const r = await this.call<CfRecord[]>('GET', `/zones/${z.value}/dns_records?type=${type}&name=${encodeURIComponent(name)}`);
+    return r.ok ? ok({ zone: z.value, records: r.value }) : r;
   }
 
   async addTxt(name: string, value: string): Promise<Result<void, DnsError>> {
-    const z = await this.zone(name);
-    if (!z.ok) return z;
-    const existing = await this.records(z.value, 'TXT', name);
-    if (!existing.ok) return existing;
-    if (existing.value.some((r) => unquote(r.content) === value)) return ok(undefined);
-    const r = await this.call<CfRecord>('POST', `/zones/${z.value}/dns_records`, { type: 'TXT', name, content: value, ttl: 60 });
+    const found = await this.records('TXT', name);
+    if (!found.ok) return found;
+    const { zone, records } = found.value;
+    if (records.some((r) => unquote(r.content) === value)) return ok(undefined);
+    const r = await this.call<CfRecord>('POST', `/zones/${zone}/dns_records`, { type: 'TXT', name, content: value, ttl: 60 });
     return r.ok ? ok(undefined) : r;
   }
 
   async removeTxt(name: string, value: string): Promise<Result<void, DnsError>> {
-    const z = await this.zone(name);
-    if (!z.ok) return z;
-    const existing = await this.records(z.value, 'TXT', name);
-    if (!existing.ok) return existing;
-    for (const rec of existing.value.filter((x) => unquote(x.content) === value)) {
-      const r = await this.call<{ id: string }>('DELETE', `/zones/${z.value}/dns_records/${rec.id}`);
+    const found = await this.records('TXT', name);
+    if (!found.ok) return found;
+    const { zone, records } = found.value;
+    for (const rec of records.filter((x) => unquote(x.content) === value)) {
+      const r = await this.call<{ id: string }>('DELETE', `/zones/${zone}/dns_records/${rec.id}`);
       if (!r.ok) return r;
     }
     return ok(undefined);
   }
 
   async setAddresses(name: string, type: 'A' | 'AAAA', values: string[]): Promise<Result<void, DnsError>> {
-    const z = await this.zone(name);
-    if (!z.ok) return z;
-    const existing = await this.records(z.value, type, name);
-    if (!existing.ok) return existing;
-    const keep = existing.value.filter((r) => values.includes(r.content));
-    const stale = existing.value.filter((r) => !values.includes(r.content));
+    const found = await this.records(type, name);
+    if (!found.ok) return found;
+    const { zone, records } = found.value;
+    const keep = records.filter((r) => values.includes(r.content));
+    const stale = records.filter((r) => !values.includes(r.content));
     const missing = values.filter((v) => !keep.some((r) => r.content === v));
     // Reuse stale records (PUT) before creating new ones, so the name never has zero records.
     for (const v of missing) {
       const old = stale.shift();
       const body = { type, name, content: v, ttl: 60, proxied: false };
-      const r = old ? await this.call<CfRecord>('PUT', `/zones/${z.value}/dns_records/${old.id}`, body) : await this.call<CfRecord>('POST', `/zones/${z.value}/dns_records`, body);
+      const r = old ? await this.call<CfRecord>('PUT', `/zones/${zone}/dns_records/${old.id}`, body) : await this.call<CfRecord>('POST', `/zones/${zone}/dns_records`, body);
       if (!r.ok) return r;
     }
     for (const old of stale) {
-      const r = await this.call<{ id: string }>('DELETE', `/zones/${z.value}/dns_records/${old.id}`);
+      const r = await this.call<{ id: string }>('DELETE', `/zones/${zone}/dns_records/${old.id}`);
       if (!r.ok) return r;
     }
     return ok(undefined);

@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
 import type { DdnsStatus } from '../../shared/status/router.ts';
 import type { Config } from '../../shared/config.ts';
@@ -42,8 +44,9 @@ export class DdnsUpdater {
   private lastUpdateAt: number | null = null;
   private timer: Timer | null = null;
   private running = false;
-  private chain: Promise<DdnsStatus>;
-  private readonly listeners = new Set<(s: DdnsStatus) => void>();
+  /** Loading the saved state, then each check: never two at once. */
+  private readonly checks = new SerialQueue();
+  private readonly changes: Emitter<DdnsStatus>;
 
   /** Dynamic DNS as the config asks for it: on when dns.ddns is set with a provider and a domain, else null. */
   static fromConfig(c: Config & { dataDir: string }, deps: { reachability: Pick<Reachability, 'requirePublicAddress'>; clock: Clock; logger: Logger }): DdnsUpdater | null {
@@ -57,12 +60,14 @@ export class DdnsUpdater {
   constructor(opts: DdnsUpdaterOptions) {
     this.o = opts;
     this.log = opts.logger.child('ddns');
+    this.changes = new Emitter('dynamic DNS status', this.log);
     this.written = opts.knownAddress ?? null;
     if (this.written) this.status = { state: 'idle', address: this.written };
-    this.chain = opts.dataDir ? this.loadState(opts.dataDir) : Promise.resolve(this.status);
+    const dir = opts.dataDir;
+    if (dir) void this.checks.run(() => this.loadState(dir));
   }
 
-  private async loadState(dir: string): Promise<DdnsStatus> {
+  private async loadState(dir: string): Promise<void> {
     try {
       const j = JSON.parse(await readFile(new DataDir(dir).ddnsState, 'utf8')) as { names?: string[]; address?: string; lastUpdate?: string };
       // Only trust it for the same names: a changed domain list must be written afresh.
@@ -72,19 +77,17 @@ export class DdnsUpdater {
         this.status = { state: 'idle', address: j.address, ...(j.lastUpdate ? { lastUpdate: j.lastUpdate } : {}) };
       }
     } catch { /* first run, or unreadable: write on the first check */ }
-    return this.status;
   }
 
   getStatus(): DdnsStatus { return { ...this.status }; }
 
   onDidChange(fn: (s: DdnsStatus) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.changes.on(fn);
   }
 
   private set(s: DdnsStatus): void {
     this.status = s;
-    for (const fn of this.listeners) fn({ ...s });
+    this.changes.emit({ ...s });
   }
 
   /** Check now and then every checkEveryMs. */
@@ -114,8 +117,7 @@ export class DdnsUpdater {
       this.arm(this.o.checkEveryMs ?? 5 * 60_000);
       return this.getStatus();
     });
-    this.chain = this.chain.then(run, run);
-    return this.chain;
+    return this.checks.run(run);
   }
 
   private async doCheck(): Promise<DdnsStatus> {

@@ -5,10 +5,16 @@
  * `<dataDir>/router-mappings.json`, so stop/disable (even after a restart) removes only its own
  * mappings. A port held by another host is left alone and reported, with what to do. When
  * nothing can be automated, the status carries the exact rows to type into the router.
+ *
+ * Longer than ~300 lines on purpose: start, renewal and stop share the record of owned mappings
+ * and the one queue every router request goes through; the protocols themselves are
+ * upnp-client.ts, nat-pmp-client.ts and pcp-client.ts.
  */
 import { readFile } from 'node:fs/promises';
 import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import type { Config, RouterMode } from '../../shared/config.ts';
 import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../shared/status/router.ts';
@@ -62,13 +68,13 @@ export class RouterManager {
   private readonly o: RouterManagerOptions;
   private readonly log: Logger;
   private status: RouterStatus;
-  private readonly listeners = new Set<(s: RouterStatus) => void>();
+  private readonly changes: Emitter<RouterStatus>;
   private readonly timers = new Map<number, Timer>();
   private mapper: PortMapper | null = null;
   private owned: OwnedMapping[] = [];
   private running = false;
   /** Serializes start/stop/renew so the router never sees interleaved requests from us. */
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new SerialQueue();
 
   /**
    * The manager the config asks for. `bound` are the ports the running door listens on (a
@@ -89,6 +95,7 @@ export class RouterManager {
   constructor(opts: RouterManagerOptions) {
     this.o = opts;
     this.log = opts.logger.child('router');
+    this.changes = new Emitter('router status', this.log);
     this.status = { mode: opts.mode, state: 'off', mappings: [], findings: [] };
   }
 
@@ -97,20 +104,12 @@ export class RouterManager {
   }
 
   onDidChange(fn: (s: RouterStatus) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.changes.on(fn);
   }
 
   private set(patch: Partial<RouterStatus>): void {
     this.status = { ...this.status, ...patch };
-    const s = this.getStatus();
-    for (const fn of this.listeners) fn(s);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => {});
-    return p;
+    this.changes.emit(this.getStatus());
   }
 
   private wanted(): Forward[] {
@@ -124,12 +123,12 @@ export class RouterManager {
 
   /** Discover the router and map every wanted port. Safe to call again (acts as "retry"). */
   start(): Promise<RouterStatus> {
-    return this.serial(() => this.doStart());
+    return this.serial.run(() => this.doStart());
   }
 
   /** Remove Portico's own mappings (never anyone else's) and stop renewing. */
   stop(opts: { removeMappings?: boolean } = {}): Promise<RouterStatus> {
-    return this.serial(() => this.doStop(opts.removeMappings ?? true));
+    return this.serial.run(() => this.doStop(opts.removeMappings ?? true));
   }
 
   /**
@@ -138,7 +137,7 @@ export class RouterManager {
    * NAT-PMP/PCP only Portico's own records can). Creates and deletes nothing.
    */
   inspect(): Promise<RouterStatus> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       await this.loadOwned();
       const mode = this.o.mode;
       const gateway = this.o.gateway ?? (await discoverGateway());
@@ -320,7 +319,7 @@ export class RouterManager {
     const ms = overrideMs ?? Math.max(30_000, (lifetimeSeconds * 1000) / 2);
     this.timers.set(externalPort, this.o.clock.setTimer(() => {
       // Nobody awaits a renewal: a failure that escapes renew() is logged, never left unhandled.
-      this.serial(() => this.renew(externalPort)).catch((e: Error) => this.log.warn('lease renewal failed', { externalPort, error: e.message }));
+      this.serial.run(() => this.renew(externalPort)).catch((e: Error) => this.log.warn('lease renewal failed', { externalPort, error: e.message }));
     }, ms));
   }
 

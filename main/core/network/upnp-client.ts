@@ -186,14 +186,7 @@ export class UpnpClient implements PortMapper {
   async lookup(externalPort: number, transport: Transport): Promise<MappingEntry | null> {
     try {
       const r = await this.call('GetSpecificPortMappingEntry', [['NewRemoteHost', ''], ['NewExternalPort', externalPort], ['NewProtocol', transport]]);
-      return {
-        externalPort, transport,
-        internalClient: textOf(r, 'NewInternalClient') ?? '',
-        internalPort: Number(textOf(r, 'NewInternalPort')),
-        description: textOf(r, 'NewPortMappingDescription') ?? '',
-        leaseSeconds: Number(textOf(r, 'NewLeaseDuration') ?? 0),
-        enabled: textOf(r, 'NewEnabled') !== '0',
-      };
+      return { ...mappingEntry(r), externalPort, transport };
     } catch (e) {
       if (e instanceof UpnpError && (e.code === 714 || e.code === 402)) return null;
       throw e;
@@ -210,15 +203,7 @@ export class UpnpClient implements PortMapper {
         if (e instanceof UpnpError && (e.code === 713 || e.code === 714 || e.code === 402)) break;
         throw e;
       }
-      out.push({
-        externalPort: Number(textOf(r, 'NewExternalPort')),
-        transport: (textOf(r, 'NewProtocol') ?? 'TCP').toUpperCase() === 'UDP' ? 'UDP' : 'TCP',
-        internalClient: textOf(r, 'NewInternalClient') ?? '',
-        internalPort: Number(textOf(r, 'NewInternalPort')),
-        description: textOf(r, 'NewPortMappingDescription') ?? '',
-        leaseSeconds: Number(textOf(r, 'NewLeaseDuration') ?? 0),
-        enabled: textOf(r, 'NewEnabled') !== '0',
-      });
+      out.push(mappingEntry(r));
     }
     return out;
   }
@@ -256,4 +241,20 @@ export class UpnpClient implements PortMapper {
     if (!existing || existing.internalClient !== req.internalClient || existing.internalPort !== req.internalPort) return;
     await this.deletePortMapping(req.externalPort, req.transport);
   }
+}
+
+/**
+ * A mapping as the router describes it (Get*PortMappingEntry answers). The specific lookup's
+ * answer has no external port or protocol: the caller puts back the ones it asked for.
+ */
+function mappingEntry(r: XmlElement): MappingEntry {
+  return {
+    externalPort: Number(textOf(r, 'NewExternalPort')),
+    transport: (textOf(r, 'NewProtocol') ?? 'TCP').toUpperCase() === 'UDP' ? 'UDP' : 'TCP',
+    internalClient: textOf(r, 'NewInternalClient') ?? '',
+    internalPort: Number(textOf(r, 'NewInternalPort')),
+    description: textOf(r, 'NewPortMappingDescription') ?? '',
+    leaseSeconds: Number(textOf(r, 'NewLeaseDuration') ?? 0),
+    enabled: textOf(r, 'NewEnabled') !== '0',
+  };
 }

@@ -11,6 +11,8 @@ import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { PlexStatus } from '../../shared/status/plex.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { PmsClient, type PmsIdentity, type PmsSetting } from './pms-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
@@ -51,12 +53,12 @@ interface Connected { pms: PmsClient; identity: PmsIdentity; token: string; orig
 export class PlexManager {
   private readonly o: PlexManagerOptions;
   private readonly log: Logger;
-  private readonly listeners = new Set<(s: PlexStatus) => void>();
+  private readonly changes: Emitter<PlexStatus>;
   private status: PlexStatus;
   private readonly signIn: PlexTvSignIn;
   private readonly settings: PlexSettingsApply;
   /** apply and undo run one at a time: both read, save and write the undo record. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly applying = new SerialQueue();
   /** Which token source connect() tried last (for discover's answer when all failed). */
   private lastOrigin: TokenOrigin = 'none';
 
@@ -72,6 +74,7 @@ export class PlexManager {
     this.o = o;
     this.log = o.logger.child('plex');
     this.log.addSecret(o.plex.token);
+    this.changes = new Emitter('Plex status', this.log);
     this.status = { state: 'unknown', url: o.plex.url, signedIn: false, applied: false };
     this.signIn = new PlexTvSignIn({ pmsUrl: o.plex.url, dataDir: o.dataDir, secrets: o.secrets, logger: this.log, clock: o.clock, plexTvBaseUrl: o.plexTvBaseUrl, fetch: o.fetch });
     this.settings = new PlexSettingsApply({ dataDir: o.dataDir, pmsUrl: o.plex.url, clock: o.clock, logger: this.log });
@@ -87,8 +90,7 @@ export class PlexManager {
   }
 
   onDidChange(fn: (s: PlexStatus) => void): () => void {
-    this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return this.changes.on(fn);
   }
 
   /** Is PMS there, which token do we have, and does it work? */
@@ -131,7 +133,7 @@ export class PlexManager {
   }
 
   apply(opts: ApplyOptions): Promise<Result<PrefChange[]>> {
-    return this.serialized(async () => {
+    return this.applying.run(async () => {
       const c = await this.connect();
       if (!c.ok) return c;
       const p = await this.compute(c.value, opts);
@@ -148,7 +150,7 @@ export class PlexManager {
 
   /** Put back exactly the values saved before Portico's changes, and only those. */
   undo(): Promise<Result<PrefChange[]>> {
-    return this.serialized(async () => {
+    return this.applying.run(async () => {
       const record = await this.settings.read();
       if (!record) {
         this.update({ applied: false });
@@ -186,19 +188,13 @@ export class PlexManager {
 
   // ---- internals ----
 
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
   private update(patch: Partial<PlexStatus>): void {
     const next = { ...this.status, ...patch };
     if (next.error === undefined) delete next.error;
     for (const k of Object.keys(next) as (keyof PlexStatus)[]) if (next[k] === undefined) delete next[k];
     if (JSON.stringify(next) === JSON.stringify(this.status)) return;
     this.status = next;
-    for (const fn of this.listeners) fn(this.getStatus());
+    this.changes.emit(this.getStatus());
   }
 
   private async candidates(): Promise<{ token: string; origin: TokenOrigin }[]> {

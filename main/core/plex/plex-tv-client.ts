@@ -6,6 +6,7 @@
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { STRONG_PIN_LIFETIME_SECONDS } from '../../shared/plex-words.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
+import { fetchFailure } from '../support/fetch-failure.ts';
 
 export interface PlexPin { id: number; code: string; expiresAt: string }
 export type PinPoll = { state: 'waiting' } | { state: 'expired' } | { state: 'linked'; token: string };
@@ -137,11 +138,9 @@ export class PlexTvClient {
     try {
       res = await this.fetchFn(this.baseUrl + path, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
-      const c = (e as { cause?: { code?: string; message?: string } }).cause;
-      const cause = c?.code ?? c?.message ?? (e as Error).name;
       return err({
         code: 'plextv-unreachable',
-        message: `plex.tv is not reachable from this computer (${cause === 'TimeoutError' ? 'no answer' : cause}), so Portico cannot sign in or check your servers.`,
+        message: `plex.tv is not reachable from this computer (${fetchFailure(e, this.timeoutMs)}), so Portico cannot sign in or check your servers.`,
         fix: 'Check the internet connection (and any firewall or proxy that blocks plex.tv), then try again.',
       });
     }

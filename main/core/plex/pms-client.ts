@@ -5,6 +5,7 @@
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { findAll, parseXml, type XmlElement } from '../support/xml.ts';
+import { fetchFailure } from '../support/fetch-failure.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export type PrefValue = boolean | number | string;
@@ -206,11 +207,9 @@ export class PmsClient {
     try {
       res = await this.fetchFn(this.baseUrl + path, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      const why = cause === 'ECONNREFUSED' ? 'connection refused' : cause === 'TimeoutError' ? `no answer within ${this.timeoutMs / 1000} s` : cause;
       return err({
         code: 'pms-not-running',
-        message: `Plex Media Server is not answering at ${this.baseUrl} (${why}).`,
+        message: `Plex Media Server is not answering at ${this.baseUrl} (${fetchFailure(e, this.timeoutMs)}).`,
         fix: 'Start Plex Media Server (or check plex.url in the config), then try again.',
       });
     }

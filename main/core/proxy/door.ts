@@ -1,3 +1,9 @@
+/**
+ * The door's listeners and routing (the Door class below says what it does). Longer than ~300
+ * lines on purpose: listening, the ClientHello routing, the certificate table and the
+ * per-address limits share one connection lifecycle and its counters. The HTTP exchange, the
+ * parsers, the upstream pool and the plex.direct names are already their own files beside it.
+ */
 import { createServer as createNetServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';

@@ -1,3 +1,9 @@
+/**
+ * One terminated client connection, reverse-proxied (the HttpProxyConnection class below says
+ * how). Longer than ~300 lines on purpose: the request and response sides are one state machine
+ * (the tagged `State` union) over one client socket and its borrowed upstream; the parsers
+ * (http-request-head, chunked-body, response-framing) and the pool are their own files.
+ */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { constants } from 'node:crypto';

@@ -22,6 +22,8 @@ import type { Clock, Timer } from '../support/clock.ts';
 import { ConfigStore, type LoadedConfigValue } from '../state/config-store.ts';
 import { EventLog } from '../state/event-log.ts';
 import { Redactor, type Logger } from '../support/logger.ts';
+import { Emitter } from '../support/emitter.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 import { configSecrets } from './diagnostics.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { porticoVersion } from '../support/version.ts';
@@ -77,7 +79,7 @@ export class Service {
   private readonly checks: CheckRunner;
   /** The facts whose change re-runs the checks (public address, certificate, PMS state, names). */
   private lastFacts = '';
-  private readonly listeners = new Set<(s: AppStatus) => void>();
+  private readonly statusChanges: Emitter<AppStatus>;
   /** Secrets besides the config's that the diagnostics bundle masks (the headless UI's session token). */
   private readonly diagnosticsSecrets = new Set<string>();
   private readonly unsub: (() => void)[] = [];
@@ -88,7 +90,7 @@ export class Service {
   private poll: Timer | null = null;
   private running = false;
   /** Config changes apply one at a time, in order. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly configChanges = new SerialQueue();
 
   /** Open the config file (a missing file or no domains is "setup pending") and build the service. */
   static async open(o: Omit<ServiceOptions, 'configStore'> & { configPath: string }): Promise<Result<Service, ConfigProblem[]>> {
@@ -99,6 +101,7 @@ export class Service {
   constructor(o: ServiceOptions) {
     this.o = o;
     this.log = o.logger.child('service');
+    this.statusChanges = new Emitter('status', this.log);
     this.configStore = o.configStore;
     // Event texts reach the dashboard: mask the config's secrets (and tokens in URLs or headers) in them.
     this.events = new EventLog({
@@ -132,7 +135,7 @@ export class Service {
       events: this.events,
       wizardStore: this.wizard,
       verify: () => this.verify(),
-      configApplied: () => this.queue,
+      configApplied: () => this.configChanges.idle(),
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
       now: () => o.clock.now(),
@@ -176,7 +179,7 @@ export class Service {
     }
     this.running = true;
     await this.managers.build(c, null);
-    this.unsub.push(this.configStore.onDidChange((next) => { this.queue = this.queue.then(() => this.reconfigure(next)).catch((e: unknown) => this.log.error('applying the new settings failed', { error: e })); }));
+    this.unsub.push(this.configStore.onDidChange((next) => { this.configChanges.run(() => this.reconfigure(next)).catch((e: unknown) => this.log.error('applying the new settings failed', { error: e })); }));
     const begin = (this.o.beginAtStart && c.domains.length > 0) || (await this.wizard.get()).finished || (await this.managers.hasRealCertificate(c.domains));
     if (begin) await this.startBackground();
     this.checkPlex();
@@ -189,7 +192,7 @@ export class Service {
     this.poll = null;
     this.checks.stop();
     for (const u of this.unsub.splice(0)) u();
-    await this.queue;
+    await this.configChanges.idle();
     await this.managers.stop();
     await this.door.stop(graceMs);
     this.changed();
@@ -207,8 +210,7 @@ export class Service {
   }
 
   onDidChangeStatus(fn: (s: AppStatus) => void): () => void {
-    this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return this.statusChanges.on(fn);
   }
 
   /**
@@ -237,7 +239,7 @@ export class Service {
     const text = JSON.stringify(s);
     if (text === this.last) return;
     this.last = text;
-    for (const fn of [...this.listeners]) fn(s);
+    this.statusChanges.emit(s);
   }
 
   /**

@@ -4,6 +4,8 @@ import type { ConfigPatch, ConfigView } from '../../shared/api.ts';
 import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { Emitter } from '../support/emitter.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 import { migrateConfigDocument } from './config-migrations.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { DNS_PROVIDER_SECRET_FIELDS } from '../../shared/secret-fields.ts';
@@ -42,8 +44,9 @@ export class ConfigStore {
   private readonly opts: ConfigStoreOptions;
   private doc: Doc;
   private current: LoadedConfigValue;
-  private readonly listeners = new Set<(c: LoadedConfigValue) => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** A failing listener must not undo a saved change. */
+  private readonly changes = new Emitter<LoadedConfigValue>('config change');
+  private readonly updates = new SerialQueue();
 
   private constructor(opts: ConfigStoreOptions, doc: Doc, current: LoadedConfigValue) {
     this.opts = opts;
@@ -94,14 +97,11 @@ export class ConfigStore {
 
   /** Apply a patch: validate, store secrets, write the file, tell listeners. Nothing is written if invalid. */
   update(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>> {
-    const run = this.queue.then(() => this.applyPatch(patch));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.updates.run(() => this.applyPatch(patch));
   }
 
   onDidChange(fn: (c: LoadedConfigValue) => void): () => void {
-    this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return this.changes.on(fn);
   }
 
   private async applyPatch(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>> {
@@ -151,9 +151,7 @@ export class ConfigStore {
     await writeFileAtomic(this.opts.path, JSON.stringify(doc, null, 2) + '\n', 0o600);
     this.doc = doc;
     this.current = { ...parsed.value, dataDir: this.opts.dataDir };
-    for (const fn of [...this.listeners]) {
-      try { fn(this.get()); } catch { /* a failing listener must not undo a saved change */ }
-    }
+    this.changes.emit(this.get());
     return ok(this.view());
   }
 

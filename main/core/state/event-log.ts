@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync, renameSync, statSync } from 'node:fs';
 import type { EventRecord } from '../../shared/api.ts';
 import type { Clock } from '../support/clock.ts';
+import { Emitter } from '../support/emitter.ts';
 
 const EVENT_LOG_CAPACITY = 200;
 /** The file is rotated (one older file kept) past this size: a few thousand events. */
@@ -27,7 +28,8 @@ export interface EventLogOptions {
  */
 export class EventLog {
   private readonly records: EventRecord[] = [];
-  private readonly listeners = new Set<(e: EventRecord) => void>();
+  /** A failing listener must not stop the others or the caller. */
+  private readonly added = new Emitter<EventRecord>('event');
   private readonly o: EventLogOptions;
   private readonly capacity: number;
   private readonly redact: (s: string) => string;
@@ -45,9 +47,7 @@ export class EventLog {
     this.records.push(rec);
     if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
     this.persist(rec);
-    for (const fn of [...this.listeners]) {
-      try { fn(rec); } catch { /* a failing listener must not stop the others or the caller */ }
-    }
+    this.added.emit(rec);
     return rec;
   }
 
@@ -57,8 +57,7 @@ export class EventLog {
   }
 
   onDidAdd(fn: (e: EventRecord) => void): () => void {
-    this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return this.added.on(fn);
   }
 
   /** Events are rare and small: a synchronous append keeps them in order without a queue. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { WIZARD_STEPS, type WizardState, type WizardStep } from '../../shared/api.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { DataDir } from '../support/data-dir.ts';
+import { SerialQueue } from '../support/serial-queue.ts';
 
 const INITIAL: WizardState = { step: 'welcome', completed: [], finished: false };
 
@@ -14,7 +15,7 @@ const isStep = (v: unknown): v is WizardStep => typeof v === 'string' && (WIZARD
  */
 export class WizardStore {
   private readonly path: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(dataDir: string) {
     this.path = new DataDir(dataDir).wizard;
@@ -31,9 +32,7 @@ export class WizardStore {
   /** Validates and stores the state; returns what was stored. Writes are serialized. */
   save(state: WizardState): Promise<WizardState> {
     const clean = normalize(state);
-    const run = this.queue.then(() => writeFileAtomic(this.path, JSON.stringify(clean, null, 2) + '\n', 0o600)).then(() => clean);
-    this.queue = run.catch(() => {});
-    return run;
+    return this.writes.run(() => writeFileAtomic(this.path, JSON.stringify(clean, null, 2) + '\n', 0o600)).then(() => clean);
   }
 }
 

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.ts';
+import { SerialQueue } from './serial-queue.ts';
 
 /**
  * Where secrets live: the ACME account key, the Plex token, DNS API tokens. The Electron app backs
@@ -29,7 +30,7 @@ export class FileSecretStore implements SecretStore {
   private readonly path: string;
   private readonly codec: SecretCodec | undefined;
   private cache: Record<string, string> | undefined;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(path: string, codec?: SecretCodec) {
     this.path = path;
@@ -72,14 +73,12 @@ export class FileSecretStore implements SecretStore {
   }
 
   private mutate(fn: (s: Record<string, string>) => Promise<void>): Promise<void> {
-    const run = this.queue.then(async () => {
+    return this.writes.run(async () => {
       const s = { ...(await this.load()) };
       await fn(s);
       await writeFileAtomic(this.path, JSON.stringify(s, null, 2), 0o600);
       this.cache = s;
     });
-    this.queue = run.catch(() => {});
-    return run;
   }
 }
 
