@@ -5,7 +5,8 @@
  *
  * Config changes apply without a restart: a new domain gets door routes, a placeholder and its
  * own CertManager; a new router mode a new RouterManager. With no domain yet ("setup pending")
- * the door runs without routes (everything passes through to PMS) and no certificate is ordered.
+ * the door runs without routes (only plex.direct names pass through to PMS; every other name is
+ * refused) and no certificate is ordered.
  * The renewal loop starts once a real certificate exists or the wizard is finished, so an
  * unfinished setup never hammers the CA.
  */
