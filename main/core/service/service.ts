@@ -29,6 +29,7 @@ import { porticoVersion } from '../support/version.ts';
 import { WizardStore } from '../state/wizard-store.ts';
 import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
+import { DataDir } from '../support/data-dir.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 import { CheckRunner } from './check-runner.ts';
@@ -108,6 +109,7 @@ export class Service {
     this.door = new Door({
       bind: c.door.bind, httpsPorts: c.door.httpsPorts, httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort, hsts: c.door.hsts,
       routes: Service.routesOf(c), passthrough: { host: plexUrl.hostname.replace(/^\[|\]$/g, ''), port: c.plex.tlsPort }, challenges: this.challenges, logger: o.logger,
+      ticketKeyFile: new DataDir(o.dataDir).ticketKey,
     });
     this.managers = new ServiceManagers({
       ...o, door: this.door, challenges: this.challenges, events: this.events, changed: () => this.changed(),

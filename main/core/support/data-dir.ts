@@ -10,6 +10,7 @@
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
  *   <root>/ui-token                the headless dashboard's session token (0600)
+ *   <root>/ticket-key              the door's TLS session-ticket key, replaced daily (0600)
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -75,6 +76,8 @@ export class DataDir {
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
   /** The headless dashboard's session token, read by `portico status`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
+  /** The door's session-ticket key (48 bytes), so TLS sessions resume across restarts. */
+  get ticketKey(): string { return join(this.root, 'ticket-key'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
     const dir = join(this.root, 'placeholder');
