@@ -1,6 +1,6 @@
 /**
  * Portico's door as a bench subject: one HTTPS listener terminating plex.example.test (ECDSA P-256
- * fullchain) and proxying to the nginx backend; every other SNI passes through to the nginx TLS origin.
+ * fullchain) and proxying to the nginx backend; *.plex.direct names pass through to the nginx TLS origin.
  * Started (pinned) by bench/run.sh; prints one `ready` line once it listens.
  *
  * usage: node bench/door-server.ts <port> <upstreamPort> <passthroughPort> <key.pem> <fullchain.pem>

@@ -141,6 +141,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
           h('dt', {}, 'Sent / received'), h('dd', {}, `${formatBytes(total.out)} / ${formatBytes(total.in)}`),
           h('dt', {}, 'Passed through to Plex’s own TLS'), h('dd', {}, `${formatCount(s.door.passthrough.total)} connections`),
           errors.length ? [h('dt', {}, 'Errors'), h('dd', {}, errors.map(([k, n]) => `${k}: ${n}`).join(', '))] : null),
+        passthroughNote(s.door.passthrough.names),
         routes.length > 1 ? table('Traffic per name', ['Name', 'Goes to', 'Requests', 'Sent'], routes.map((r) => [r.host, r.upstream, formatCount(r.requests), formatBytes(r.bytesOut)]), 'door-routes') : null),
       card('router', 'Router',
         h('dl', { class: 'facts' },
@@ -201,6 +202,14 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
     onStatus: draw,
     onEvent: () => drawEvents(),
   };
+}
+
+/** What passing plex.direct through means for Plex's idea of "local", and the way around it. */
+function passthroughNote(names: string | undefined): HTMLElement | null {
+  if (!names?.endsWith('plex.direct')) return null; // nothing passes (plex.tlsPort is a door port), or no door yet
+  return h('p', { class: 'hint', 'data-testid': 'door-passthrough-note' },
+    `Plex apps on ${names} names pass through to Plex and reach it from this machine's address, so Plex treats them as local (no remote bandwidth limits). `,
+    'To have Plex see their real address, forward WAN port 32400 on the router straight to Plex’s own port instead of to Portico.');
 }
 
 function card(id: string, title: string, ...children: (Node | null)[]): HTMLElement {

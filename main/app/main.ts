@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   // The same folder `portico serve` uses by default (one layout; docs/install.md).
   if (!smoke) app.setPath('userData', defaultDataDir());
   // A small V8 young generation halves memory under many short-lived objects (docs/bench.md). Set
-  // here it reaches the renderer; the main process takes V8 flags only from its own command line.
+  // here it reaches the renderer only; the main process (the door) takes V8 flags only from its own
+  // startup command line (Electron's --js-flags docs; what would fix it: docs/app.md, Memory).
   app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=8');
   if (smoke) prepareSmokeTest();
   if (!app.requestSingleInstanceLock()) {

@@ -202,6 +202,7 @@ test('setup pending: `{}` starts the door without routes and says to open the da
   await waitFor('dashboard line', () => /^Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=/m.exec(p.out.stdout), 15_000);
   assert.match(p.out.stdout, /Setup not finished: no domain yet\. Open the dashboard to choose your domain\./);
   assert.doesNotMatch(p.out.stdout, /^route:/m, 'no routes before a domain is chosen');
+  assert.match(p.out.stdout, /^plex\.direct \(\*\.plex\.direct\) -> 127\.0\.0\.1:32400; other names and no SNI: refused$/m, 'only plex.direct passes through, even before a domain');
   p.child.kill('SIGINT');
   assert.equal(await p.exited, 0);
 });

@@ -624,6 +624,23 @@ test('layout: door traffic stays inside its card at 1280 px, the health reason i
   assert.equal(await small.page.getByTestId('health-card').isVisible(), true);
 });
 
+test('door card: plex.direct clients reach Plex as local, and the WAN 32400 alternative; no note when nothing passes through', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => { s.door.passthrough = { ...s.door.passthrough, names: '*.abc123.plex.direct' }; });
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  const note = page.getByTestId('door-card').getByTestId('door-passthrough-note');
+  await note.waitFor();
+  const text = await note.textContent() ?? '';
+  assert.match(text, /\*\.abc123\.plex\.direct/, 'names what passes through');
+  assert.match(text, /this machine's address.*local/, 'says what Plex makes of them');
+  assert.match(text, /forward WAN port 32400 .*straight to Plex/, 'and the alternative');
+  // plex.tlsPort set to a door port: nothing passes, so there is nothing to explain.
+  service.update((s) => { s.door.passthrough = { ...s.door.passthrough, names: 'none (plex.tlsPort is a door port)' }; });
+  await note.waitFor({ state: 'detached' });
+  await axe(page, 'dashboard with the passthrough note');
+});
+
 test('domain step: a pasted address is cleaned and shown cleaned; DNS advice names dynamic DNS only where it is offered; a provider without its token is never "Saved"', async (t) => {
   const service = await StandInService.finished();
   service.dnsMissing = true;

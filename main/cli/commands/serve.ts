@@ -59,7 +59,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   for (const p of ports.https) doorLine('HTTPS door:', p);
   if (ports.http !== null) doorLine('HTTP door: ', ports.http);
   for (const r of service.door.getStatus().routes) io.out(`route: https://${r.host} -> ${r.upstream} (${r.certificate} certificate)`);
-  io.out(`other TLS (plex.direct, unknown names, no SNI) -> ${new URL(config.plex.url).hostname}:${config.plex.tlsPort}`);
+  io.out(`plex.direct (${service.door.getStatus().passthrough.names ?? '*.plex.direct'}) -> ${new URL(config.plex.url).hostname}:${config.plex.tlsPort}; other names and no SNI: refused`);
   if (config.domains.length === 0) io.out('Setup not finished: no domain yet. Open the dashboard to choose your domain.');
   io.out(`Dashboard: ${ui.url}`);
   io.out('Press Ctrl+C to stop.');

@@ -17,6 +17,7 @@ import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './client-hello.ts';
 import { HttpProxyConnection, normalizeIp, type RouteCounters } from './http-proxy-connection.ts';
 import { PlexDirectNames } from './plex-direct-names.ts';
 import { UpstreamPool } from './upstream-pool.ts';
+import { TicketKey, TICKET_KEY_BYTES } from './ticket-key.ts';
 
 export interface DoorRoute { host: string; upstream: string }
 
@@ -49,6 +50,8 @@ export interface DoorOptions {
   timeouts?: Partial<DoorTimeouts>;
   /** Open connections per client address (IPv6: per /64) before new ones are closed at once. */
   maxConnectionsPerIp?: number;
+  /** Where the session-ticket key is kept so sessions resume across restarts; without it, in memory only. */
+  ticketKeyFile?: string;
 }
 
 export const DEFAULT_DOOR_TIMEOUTS: DoorTimeouts = {
@@ -98,7 +101,7 @@ export class DoorStartError extends Error {
 }
 
 interface RouteState { route: DoorRoute; upstream: { host: string; port: number; tls: boolean }; counters: RouteCounters }
-interface CertEntry { context: SecureContext; kind: 'placeholder' | 'real' }
+interface CertEntry { context: SecureContext; kind: 'placeholder' | 'real'; pem: { key: string; cert: string } }
 interface Listener { kind: 'https' | 'http'; port: number; server: Server | HttpServer; bound: number | null; error?: string }
 
 const looksLikeHttp = (b: Buffer) => /^[A-Z]{3,10} [\x21-\x7e]/.test(b.toString('latin1', 0, Math.min(b.length, 16)));
@@ -127,9 +130,10 @@ export class Door {
   private readonly maxPerIp: number;
   /**
    * One session-ticket key for every context this door builds, so a session resumes across a
-   * certificate swap. Kept in memory only: after a restart clients do one full handshake.
+   * certificate swap; from `ticketKeyFile` once started (and across restarts), replaced daily.
    */
-  private readonly ticketKeys = randomBytes(48);
+  private ticketKeys: Buffer = randomBytes(TICKET_KEY_BYTES);
+  private rotateTimer: NodeJS.Timeout | null = null;
   /** The passthrough target is one of the door's own ports (decided at start). */
   private passthroughLoop = false;
   private state: DoorStatus['state'] = 'stopped';
@@ -171,8 +175,38 @@ export class Door {
     } else {
       void this.plexDirect.learn();
     }
+    if (this.o.ticketKeyFile) await this.useTicketKey(() => TicketKey.load(this.o.ticketKeyFile!, Date.now()));
     this.state = 'running';
     this.log.info('door listening', { bind: this.o.bind, https: this.ports().https, http: this.ports().http });
+  }
+
+  /**
+   * Seal tickets with the key from the data directory and swap it for a new one when it is a day
+   * old. A key that cannot be read or written is not worth a failed start: the in-memory key
+   * stays (sessions then do not survive a restart), and the log says why.
+   */
+  private async useTicketKey(get: () => Promise<TicketKey>): Promise<void> {
+    let k: TicketKey;
+    try {
+      k = await get();
+    } catch (e) {
+      this.log.warn('session-ticket key not stored; sessions will not resume after a restart', { file: this.o.ticketKeyFile, error: (e as Error).message });
+      return;
+    }
+    if (!k.key.equals(this.ticketKeys)) {
+      this.ticketKeys = k.key;
+      const rebuilt = new Map<SecureContext, SecureContext>();
+      for (const [host, e] of this.certs) {
+        let c = rebuilt.get(e.context);
+        if (!c) rebuilt.set(e.context, (c = this.buildContext(e.pem)));
+        this.certs.set(host, { ...e, context: c });
+      }
+    }
+    this.rotateTimer = setTimeout(() => {
+      this.rotateTimer = null;
+      void this.useTicketKey(() => TicketKey.create(this.o.ticketKeyFile!, Date.now()));
+    }, Math.max(0, k.rotatesAt - Date.now()));
+    this.rotateTimer.unref();
   }
 
   /** Would connecting to `target` reach one of the door's own listeners (a connection loop)? */
@@ -217,6 +251,7 @@ export class Door {
   /** Stop accepting, let open connections finish for up to graceMs, then cut what is left. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.state === 'stopped') return;
+    if (this.rotateTimer) { clearTimeout(this.rotateTimer); this.rotateTimer = null; }
     const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => (l.bound === null ? r() : l.server.close(() => r())))));
     for (const l of this.listeners) if (l.kind === 'http') (l.server as HttpServer).closeIdleConnections();
     // Close connections as they become idle; cut whatever is still busy at the deadline.
@@ -238,7 +273,17 @@ export class Door {
   /** Install a certificate for hosts; new handshakes use it at once, open connections keep theirs. */
   setCertificate(hosts: string[], pem: { key: string; cert: string }, kind: 'placeholder' | 'real' = 'real'): void {
     // One context per certificate, built here and never per handshake.
-    const context = createSecureContext({
+    const context = this.buildContext(pem);
+    for (const h of hosts) {
+      // A placeholder never replaces a real certificate (a route edit re-installs placeholders).
+      if (kind === 'placeholder' && this.certs.get(h.toLowerCase())?.kind === 'real') continue;
+      this.certs.set(h.toLowerCase(), { context, kind, pem });
+    }
+    this.log.info('certificate installed', { hosts, kind });
+  }
+
+  private buildContext(pem: { key: string; cert: string }): SecureContext {
+    return createSecureContext({
       key: pem.key,
       cert: pem.cert,
       minVersion: 'TLSv1.2',
@@ -250,12 +295,6 @@ export class Door {
       secureOptions: NO_RENEGOTIATION,
       ticketKeys: this.ticketKeys,
     });
-    for (const h of hosts) {
-      // A placeholder never replaces a real certificate (a route edit re-installs placeholders).
-      if (kind === 'placeholder' && this.certs.get(h.toLowerCase())?.kind === 'real') continue;
-      this.certs.set(h.toLowerCase(), { context, kind });
-    }
-    this.log.info('certificate installed', { hosts, kind });
   }
 
   setRoutes(routes: DoorRoute[]): void {

@@ -5,7 +5,8 @@
  *
  * Config changes apply without a restart: a new domain gets door routes, a placeholder and its
  * own CertManager; a new router mode a new RouterManager. With no domain yet ("setup pending")
- * the door runs without routes (everything passes through to PMS) and no certificate is ordered.
+ * the door runs without routes (only plex.direct names pass through to PMS; every other name is
+ * refused) and no certificate is ordered.
  * The renewal loop starts once a real certificate exists or the wizard is finished, so an
  * unfinished setup never hammers the CA.
  */
@@ -31,6 +32,7 @@ import { WizardStore } from '../state/wizard-store.ts';
 import { DataDir } from '../support/data-dir.ts';
 import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
+import { DataDir } from '../support/data-dir.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 import { CheckRunner } from './check-runner.ts';
@@ -114,6 +116,7 @@ export class Service {
     this.door = new Door({
       bind: c.door.bind, httpsPorts: c.door.httpsPorts, httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort, hsts: c.door.hsts,
       routes: Service.routesOf(c), passthrough: { host: plexUrl.hostname.replace(/^\[|\]$/g, ''), port: c.plex.tlsPort }, challenges: this.challenges, logger: o.logger,
+      ticketKeyFile: new DataDir(o.dataDir).ticketKey,
     });
     this.managers = new ServiceManagers({
       ...o, door: this.door, challenges: this.challenges, events: this.events, changed: () => this.changed(),

@@ -12,6 +12,7 @@
  *   <root>/ui-token                the headless dashboard's session token (0600)
  *   <root>/events.jsonl            the dashboard's events and renewal history (0600; .1 the rotation before)
  *   <root>/outside-check.json      what the CA saw of this network from the internet, and when
+ *   <root>/ticket-key              the door's TLS session-ticket key, replaced daily (0600)
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -81,6 +82,8 @@ export class DataDir {
   get events(): string { return join(this.root, 'events.jsonl'); }
   /** The CA's last look at the door from the internet (certs/outside-check.ts). */
   get outsideCheck(): string { return join(this.root, 'outside-check.json'); }
+  /** The door's session-ticket key (48 bytes), so TLS sessions resume across restarts. */
+  get ticketKey(): string { return join(this.root, 'ticket-key'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
     const dir = join(this.root, 'placeholder');

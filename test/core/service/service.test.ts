@@ -53,7 +53,7 @@ const subject = async (p: number, servername: string, ca?: string) => {
   return { subject: c.subject, issuer: c.issuer };
 };
 
-test('setup pending: no domain, door passes everything through; a domain saved through the API is routed with a placeholder, then gets a pebble certificate — no restart', async (t) => {
+test('setup pending: no domain, door passes only plex.direct through and refuses other names; a domain saved through the API is routed with a placeholder, then gets a pebble certificate — no restart', async (t) => {
   const w = await world(t);
   const pebble = await startPebble({ httpPort: w.http, tlsPort: w.https });
   t.after(() => pebble.stop());
@@ -70,7 +70,11 @@ test('setup pending: no domain, door passes everything through; a domain saved t
   assert.deepEqual(pending.door.routes, []);
   assert.deepEqual(pending.certificates, [], 'no certificate is ordered before a domain is chosen');
   assert.match(pending.health.reason, /[Ss]etup/);
-  assert.match((await subject(w.https, DOMAIN)).subject, /plex\.direct/, 'passthrough to PMS\'s own TLS');
+  assert.match((await subject(w.https, 'x.abc123.plex.direct')).subject, /plex\.direct/, 'plex.direct: passthrough to PMS\'s own TLS');
+  // With no domain yet, a name the door does not serve is still a stranger: never passed to PMS as local.
+  await assert.rejects(subject(w.https, DOMAIN), /unrecognized name|alert number 112/, 'the domain-to-be is refused until it is saved');
+  await assert.rejects(subject(w.https, ''), /unrecognized name|alert number 112/, 'no SNI is refused');
+  assert.equal(pending.door.passthrough.names, '*.plex.direct', 'status says what passes through');
   const redirect = await new Promise<number | undefined>((resolve, reject) => {
     request({ host: '127.0.0.1', port: w.http, path: '/', headers: { host: DOMAIN } }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject).end();
   });
