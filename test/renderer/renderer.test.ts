@@ -672,6 +672,26 @@ test('going back shows the current truth: the manual router choice stays chosen,
   assert.match(await page.getByTestId('step-link-plex-settings').textContent() ?? '', /✓/);
 });
 
+test('verify: with a red check the wizard can still be finished ("Finish with 1 warning"), and the warning stays on the dashboard', async (t) => {
+  const service = await StandInService.finished();
+  service.wizard = { ...service.wizard, finished: false, completed: service.wizard.completed.filter((s) => s !== 'verify') };
+  // Plex no longer advertises the domain: one red check in Verify, and the same fact in the verdict.
+  service.update((s) => { s.plex.applied = false; s.plex.state = 'signed-in'; });
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.goto(`${base}/#/setup/verify`);
+  await step(page, 'verify');
+  await page.getByTestId('verify-checks').waitFor();
+  assert.equal(await page.getByTestId('verify-finish').count(), 0, 'no plain "Finish" while a check is red');
+  assert.equal(await page.getByTestId('verify-finish-warnings').textContent(), 'Finish with 1 warning');
+  await axe(page, 'verify with a warning');
+  await page.getByTestId('verify-finish-warnings').click();
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(service.wizard.finished, true);
+  assert.equal(await page.getByTestId('health-card').getAttribute('data-state'), 'warning', 'the unresolved check is the dashboard\'s verdict');
+  assert.equal(await page.getByTestId('plex-applied').textContent(), 'no');
+});
+
 /**
  * The pictures in docs/: each wizard step and the dashboard at a laptop's 1280×800 and a phone's
  * 390×844. Written to docs/screenshots/ when PORTICO_DOCS_SCREENSHOTS=1 (then commit them), else
