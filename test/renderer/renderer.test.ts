@@ -127,7 +127,7 @@ test('a new user walks the wizard to the dashboard; failures explain themselves;
   // The form checks with the config's own rules before sending: a name Plex owns never reaches the service.
   await page.getByTestId('domain-name').fill('me.plex.direct');
   await page.getByTestId('domain-save').click();
-  await page.getByTestId('domain-problems').getByText('belongs to Plex').waitFor();
+  await page.getByTestId('domain-problems').getByText('Domain name: "me.plex.direct" belongs to Plex').waitFor();
   assert.equal(service.calls.filter((c) => c === 'config:update').length, 0);
   await page.getByTestId('domain-name').fill('plex.example.com');
   await page.getByTestId('acme-email').fill('me@example.com');

@@ -15,11 +15,12 @@ export class StandInService {
   status: AppStatus;
   config: ConfigView = {
     domains: [],
-    door: { httpsPorts: [8443, 32443], httpPort: 8080, publicHttpsPort: 443 },
-    acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: null, challenge: 'auto', staging: false },
+    door: { httpsPorts: [8443, 32443], httpPort: 8080, publicHttpsPort: 443, hsts: false },
+    acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: null, challenge: 'auto', staging: false, eabKid: null, eabConfigured: false },
     dns: { provider: null, providerConfigured: false, ddns: false },
     router: { mode: 'auto', mapPlexPort: false },
     plex: { url: 'http://127.0.0.1:32400' },
+    routes: [],
     lanAddress: '192.168.1.20',
   };
   wizard: WizardState = { step: 'welcome', completed: [], finished: false };
