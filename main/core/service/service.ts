@@ -263,7 +263,8 @@ export class Service {
     const prev = this.current;
     this.current = c;
     const routesChanged = JSON.stringify(prev.routes) !== JSON.stringify(c.routes);
-    if (prev.domains.join() !== c.domains.join() || routesChanged) {
+    // The domain's route goes to plex.url, so a new Plex address re-routes too.
+    if (prev.domains.join() !== c.domains.join() || routesChanged || prev.plex.url !== c.plex.url) {
       await this.placeholders(c);
       this.door.setRoutes(Service.routesOf(c));
     }
