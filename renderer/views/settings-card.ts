@@ -57,8 +57,9 @@ function draw(body: HTMLElement, api: PorticoApiClient, cfg: ConfigView): void {
     const list = fieldProblems('routes', [...routes, r]).filter((p) => p.key.startsWith(`routes[${routes.length}]`));
     const dup = routes.some((x) => x.host === r.host) || cfg.domains.includes(r.host) ? [{ key: 'host', message: `${r.host} is already in use; each name can go to one place only` }] : [];
     const all = [...list, ...dup];
-    routeHost.toggleAttribute('aria-invalid', all.some((p) => /host/.test(p.key)));
-    routeUpstream.toggleAttribute('aria-invalid', all.some((p) => /upstream/.test(p.key)));
+    const mark = (el: HTMLInputElement, bad: boolean) => (bad ? el.setAttribute('aria-invalid', 'true') : el.removeAttribute('aria-invalid'));
+    mark(routeHost, all.some((p) => /host/.test(p.key)));
+    mark(routeUpstream, all.some((p) => /upstream/.test(p.key)));
     if (all.length) {
       replaceChildren(routeProblems, h('ul', { class: 'problems', 'data-testid': 'settings-route-problem' }, all.map((p) => h('li', {}, `${/upstream/.test(p.key) ? 'Goes to' : 'Name'}: ${p.message}`))));
       return;

@@ -706,7 +706,7 @@ test('dashboard settings: Plex address, second door, extra names, HSTS and the C
   await page.getByTestId('settings-route-upstream').fill('ftp://127.0.0.1:5055');
   await page.getByTestId('settings-route-add').click();
   assert.match(await page.getByTestId('settings-route-problem').innerText(), /Goes to: .*http/);
-  assert.equal(await page.getByTestId('settings-route-upstream').getAttribute('aria-invalid'), '');
+  assert.equal(await page.getByTestId('settings-route-upstream').getAttribute('aria-invalid'), 'true');
   await page.getByTestId('settings-route-upstream').fill('http://127.0.0.1:5055');
   await page.getByTestId('settings-route-add').click();
   await page.getByTestId('settings-routes-table').getByText('overseerr.example.com').waitFor();
