@@ -453,7 +453,7 @@ test('dashboard: "Renew if due" is the quiet default; a forced renewal and an un
   const service = await StandInService.finished();
   const { page, cspErrors } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
   await page.getByTestId('dashboard').waitFor();
-  assert.equal(await page.locator('[data-testid="dashboard"] .actions .btn-primary').count(), 0, 'no action is the primary button');
+  assert.equal(await page.locator('[data-testid="dashboard"] > .actions .btn-primary').count(), 0, 'no action is the primary button');
   assert.match(await page.getByTestId('renew-hint').textContent() ?? '', /5 certificates per week for the same set of names/);
   const notAfter = service.status.certificates[0]!.notAfter;
 
