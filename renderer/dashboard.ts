@@ -17,6 +17,7 @@ import { confirmDialog } from './views/confirm-dialog.ts';
 import { copyButton } from './views/copy-button.ts';
 import { undoPlex } from './views/undo-plex.ts';
 import { checksList } from './views/checks-list.ts';
+import { settingsCard } from './views/settings-card.ts';
 
 const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
 import { HEALTH_WORD, statusChecks } from '../main/shared/health.ts';
@@ -198,6 +199,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       actionResult,
       addresses,
       cards,
+      settingsCard(deps.api),
       h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea)),
     onStatus: draw,
     onEvent: () => drawEvents(),

@@ -54,22 +54,29 @@ export interface PinSignIn {
 /** The editable part of the config as the UI sees it. Secrets are never sent to the UI: only whether they are set. */
 export interface ConfigView {
   domains: string[];
-  door: { httpsPorts: number[]; httpPort: number | null; publicHttpsPort: number };
-  acme: { directoryUrl: string; email: string | null; challenge: 'auto' | ChallengeType; staging: boolean };
+  door: { httpsPorts: number[]; httpPort: number | null; publicHttpsPort: number; hsts: boolean };
+  /** eab: only the key id; whether its HMAC key is stored is `eabConfigured`. */
+  acme: { directoryUrl: string; email: string | null; challenge: 'auto' | ChallengeType; staging: boolean; eabKid: string | null; eabConfigured: boolean };
   dns: { provider: DnsProviderConfig['kind'] | null; providerConfigured: boolean; ddns: boolean };
   router: { mode: RouterMode; mapPlexPort: boolean };
   plex: { url: string };
+  routes: RouteConfig[];
   /** This machine's LAN address, for the manual router rows. */
   lanAddress: string | null;
 }
 
 export interface ConfigPatch {
   domains?: string[];
-  acme?: { email?: string | null; challenge?: 'auto' | ChallengeType; directoryUrl?: string };
+  /**
+   * eab: the key id with its HMAC key (stored in the secret store, never echoed back); an empty
+   * hmacKey keeps the stored one, null removes the binding.
+   */
+  acme?: { email?: string | null; challenge?: 'auto' | ChallengeType; directoryUrl?: string; eab?: { kid: string; hmacKey: string } | null };
   /** A provider with its secret fields; stored in the secret store, never echoed back. */
   dns?: { provider?: DnsProviderConfig | null; ddns?: boolean };
   router?: { mode?: RouterMode; mapPlexPort?: boolean };
-  door?: { publicHttpsPort?: number };
+  door?: { publicHttpsPort?: number; httpsPorts?: number[]; hsts?: boolean };
+  plex?: { url?: string };
   /** The whole list of extra routes (each host gets its own certificate). */
   routes?: RouteConfig[];
 }

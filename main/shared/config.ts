@@ -143,6 +143,12 @@ const DNS_PROVIDER = v.variant('kind', [
   }, PROVIDER_WHAT),
 ], (issue) => (issue.expected === 'Object' ? PROVIDER_WHAT : 'must be "cloudflare", "duckdns" or "rfc2136"'));
 
+const ROUTES = v.array(section({
+  host: name(false),
+  upstream: v.pipe(url('must be a plain-HTTP address such as "http://127.0.0.1:5055"', ['http:']), withoutTrailingSlash),
+}, 'must be an object with "host" and "upstream"'), 'must be a list like [{"host": "overseerr.example.com", "upstream": "http://127.0.0.1:5055"}]');
+const PLEX_URL = v.pipe(url('must be the address of Plex Media Server, e.g. "http://127.0.0.1:32400"'), withoutTrailingSlash);
+
 const CONFIG_SCHEMA = section({
   $schema: v.optional(v.string('must be the address of a JSON schema (editors use it), or left out')),
   schemaVersion: v.optional(v.literal(CONFIG_SCHEMA_VERSION, (i) => `must be ${CONFIG_SCHEMA_VERSION} (this Portico does not know version ${String(i.input)}); upgrade Portico or remove the key`), CONFIG_SCHEMA_VERSION),
@@ -165,17 +171,14 @@ const CONFIG_SCHEMA = section({
     hsts: v.optional(flag, false),
   }, 'must be an object, e.g. {"httpsPorts": [8443]}'), {}),
   plex: v.optional(section({
-    url: v.optional(v.pipe(url('must be the address of Plex Media Server, e.g. "http://127.0.0.1:32400"'), withoutTrailingSlash), 'http://127.0.0.1:32400'),
+    url: v.optional(PLEX_URL, 'http://127.0.0.1:32400'),
     tlsPort: v.optional(port("must be Plex Media Server's own TLS port (usually 32400)"), 32400),
     token: v.optional(v.nullable(v.pipe(
       v.string('must be a Plex token (string) or null to find it automatically'),
       v.minLength(8, 'must be a Plex token (string) or null to find it automatically'),
     )), null),
   }, 'must be an object, e.g. {"url": "http://127.0.0.1:32400"}'), {}),
-  routes: v.optional(v.array(section({
-    host: name(false),
-    upstream: v.pipe(url('must be a plain-HTTP address such as "http://127.0.0.1:5055"', ['http:']), withoutTrailingSlash),
-  }, 'must be an object with "host" and "upstream"'), 'must be a list like [{"host": "overseerr.example.com", "upstream": "http://127.0.0.1:5055"}]'), []),
+  routes: v.optional(ROUTES, []),
   acme: v.optional(section({
     directoryUrl: v.optional(url(`must be an https:// ACME directory URL, e.g. "${LETS_ENCRYPT_PRODUCTION}"`, ['https:']), LETS_ENCRYPT_PRODUCTION),
     email: v.optional(EMAIL, null),
@@ -250,6 +253,8 @@ export function parseConfig(input: unknown, opts: ParseConfigOptions = {}): Resu
 const FIELDS = {
   domains: DOMAINS,
   'acme.email': EMAIL,
+  'plex.url': PLEX_URL,
+  routes: ROUTES,
 } satisfies Record<string, v.GenericSchema>;
 export type ConfigField = keyof typeof FIELDS;
 

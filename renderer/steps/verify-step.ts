@@ -37,9 +37,12 @@ export function verifyStep(ctx: StepContext): StepView {
         : passedSummary(r.value, now),
       checksList(r.value, { now, testid: 'verify-checks' }));
     ctx.announce(failed.length ? `${failed.length} checks failed.` : 'All checks passed.');
-    if (!failed.length && r.value.length) {
-      replaceChildren(finish, button('Finish and open the dashboard', { testid: 'verify-finish', class: 'btn btn-primary' }, () => ctx.finish()));
-    }
+    if (!r.value.length) return;
+    // Finishing with red checks is the owner's choice; the dashboard's verdict is over the same checks, so they stay in view there.
+    replaceChildren(finish, failed.length
+      ? [button(`Finish with ${failed.length} warning${failed.length > 1 ? 's' : ''}`, { testid: 'verify-finish-warnings', class: 'btn btn-secondary' }, () => ctx.finish()),
+        h('p', { class: 'hint', 'data-testid': 'verify-finish-hint' }, 'The dashboard keeps showing what failed and what to do, and Portico re-runs these checks on its own.')]
+      : button('Finish and open the dashboard', { testid: 'verify-finish', class: 'btn btn-primary' }, () => ctx.finish()));
   }
 
   void run();

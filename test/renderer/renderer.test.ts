@@ -500,7 +500,7 @@ test('dashboard: "Renew if due" is the quiet default; a forced renewal and an un
   const service = await StandInService.finished();
   const { page, cspErrors } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
   await page.getByTestId('dashboard').waitFor();
-  assert.equal(await page.locator('[data-testid="dashboard"] .actions .btn-primary').count(), 0, 'no action is the primary button');
+  assert.equal(await page.locator('[data-testid="dashboard"] > .actions .btn-primary').count(), 0, 'no action is the primary button');
   assert.match(await page.getByTestId('renew-hint').textContent() ?? '', /5 certificates per week for the same set of names/);
   const notAfter = service.status.certificates[0]!.notAfter;
 
@@ -736,6 +736,94 @@ test('going back shows the current truth: the manual router choice stays chosen,
   assert.match(await page.getByTestId('step-link-plex-settings').textContent() ?? '', /✓/);
 });
 
+test('verify: with a red check the wizard can still be finished ("Finish with 1 warning"), and the warning stays on the dashboard', async (t) => {
+  const service = await StandInService.finished();
+  service.wizard = { ...service.wizard, finished: false, completed: service.wizard.completed.filter((s) => s !== 'verify') };
+  // Plex no longer advertises the domain: one red check in Verify, and the same fact in the verdict.
+  service.update((s) => { s.plex.applied = false; s.plex.state = 'signed-in'; });
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.goto(`${base}/#/setup/verify`);
+  await step(page, 'verify');
+  await page.getByTestId('verify-checks').waitFor();
+  assert.equal(await page.getByTestId('verify-finish').count(), 0, 'no plain "Finish" while a check is red');
+  assert.equal(await page.getByTestId('verify-finish-warnings').textContent(), 'Finish with 1 warning');
+  await axe(page, 'verify with a warning');
+  await page.getByTestId('verify-finish-warnings').click();
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(service.wizard.finished, true);
+  assert.equal(await page.getByTestId('health-card').getAttribute('data-state'), 'warning', 'the unresolved check is the dashboard\'s verdict');
+  assert.equal(await page.getByTestId('plex-applied').textContent(), 'no');
+});
+
+test('dashboard settings: Plex address, second door, extra names, HSTS and the CA (ZeroSSL with EAB) are saved; a bad name is refused in plain words; the HMAC key is never shown back', async (t) => {
+  const service = await StandInService.finished();
+  service.config.door.httpsPorts = [8443];
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light', width: 1280, height: 800 });
+  await page.getByTestId('settings-card').waitFor();
+  await page.getByTestId('settings-plex-url').waitFor();
+  assert.equal(await page.getByTestId('settings-second-door').isChecked(), false);
+
+  // An extra name checked with the config's own rules before it joins the list.
+  await page.getByTestId('settings-route-host').fill('overseerr.example.com');
+  await page.getByTestId('settings-route-upstream').fill('ftp://127.0.0.1:5055');
+  await page.getByTestId('settings-route-add').click();
+  assert.match(await page.getByTestId('settings-route-problem').innerText(), /Goes to: .*http/);
+  assert.equal(await page.getByTestId('settings-route-upstream').getAttribute('aria-invalid'), 'true');
+  await page.getByTestId('settings-route-upstream').fill('http://127.0.0.1:5055');
+  await page.getByTestId('settings-route-add').click();
+  await page.getByTestId('settings-routes-table').getByText('overseerr.example.com').waitFor();
+  await page.getByTestId('settings-route-host').fill('tautulli.example.com');
+  await page.getByTestId('settings-route-upstream').fill('http://127.0.0.1:8181');
+  await page.getByTestId('settings-route-add').click();
+  await page.getByTestId('settings-route-remove-0').click();
+  await page.getByTestId('settings-routes-table').getByText('tautulli.example.com').waitFor();
+  assert.equal(await page.getByTestId('settings-routes-table').getByText('overseerr.example.com').count(), 0);
+
+  await page.getByTestId('settings-plex-url').fill('http://192.168.1.30:32400/');
+  await page.getByTestId('settings-second-door').check();
+  await page.getByTestId('settings-advanced').locator('summary').click();
+  await page.getByTestId('settings-hsts').check();
+  await page.getByTestId('settings-ca').selectOption('zerossl');
+  // ZeroSSL without its EAB credentials is refused before anything is sent.
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-problem').waitFor();
+  assert.equal(service.patches.length, 0);
+  assert.doesNotMatch(await page.getByTestId('settings-result').locator('ul.problems').first().innerText(), /acme\.|eab\./, 'config keys only under Advanced');
+  await page.getByTestId('settings-eab-kid').fill('kid-123');
+  await page.getByTestId('settings-eab-hmac').fill('hmac-SECRET-value');
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-saved').waitFor();
+  assert.match(await page.getByTestId('settings-saved').innerText(), /restarts/, 'says that the door changes at a restart');
+  assert.deepEqual(service.patches.at(-1), {
+    plex: { url: 'http://192.168.1.30:32400' },
+    door: { httpsPorts: [8443, 32443], hsts: true },
+    router: { mapPlexPort: true },
+    routes: [{ host: 'tautulli.example.com', upstream: 'http://127.0.0.1:8181' }],
+    acme: { directoryUrl: 'https://acme.zerossl.com/v2/DV90', eab: { kid: 'kid-123', hmacKey: 'hmac-SECRET-value' } },
+  });
+  assert.equal(await page.getByTestId('settings-eab-hmac').inputValue(), '', 'the HMAC key leaves the page once saved');
+
+  // After a reload everything shows as saved, and the secret is only "saved".
+  await page.reload();
+  await page.getByTestId('settings-plex-url').waitFor();
+  assert.equal(await page.getByTestId('settings-plex-url').inputValue(), 'http://192.168.1.30:32400');
+  assert.equal(await page.getByTestId('settings-second-door').isChecked(), true);
+  assert.equal(await page.getByTestId('settings-ca').inputValue(), 'zerossl');
+  assert.equal(await page.getByTestId('settings-eab-hmac').getAttribute('placeholder'), 'saved — leave empty to keep');
+  assert.ok(!(await page.content()).includes('hmac-SECRET'), 'the secret is never in the page');
+  await axe(page, 'dashboard settings');
+
+  // A bad address: no "Saved", the reason in the form's words, checked with the config's own rule.
+  await page.getByTestId('settings-plex-url').fill('not an address');
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-problem').waitFor();
+  assert.equal(await page.getByTestId('settings-saved').count(), 0);
+  assert.match(await page.getByTestId('settings-result').innerText(), /Plex address: must be the address of Plex Media Server/);
+  assert.equal(await page.getByTestId('settings-plex-url').getAttribute('aria-invalid'), 'true');
+});
+
 /**
  * The pictures in docs/: each wizard step and the dashboard at a laptop's 1280×800 and a phone's
  * 390×844. Written to docs/screenshots/ when PORTICO_DOCS_SCREENSHOTS=1 (then commit them), else
@@ -755,6 +843,10 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
     await noHorizontalScroll(page, `dashboard at ${width}px`);
     await page.screenshot({ path: `${out}/dashboard-${width}x${height}.png`, fullPage: true });
     if (width === 1280) await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
+    await page.getByTestId('settings-plex-url').waitFor();
+    await page.getByTestId('settings-advanced').locator('summary').click();
+    await noHorizontalScroll(page, `settings at ${width}px`);
+    await page.getByTestId('settings-card').screenshot({ path: `${out}/settings-${width}x${height}.png` });
     for (const s of steps) {
       await page.goto(`${base}/#/setup/${s}`);
       await step(page, s);

@@ -3,7 +3,7 @@
  * contract values and a little state, so the UI can be clicked through without pebble, PMS or a
  * router. The real pieces are covered by their own tests and the end-to-end wizard test.
  */
-import type { ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
+import type { ConfigPatch, ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
 import { isDomainName } from '../../main/shared/config/host-rules.ts';
 import { health } from '../../main/shared/health.ts';
 import { err, ok } from '../../main/shared/result.ts';
@@ -15,15 +15,18 @@ export class StandInService {
   status: AppStatus;
   config: ConfigView = {
     domains: [],
-    door: { httpsPorts: [8443, 32443], httpPort: 8080, publicHttpsPort: 443 },
-    acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: null, challenge: 'auto', staging: false },
+    door: { httpsPorts: [8443, 32443], httpPort: 8080, publicHttpsPort: 443, hsts: false },
+    acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', email: null, challenge: 'auto', staging: false, eabKid: null, eabConfigured: false },
     dns: { provider: null, providerConfigured: false, ddns: false },
     router: { mode: 'auto', mapPlexPort: false },
     plex: { url: 'http://127.0.0.1:32400' },
+    routes: [],
     lanAddress: '192.168.1.20',
   };
   wizard: WizardState = { step: 'welcome', completed: [], finished: false };
   events: EventRecord[] = [];
+  /** Every config patch the UI sent, in order. */
+  patches: ConfigPatch[] = [];
   /** Calls per channel, so a test can see what the UI asked for. */
   calls: string[] = [];
   routerMapAttempts = 0;
@@ -107,6 +110,15 @@ export class StandInService {
         if (patch.dns?.provider !== undefined && !this.dropsProvider) { c.dns.provider = patch.dns.provider?.kind ?? null; c.dns.providerConfigured = patch.dns.provider !== null; }
         if (patch.dns?.ddns !== undefined) c.dns.ddns = patch.dns.ddns;
         if (patch.router?.mode) c.router.mode = patch.router.mode;
+        if (patch.router?.mapPlexPort !== undefined) c.router.mapPlexPort = patch.router.mapPlexPort;
+        if (patch.plex?.url) c.plex.url = patch.plex.url;
+        if (patch.door?.httpsPorts) c.door.httpsPorts = patch.door.httpsPorts;
+        if (patch.door?.hsts !== undefined) c.door.hsts = patch.door.hsts;
+        if (patch.routes) c.routes = patch.routes;
+        if (patch.acme?.directoryUrl) c.acme.directoryUrl = patch.acme.directoryUrl;
+        // Like ConfigStore: the HMAC key is kept as a secret; the view says only whether it is set.
+        if (patch.acme?.eab !== undefined) { c.acme.eabKid = patch.acme.eab?.kid ?? null; c.acme.eabConfigured = !!patch.acme.eab && (!!patch.acme.eab.hmacKey || c.acme.eabConfigured); }
+        this.patches.push(structuredClone(patch));
         this.config = c;
         this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') { s.router.state = 'manual'; delete s.router.error; } });
         return ok(c);
@@ -223,6 +235,7 @@ export class StandInService {
     await h['plex:apply']({ manualPort: true, customCertificate: false });
     svc.wizard = { step: 'verify', completed: ['welcome', 'plex', 'domain', 'router', 'certificate', 'plex-settings', 'verify'], finished: true };
     svc.calls = [];
+    svc.patches = [];
     return svc;
   }
 }

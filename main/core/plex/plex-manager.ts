@@ -16,7 +16,7 @@ import { SerialQueue } from '../support/serial-queue.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { PmsClient, type PmsIdentity, type PmsSetting } from './pms-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
-import { missingUrls, ourUrls, planSettings, type SettingsPlan } from './plex-settings-plan.ts';
+import { addedUrls, missingUrls, ourUrls, planSettings, type SettingsPlan } from './plex-settings-plan.ts';
 import { PlexSettingsApply } from './plex-settings-apply.ts';
 import { notOwnerError, PlexTvSignIn, TOKEN_SECRET } from './plex-tv-sign-in.ts';
 import { doorCheck, mappingAfterRefresh, prefsCheck, resourcesCheck, type VerifyContext, type VerifyOptions } from './plex-verify.ts';
@@ -272,7 +272,9 @@ export class PlexManager {
       }
       this.log.addSecret(certificate.passphrase);
     }
-    const plan = planSettings(prefs.value, { urls: this.ourUrls(), manualPort: opts.manualPort ? this.o.publicHttpsPort : null, certificate }, this.o.plex.url);
+    const record = await this.settings.read();
+    const retired = record?.machineIdentifier === c.identity.machineIdentifier ? addedUrls(record) : [];
+    const plan = planSettings(prefs.value, { urls: this.ourUrls(), retired, manualPort: opts.manualPort ? this.o.publicHttpsPort : null, certificate }, this.o.plex.url);
     return plan.ok ? ok({ plan: plan.value, prefs: prefs.value }) : plan;
   }
 }

@@ -13,6 +13,8 @@ const SECRET_PREFS = new Set(['customCertificateKey']);
 export interface WantedSettings {
   /** URLs Portico publishes in customConnections (see ourUrls). */
   urls: string[];
+  /** URLs Portico published earlier (an old domain, see addedUrls) that go now; the user's own stay. */
+  retired?: string[];
   /** Set "Manually specify public port" to this port; null = leave it. */
   manualPort: number | null;
   /** PMS's custom-certificate prefs; null = leave them. */
@@ -67,6 +69,16 @@ export function missingUrls(prefs: PmsSetting[], urls: string[]): string[] {
   return urls.filter((u) => !keys.has(connectionKey(u)));
 }
 
+/**
+ * The URLs an earlier apply added to customConnections: what it wrote minus what was there before
+ * (without a saved "before", the list was already as wanted and holds only the user's own).
+ */
+export function addedUrls(record: { previous: Record<string, PrefValue>; applied: Record<string, PrefValue> } | null): string[] {
+  if (!record || !('customConnections' in record.previous)) return [];
+  const before = connectionKeys(String(record.previous.customConnections));
+  return String(record.applied.customConnections ?? '').split(',').map((x) => x.trim()).filter((u) => u && !before.has(connectionKey(u)));
+}
+
 export function unknownPrefError(url: string, ids: string[]): AppError {
   const names = ids.map((i) => `"${i}"`).join(', ');
   return {
@@ -88,13 +100,18 @@ function changesTo(byId: Map<string, PmsSetting>, values: Record<string, PrefVal
 
 /**
  * What apply would write. The user's own customConnections stay, in order; ours are appended once
- * (an existing entry that differs only in case or an implicit port counts as ours).
+ * (an existing entry that differs only in case or an implicit port counts as ours), and the ones
+ * Portico added for an earlier domain are taken out, so a domain change replaces the old URL.
  */
 export function planSettings(prefs: PmsSetting[], want: WantedSettings, pmsUrl: string): Result<SettingsPlan> {
   const byId = new Map(prefs.map((s) => [s.id, s]));
   const desired: Record<string, PrefValue> = {};
-  const current = customConnections(prefs);
-  const add = missingUrls(prefs, want.urls);
+  const wanted = new Set(want.urls.map(connectionKey));
+  const retired = new Set((want.retired ?? []).map(connectionKey).filter((k) => !wanted.has(k)));
+  const entries = customConnections(prefs).split(',');
+  const kept = entries.filter((u) => !retired.has(connectionKey(u)));
+  const current = kept.length === entries.length ? customConnections(prefs) : kept.map((u) => u.trim()).filter(Boolean).join(',');
+  const add = want.urls.filter((u) => !connectionKeys(current).has(connectionKey(u)));
   desired.customConnections = add.length ? [current.replace(/[\s,]+$/, ''), ...add].filter(Boolean).join(',') : current;
   if (want.manualPort !== null) {
     desired.ManualPortMappingMode = true;

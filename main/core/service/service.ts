@@ -32,7 +32,6 @@ import { WizardStore } from '../state/wizard-store.ts';
 import { DataDir } from '../support/data-dir.ts';
 import { Door, type DoorRoute } from '../proxy/door.ts';
 import { placeholderCert } from '../proxy/placeholder-cert.ts';
-import { DataDir } from '../support/data-dir.ts';
 import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 import { CheckRunner } from './check-runner.ts';
@@ -272,7 +271,8 @@ export class Service {
     const prev = this.current;
     this.current = c;
     const routesChanged = JSON.stringify(prev.routes) !== JSON.stringify(c.routes);
-    if (prev.domains.join() !== c.domains.join() || routesChanged) {
+    // The domain's route goes to plex.url, so a new Plex address re-routes too.
+    if (prev.domains.join() !== c.domains.join() || routesChanged || prev.plex.url !== c.plex.url) {
       await this.placeholders(c);
       this.door.setRoutes(Service.routesOf(c));
     }

@@ -86,11 +86,15 @@ export class ConfigStore {
     const lan = this.opts.lanAddress ?? defaultLanAddress;
     return {
       domains: [...c.domains],
-      door: { httpsPorts: [...c.door.httpsPorts], httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort },
-      acme: { directoryUrl: c.acme.directoryUrl, email: c.acme.email, challenge: c.acme.challenge, staging: isStagingDirectory(c.acme.directoryUrl) },
+      door: { httpsPorts: [...c.door.httpsPorts], httpPort: c.door.httpPort, publicHttpsPort: c.door.publicHttpsPort, hsts: c.door.hsts },
+      acme: {
+        directoryUrl: c.acme.directoryUrl, email: c.acme.email, challenge: c.acme.challenge, staging: isStagingDirectory(c.acme.directoryUrl),
+        eabKid: c.acme.eab?.kid ?? null, eabConfigured: !!c.acme.eab?.hmacKey,
+      },
       dns: { provider: c.dns.provider?.kind ?? null, providerConfigured: providerConfigured(c.dns.provider), ddns: c.dns.ddns },
       router: { mode: c.router.mode, mapPlexPort: c.router.mapPlexPort },
       plex: { url: c.plex.url },
+      routes: c.routes.map((r) => ({ ...r })),
       lanAddress: lan(),
     };
   }
@@ -117,6 +121,7 @@ export class ConfigStore {
     if (patch.acme) {
       const a = section('acme');
       for (const k of ['email', 'challenge', 'directoryUrl'] as const) if (patch.acme[k] !== undefined) a[k] = patch.acme[k];
+      if (patch.acme.eab !== undefined) a.eab = patch.acme.eab === null ? null : this.eabToDoc(patch.acme.eab, pending);
     }
     if (patch.dns) {
       const d = section('dns');
@@ -130,11 +135,17 @@ export class ConfigStore {
       if (patch.router.mode !== undefined) r.mode = patch.router.mode;
       if (patch.router.mapPlexPort !== undefined) r.mapPlexPort = patch.router.mapPlexPort;
     }
-    if (patch.door?.publicHttpsPort !== undefined) section('door').publicHttpsPort = patch.door.publicHttpsPort;
+    if (patch.door) {
+      const d = section('door');
+      for (const k of ['publicHttpsPort', 'httpsPorts', 'hsts'] as const) if (patch.door[k] !== undefined) d[k] = patch.door[k];
+    }
+    if (patch.plex?.url !== undefined) section('plex').url = patch.plex.url;
     if (patch.routes !== undefined) doc.routes = patch.routes;
     // Also move secrets a person typed into the file by hand, now that we are rewriting it.
     const dnsDoc = doc.dns as Doc | undefined;
     if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);
+    const acmeDoc = doc.acme as Doc | undefined;
+    if (typeof acmeDoc?.eab === 'object' && acmeDoc.eab !== null) acmeDoc.eab = this.eabToDoc(acmeDoc.eab as { kid: string; hmacKey: string }, pending);
 
     const resolved = await resolveSecrets(doc, this.opts.secrets, pending);
     const parsed = resolved.ok ? parseConfig(resolved.value, { requireDomains: this.opts.requireDomains ?? true }) : resolved;
@@ -153,6 +164,17 @@ export class ConfigStore {
     this.current = { ...parsed.value, dataDir: this.opts.dataDir };
     this.changes.emit(this.get());
     return ok(this.view());
+  }
+
+  /** The EAB binding as written to the file: the HMAC key becomes a reference; an empty one keeps the stored key. */
+  private eabToDoc(e: { kid: string; hmacKey: string }, pending: Map<string, string>): Doc {
+    const name = 'acme.eab.hmacKey';
+    const v = e.hmacKey;
+    if (typeof v === 'string' && v !== '' && !v.startsWith(SECRET_REF)) {
+      pending.set(name, v);
+      return { kid: e.kid, hmacKey: SECRET_REF + name };
+    }
+    return { kid: e.kid, hmacKey: (v === '' || v === undefined) && this.current.acme.eab ? SECRET_REF + name : v };
   }
 
   /**
@@ -180,16 +202,23 @@ export class ConfigStore {
 /** A copy of the document with every `@secret:` reference replaced by its value. */
 async function resolveSecrets(doc: Doc, store: SecretStore, pending: Map<string, string>): Promise<Result<Doc, ConfigProblem[]>> {
   const copy = structuredClone(doc);
-  const dns = copy.dns as Doc | undefined;
-  const provider = dns && typeof dns.provider === 'object' && dns.provider !== null ? (dns.provider as Doc) : undefined;
-  if (!provider) return ok(copy);
+  const child = (o: unknown, k: string): Doc | undefined => {
+    const v = (o as Doc | undefined)?.[k];
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : undefined;
+  };
+  const holders: { key: string; obj: Doc | undefined; where: string }[] = [
+    { key: 'dns.provider', obj: child(child(copy, 'dns'), 'provider'), where: 'the Domain step' },
+    { key: 'acme.eab', obj: child(child(copy, 'acme'), 'eab'), where: 'Settings (Advanced: certificate authority)' },
+  ];
   const problems: ConfigProblem[] = [];
-  for (const [k, v] of Object.entries(provider)) {
-    if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
-    const name = v.slice(SECRET_REF.length);
-    const value = pending.get(name) ?? (await store.get(name));
-    if (value === undefined) problems.push({ key: `dns.provider.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again in the Domain step` });
-    else provider[k] = value;
+  for (const { key, obj, where } of holders) {
+    for (const [k, v] of Object.entries(obj ?? {})) {
+      if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
+      const name = v.slice(SECRET_REF.length);
+      const value = pending.get(name) ?? (await store.get(name));
+      if (value === undefined) problems.push({ key: `${key}.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again in ${where}` });
+      else obj![k] = value;
+    }
   }
   return problems.length ? err(problems) : ok(copy);
 }

@@ -1,7 +1,7 @@
 /** The settings plan without a PMS: prefs in, changes out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ourUrls, planRestore, planRollback, planSettings, type WantedSettings } from '../../../main/core/plex/plex-settings-plan.ts';
+import { addedUrls, ourUrls, planRestore, planRollback, planSettings, type WantedSettings } from '../../../main/core/plex/plex-settings-plan.ts';
 import type { PmsSetting, PrefValue } from '../../../main/core/plex/pms-client.ts';
 
 const PMS = 'http://127.0.0.1:32400';
@@ -88,4 +88,19 @@ test('rollback: only the tried prefs that moved go back', () => {
   const before = new Map<string, PrefValue>([['customConnections', ''], ['ManualPortMappingPort', 32400], ['ManualPortMappingMode', false]]);
   const now = prefs('https://plex.example.com:443');
   assert.deepEqual(planRollback(now, { customConnections: 'x', ManualPortMappingPort: 443 }, before), { customConnections: '' });
+});
+
+test('a domain change replaces the URL Portico added for the old domain; the user\'s own URLs stay, in order', () => {
+  const record = { previous: { customConnections: 'http://192.168.1.10:32400' }, applied: { customConnections: 'http://192.168.1.10:32400,https://old.example.com:443' } };
+  assert.deepEqual(addedUrls(record), ['https://old.example.com:443']);
+  const p = planSettings(prefs('http://192.168.1.10:32400,https://old.example.com:443, https://mine.example.net:8443'), want({ urls: ourUrls(['new.example.com'], 443), retired: addedUrls(record) }), PMS);
+  assert.ok(p.ok);
+  assert.equal(p.value.desired.customConnections, 'http://192.168.1.10:32400,https://mine.example.net:8443,https://new.example.com:443');
+  // An old URL that was the user's own before Portico came is not ours to take out.
+  assert.deepEqual(addedUrls({ previous: {}, applied: { customConnections: 'https://old.example.com:443' } }), []);
+  assert.deepEqual(addedUrls({ previous: { customConnections: 'HTTPS://old.example.com' }, applied: { customConnections: 'https://old.example.com:443' } }), []);
+  // Retired and wanted again (back to the old domain): kept, not removed and re-added.
+  const back = planSettings(prefs('https://old.example.com:443'), want({ urls: ourUrls(['old.example.com'], 443), retired: ['https://old.example.com:443'] }), PMS);
+  assert.ok(back.ok);
+  assert.deepEqual(back.value.changes, []);
 });

@@ -214,3 +214,20 @@ test('events and the renewal history survive a restart of the service (kept in t
   const again = await startService(t, dir, doc);
   assert.ok(again.svc.events.list().some((e) => e.kind === 'cert-renewed' && /renewed, valid until 2027-03-01/.test(e.message)));
 });
+
+test('a new Plex address from Settings re-routes the domain at once (no restart)', async (t) => {
+  const w = await world(t);
+  const { svc } = await startService(t, w.dir, {
+    domains: [DOMAIN],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: w.http },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    // Nothing is ordered: no finished wizard and no certificate yet, so the CA is never asked.
+    acme: { directoryUrl: 'https://127.0.0.1:9/directory' },
+    router: { mode: 'off' },
+  });
+  assert.equal(svc.getStatus().door.routes.find((r) => r.host === DOMAIN)?.upstream, w.pms.url);
+  const moved = 'http://127.0.0.2:32400';
+  const saved = await svc.handlers['config:update']({ plex: { url: moved } });
+  assert.ok(saved.ok, JSON.stringify(saved));
+  assert.equal(svc.getStatus().door.routes.find((r) => r.host === DOMAIN)?.upstream, moved);
+});

@@ -122,3 +122,56 @@ test('migrations run when the store opens (the app and `serve` alike); a newer d
   assert.match(r.error[0]!.message, /newer Portico \(version 99/);
   assert.equal(await readFile(newer, 'utf8'), text);
 });
+
+test('the settings page\'s fields: Plex address, second door, HSTS and routes are saved; a bad one changes nothing', async (t) => {
+  const { store, path } = await open(t, { domains: ['plex.example.com'] });
+  const r = await store.update({
+    plex: { url: 'http://192.168.1.30:32400' }, door: { httpsPorts: [8443, 32443], hsts: true }, router: { mapPlexPort: true },
+    routes: [{ host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }],
+  });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+  assert.equal(r.value.plex.url, 'http://192.168.1.30:32400');
+  assert.deepEqual(r.value.door.httpsPorts, [8443, 32443]);
+  assert.equal(r.value.door.hsts, true);
+  assert.equal(r.value.router.mapPlexPort, true);
+  assert.deepEqual(r.value.routes, [{ host: 'overseerr.example.com', upstream: 'http://127.0.0.1:5055' }]);
+  assert.equal(store.get().plex.url, 'http://192.168.1.30:32400');
+
+  const before = await readFile(path, 'utf8');
+  const bad = await store.update({ plex: { url: 'not an address' }, door: { httpsPorts: [8443, 8443] }, routes: [{ host: 'plex.example.com', upstream: 'http://127.0.0.1:5055' }] });
+  assert.ok(!bad.ok);
+  assert.deepEqual([...new Set(bad.error.problems?.map((p) => p.key.replace(/\[\d+\].*/, '')))].sort(), ['door', 'plex.url', 'routes']);
+  assert.equal(await readFile(path, 'utf8'), before, 'nothing written');
+  assert.equal(store.get().door.hsts, true);
+});
+
+test('ZeroSSL\'s EAB HMAC key goes to the secret store, never to the file or the view; empty keeps it, null removes the binding', async (t) => {
+  const { store, path, secrets, dir } = await open(t, { domains: ['plex.example.com'] });
+  const r = await store.update({ acme: { directoryUrl: 'https://acme.zerossl.com/v2/DV90', eab: { kid: 'kid-123', hmacKey: 'hmac-SECRET-value' } } });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+  assert.equal(r.value.acme.eabKid, 'kid-123');
+  assert.equal(r.value.acme.eabConfigured, true);
+  assert.ok(!JSON.stringify(r.value).includes('hmac-SECRET'));
+  assert.ok(!(await readFile(path, 'utf8')).includes('hmac-SECRET'));
+  assert.equal(await secrets.get('acme.eab.hmacKey'), 'hmac-SECRET-value');
+  assert.deepEqual(store.get().acme.eab, { kid: 'kid-123', hmacKey: 'hmac-SECRET-value' }, 'the issuer gets the real key');
+
+  const kept = await store.update({ acme: { eab: { kid: 'kid-456', hmacKey: '' } } });
+  assert.ok(kept.ok);
+  assert.deepEqual(store.get().acme.eab, { kid: 'kid-456', hmacKey: 'hmac-SECRET-value' });
+  const reopened = await ConfigStore.open({ path, dataDir: dir, secrets });
+  assert.ok(reopened.ok);
+  assert.deepEqual(reopened.value.get().acme.eab, { kid: 'kid-456', hmacKey: 'hmac-SECRET-value' });
+
+  const removed = await store.update({ acme: { directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory', eab: null } });
+  assert.ok(removed.ok);
+  assert.equal(removed.value.acme.eabConfigured, false);
+  assert.equal(store.get().acme.eab, null);
+});
+
+test('an EAB binding without its HMAC key (none stored) is refused', async (t) => {
+  const { store } = await open(t, { domains: ['plex.example.com'] });
+  const r = await store.update({ acme: { eab: { kid: 'kid-123', hmacKey: '' } } });
+  assert.ok(!r.ok);
+  assert.equal(r.error.problems?.[0]?.key, 'acme.eab.hmacKey');
+});
