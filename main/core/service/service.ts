@@ -21,6 +21,7 @@ import { ChallengeStore } from '../certs/challenge-store.ts';
 import type { Clock, Timer } from '../support/clock.ts';
 import { ConfigStore, type LoadedConfigValue } from '../state/config-store.ts';
 import { EventLog } from '../state/event-log.ts';
+import { DataDir } from '../support/data-dir.ts';
 import { Redactor, type Logger } from '../support/logger.ts';
 import { configSecrets } from './diagnostics.ts';
 import type { SecretStore } from '../support/secret-store.ts';
@@ -100,7 +101,10 @@ export class Service {
     this.log = o.logger.child('service');
     this.configStore = o.configStore;
     // Event texts reach the dashboard: mask the config's secrets (and tokens in URLs or headers) in them.
-    this.events = new EventLog({ clock: o.clock, redact: (s) => this.redactor().text(s) });
+    this.events = new EventLog({
+      clock: o.clock, redact: (s) => this.redactor().text(s), file: new DataDir(o.dataDir).events,
+      onWriteError: (e) => this.log.warn('could not write the event log; events are kept in memory only', { error: (e as Error).message }),
+    });
     this.wizard = new WizardStore(o.dataDir);
     const c = (this.current = o.configStore.get());
     const plexUrl = new URL(c.plex.url);

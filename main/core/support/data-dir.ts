@@ -10,6 +10,8 @@
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
  *   <root>/ui-token                the headless dashboard's session token (0600)
+ *   <root>/events.jsonl            what happened (renewals, failures), .1 the previous rotation (0600)
+ *   <root>/plex-settings.lock      held while Plex settings are applied or undone
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -75,6 +77,10 @@ export class DataDir {
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
   /** The headless dashboard's session token, read by `portico status`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
+  /** The event log on disk (JSON lines), so renewal history survives a restart; `.1` is the rotation before. */
+  get events(): string { return join(this.root, 'events.jsonl'); }
+  /** Held while Plex settings are applied or undone, so two processes never interleave their undo records. */
+  get plexLock(): string { return join(this.root, 'plex-settings.lock'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
     const dir = join(this.root, 'placeholder');
