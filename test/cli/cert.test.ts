@@ -44,6 +44,10 @@ test('portico cert renew / show, standalone against the data dir', async (t) => 
   assert.equal(s.state, 'valid');
   assert.equal(s.notAfter, new Date(leaf.validTo).toISOString());
   assert.ok(Date.parse(s.nextAttemptAt) > Date.now(), 'next renewal time shown');
+  // The renewal time is chosen once (by the renew that got the certificate) and read back by every show.
+  io = bufferIo();
+  assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);
+  assert.equal(JSON.parse(io.stdout.join('\n')).nextAttemptAt, s.nextAttemptAt);
 
   // Not due: renew without --force leaves the certificate alone; --force replaces it.
   io = bufferIo();

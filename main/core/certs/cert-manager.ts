@@ -24,8 +24,9 @@ import type { IssueFailure, Issuer } from './issuer.ts';
 import { exportPkcs12 } from './pkcs12-export.ts';
 import { pkcs12Passphrase } from './pkcs12-passphrase.ts';
 import { Preflight } from './preflight.ts';
-import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime, type RenewalWindow } from './renewal-policy.ts';
+import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime } from './renewal-policy.ts';
 import { RetryState } from './retry-state.ts';
+import { RenewalTime, type ChosenRenewal } from './renewal-time.ts';
 
 export interface CertManagerOptions {
   domains: string[];
@@ -62,7 +63,8 @@ export class CertManager {
   private dns: DnsProvider | null = null;
   private issuerInstance: Issuer | null;
   private current: StoredCert | null = null;
-  private renewAt: { serial: string; at: number; window: RenewalWindow; checkedAt: number } | null = null;
+  private renewAt: ChosenRenewal | null = null;
+  private readonly renewalTime: RenewalTime;
   private readonly retry: RetryState;
   private readonly preflights: Preflight;
   /** Why the current files on disk are unusable (null: they are fine, or there are none yet). */
@@ -86,6 +88,7 @@ export class CertManager {
     this.lock = new CertLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
     this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
+    this.renewalTime = new RenewalTime({ file: this.store.files.renewal, logger: this.log });
     this.preflights = new Preflight({ file: this.store.files.preflight, directoryUrl: opts.acme.directoryUrl, domains: opts.domains, keyType: opts.acme.keyType, logger: this.log });
     this.random = opts.random ?? Math.random;
     this.issuerInstance = opts.issuer ?? null;
@@ -193,11 +196,17 @@ export class CertManager {
     const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter: Date.parse(c.leaf.validTo) };
     if (isEmergency(life, this.o.clock.now())) return this.o.clock.now();
     // ARI windows may move (e.g. before a mass revocation): ask again every 6 hours.
+    const serial = c.leaf.serialNumber;
+    // Another process (or this one before a restart) may have chosen already: use its choice.
+    if (this.renewAt?.serial !== serial) this.renewAt = await this.renewalTime.load(serial);
     const stale = this.renewAt?.window.source === 'ari' && this.o.clock.now() - this.renewAt.checkedAt > ARI_RECHECK_MS;
-    if (this.renewAt?.serial !== c.leaf.serialNumber || stale) {
+    if (this.renewAt?.serial !== serial || stale) {
       const ari = await this.issuer().then((i) => i.renewalInfo(c.cert)).catch(() => null);
       const window = ari ?? lifetimeWindow(life);
-      this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
+      // A time still inside a re-read window stays: the renewal time moves only when it must.
+      const kept = this.renewAt?.serial === serial && this.renewAt.at >= window.start && this.renewAt.at <= window.end ? this.renewAt.at : null;
+      this.renewAt = { serial, at: kept ?? pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
+      await this.renewalTime.save(this.renewAt);
     }
     return this.renewAt.at;
   }
@@ -300,6 +309,8 @@ export class CertManager {
     this.damaged = null;
     await this.retry.save();
     this.adopt(saved);
+    // Choose (and save) its renewal time now, so the answer and every other process show it.
+    await this.dueAt();
     await this.exportPkcs12().catch((e: unknown) => this.log.warn('PKCS#12 export failed', { error: (e as Error).message }));
     this.emit(hadCert ? 'cert-renewed' : 'cert-obtained');
     return ok(this.status());
@@ -341,6 +352,7 @@ export class CertManager {
       s.issuer = /CN=([^\n,]+)/.exec(c.leaf.issuer)?.[1] ?? c.leaf.issuer;
       s.notBefore = new Date(c.leaf.validFrom).toISOString();
       s.notAfter = new Date(notAfter).toISOString();
+      if (Number.isFinite(Date.parse(c.meta.issuedAt))) s.obtainedAt = new Date(c.meta.issuedAt).toISOString();
       const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter };
       s.state = notAfter <= now ? 'expired' : this.retry.lastError && (isEmergency(life, now) || this.retry.stoppedBy) ? 'expiring' : 'valid';
       if (c.meta.challenge) s.challenge = c.meta.challenge as ChallengeType;

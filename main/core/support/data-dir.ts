@@ -38,6 +38,8 @@ export interface CertSetFiles extends CertFiles {
   retryState: string;
   /** The staging pre-flight that passed (directory, names, challenge). */
   preflight: string;
+  /** The renewal time chosen inside the window, so every process shows (and uses) the same one. */
+  renewal: string;
   /** PKCS#12 export for PMS's custom-certificate setting, 0600. */
   pkcs12: string;
 }
@@ -96,6 +98,7 @@ export class DataDir {
       lock: join(dir, 'issue.lock'),
       retryState: join(dir, 'state.json'),
       preflight: join(dir, 'preflight.json'),
+      renewal: join(dir, 'renewal.json'),
       pkcs12: join(dir, 'cert.p12'),
     };
   }
