@@ -12,13 +12,13 @@ import type { ChallengeType, Config } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { CertificateStatus, CertificatesStatus } from '../../shared/status/certificates.ts';
 import type { ChallengeStore } from './challenge-store.ts';
-import { sleep, type Clock, type Timer } from '../support/clock.ts';
+import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
 import { AcmeIssuer } from './acme-issuer.ts';
-import { CertLock } from './cert-lock.ts';
+import { FileLock } from '../support/file-lock.ts';
 import { CertStore, type StoredCert } from './cert-store.ts';
 import type { IssueFailure, Issuer } from './issuer.ts';
 import { exportPkcs12 } from './pkcs12-export.ts';
@@ -51,13 +51,12 @@ export interface CertManagerOptions {
 /** `cert-damaged`: the current files on disk are unusable; `status.damaged` says which fallback is served. */
 export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed' | 'cert-damaged'; status: CertificateStatus; nextAttemptAt?: string };
 
-const LOCK_POLL_MS = 250;
 const ARI_RECHECK_MS = 6 * 3600_000;
 
 export class CertManager {
   private readonly o: CertManagerOptions;
   private readonly store: CertStore;
-  private readonly lock: CertLock;
+  private readonly lock: FileLock;
   private readonly log: Logger;
   private readonly random: () => number;
   private dns: DnsProvider | null = null;
@@ -85,7 +84,7 @@ export class CertManager {
   constructor(opts: CertManagerOptions) {
     this.o = opts;
     this.store = new CertStore(opts.dataDir, opts.domains);
-    this.lock = new CertLock(this.store.files.lock);
+    this.lock = new FileLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
     this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
     this.renewalTime = new RenewalTime({ file: this.store.files.renewal, logger: this.log });
@@ -251,13 +250,8 @@ export class CertManager {
   }
 
   private async runAttempt(force: boolean, lockWaitMs: number): Promise<Result<CertificateStatus>> {
-    let held = await this.lock.tryAcquire();
     const clock = this.o.clock;
-    const waitUntil = clock.now() + lockWaitMs;
-    while (!held && clock.now() < waitUntil) {
-      await sleep(clock, Math.min(LOCK_POLL_MS, waitUntil - clock.now()));
-      held = await this.lock.tryAcquire();
-    }
+    const held = await this.lock.acquire(clock, lockWaitMs);
     if (!held) {
       this.log.info('another Portico process is issuing this certificate; checking again later');
       this.retry.nextAttemptAt = clock.now() + 60_000;

@@ -20,7 +20,7 @@ import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
 import type { Issuer } from '../../../main/core/certs/issuer.ts';
 import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
 import { CertStore } from '../../../main/core/certs/cert-store.ts';
-import { CertLock } from '../../../main/core/certs/cert-lock.ts';
+import { FileLock } from '../../../main/core/support/file-lock.ts';
 import { placeholderCert } from '../../../main/core/proxy/placeholder-cert.ts';
 import type { Config } from '../../../main/shared/config.ts';
 
@@ -445,7 +445,7 @@ test('renewNow waits for another process\'s issuing lock on the injected clock, 
     dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer, lockWaitMs: 10_000,
   });
   const lockPath = new CertStore(dataDir, [HOST]).files.lock;
-  const other = await new CertLock(lockPath).tryAcquire();
+  const other = await new FileLock(lockPath).tryAcquire();
   assert.ok(other, 'the "other process" holds the lock');
 
   // Released while we wait: the order goes ahead at the next poll.
@@ -462,7 +462,7 @@ test('renewNow waits for another process\'s issuing lock on the injected clock, 
   assert.equal(done1.error.code, 'acme-failed');
 
   // Never released: busy once the wait is over, and nothing ordered.
-  const held = await new CertLock(lockPath).tryAcquire();
+  const held = await new FileLock(lockPath).tryAcquire();
   t.after(() => held?.release());
   let r2: Awaited<ReturnType<CertManager['renewNow']>> | undefined;
   void cm.renewNow().then((r) => { r2 = r; });
