@@ -58,12 +58,17 @@ async function runningService(t: TestContext) {
     assert.equal(r.kind, 'running');
     return (r as { status: AppStatus }).status;
   };
-  return { dir, dataDir, config, pms, env, status };
+  return { dir, dataDir, config, pms, env, status, log: () => child.out.stderr };
 }
 
 test('cert renew --force while serve runs: the service renews (no "port in use"), and says so', async (t) => {
   const s = await runningService(t);
-  const first = await waitFor('the service\'s first certificate', async () => ((await s.status()).certificates[0]?.state === 'valid' ? (await s.status()).certificates[0] : null), 120_000, 250);
+  let last: unknown;
+  const first = await waitFor('the service\'s first certificate', async () => {
+    const c = (await s.status()).certificates[0];
+    last = c;
+    return c?.state === 'valid' ? c : null;
+  }, 120_000, 250).catch((e: Error) => { throw new Error(`${e.message}; last: ${JSON.stringify(last)}; log: ${s.log().slice(-2000)}`); });
   const certPath = join(s.dataDir, 'certs', DOMAIN, 'cert.pem');
   const before = new X509Certificate(await readFile(certPath)).serialNumber;
 

@@ -244,7 +244,9 @@ export class CertManager {
     // never a rejection, which would crash the service from the timer and leave it unscheduled.
     const run = this.runAttempt(force, lockWaitMs)
       .catch((e: unknown) => this.failed({ code: 'cert-store-failed', retryable: true, message: `Could not read or write the certificate files in ${this.store.dir} (${(e as Error).message}).`, fix: 'Check the disk has space and that the data directory (and acme.caFile, if set) can be read and written by the user Portico runs as; Portico tries again on its schedule.' }))
-      .finally(() => { this.inFlight = null; });
+      .finally(() => { this.inFlight = null; })
+      // The status as it is once the attempt is over (inside it, it still says "renewing").
+      .then((r) => (r.ok ? ok(this.status()) : r));
     this.inFlight = run;
     return run;
   }
