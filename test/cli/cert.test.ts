@@ -36,6 +36,9 @@ test('portico cert renew / show, standalone against the data dir', async (t) => 
   io = bufferIo();
   assert.equal(await main(['cert', 'renew', '--config', configPath], io), 0, io.stderr.join('\n'));
   assert.match(io.stdout.join('\n'), /state:\s+valid/);
+  // Text output: local time to the minute, never ISO with milliseconds (that is --json's).
+  assert.match(io.stdout.join('\n'), /valid until:\s+\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d$/m);
+  assert.doesNotMatch(io.stdout.join('\n'), /\d\d:\d\d:\d\d\.\d{3}Z/);
 
   io = bufferIo();
   assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);

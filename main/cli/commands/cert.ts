@@ -14,6 +14,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig, type LoadedConfig } from '../load-config.ts';
 import { parseCliArgs, reportUsageError } from '../args.ts';
 import { ServiceClient, refusedText } from '../service-client.ts';
+import { formatDate } from '../format-date.ts';
 import type { Result } from '../../shared/result.ts';
 
 const USAGE = ['usage: portico cert show [--json] [--config FILE] | portico cert renew [--force] [--json] [--config FILE]'];
@@ -33,15 +34,17 @@ function parseArgs(args: string[], io: CliIo): Args | null {
 
 function printStatus(s: CertificateStatus, io: CliIo): void {
   io.out(`Certificate for ${s.domains.join(', ')}`);
-  const row = (k: string, v: string | undefined) => { if (v !== undefined) io.out(`  ${k.padEnd(13)} ${v}`); };
+  const row = (k: string, v: string | undefined) => { if (v !== undefined) io.out(`  ${k.padEnd(15)} ${v}`); };
   row('state:', s.state);
   row('issuer:', s.issuer);
-  row('valid from:', s.notBefore);
-  row('valid until:', s.notAfter);
+  row('valid from:', formatDate(s.notBefore));
+  row('valid until:', formatDate(s.notAfter));
+  row('obtained:', formatDate(s.obtainedAt));
   row('challenge:', s.challenge);
-  row(s.lastError ? 'next attempt:' : 'next renewal:', s.nextAttemptAt);
+  row(s.lastError ? 'next attempt:' : 'next renewal:', formatDate(s.nextAttemptAt));
+  if (s.renewalWindow) row('renewal window:', `${formatDate(s.renewalWindow.start)} to ${formatDate(s.renewalWindow.end)}`);
   if (s.lastError) {
-    row('last error:', `${s.lastError.message} (${s.lastError.at})`);
+    row('last error:', `${s.lastError.message} (${formatDate(s.lastError.at)})`);
     row('what to do:', s.lastError.fix);
   }
 }

@@ -16,6 +16,7 @@ import { DataDir } from '../../core/support/data-dir.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
 import { ServiceClient, refusedText } from '../service-client.ts';
+import { formatDate } from '../format-date.ts';
 import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-words.ts';
 
 const USAGE = [
@@ -111,7 +112,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
     else {
       io.out('Open this address in your browser and sign in with the Plex account that owns this server:');
       io.out(`  ${start.value.authUrl}`);
-      io.out(`Waiting (until ${start.value.expiresAt})...`);
+      io.out(`Waiting (until ${formatDate(start.value.expiresAt)})...`);
     }
     const everyMs = Number(io.env.PORTICO_PIN_POLL_MS ?? 1000);
     for (;;) {
