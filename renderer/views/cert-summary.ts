@@ -16,7 +16,9 @@ export function certSummary(certs: CertificateStatus[], testid: string): HTMLEle
       row('For', c.domains.join(', ')),
       h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
       row('Issued by', c.issuer),
-      row('Valid until', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
+      row('Issued', c.notBefore && formatDate(c.notBefore)),
+      row('Expires', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
+      row('Last renewal', c.obtainedAt && `${formatDate(c.obtainedAt)} (${relative(c.obtainedAt)})`),
       row(c.lastError ? 'Next try' : 'Next renewal', c.lastError?.retryable === false
         ? h('span', { class: 'error-text' }, 'Portico stopped retrying: fix the cause below, then choose "Renew certificate now".')
         : c.nextAttemptAt && formatDate(c.nextAttemptAt)),

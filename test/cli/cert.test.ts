@@ -36,6 +36,9 @@ test('portico cert renew / show, standalone against the data dir', async (t) => 
   io = bufferIo();
   assert.equal(await main(['cert', 'renew', '--config', configPath], io), 0, io.stderr.join('\n'));
   assert.match(io.stdout.join('\n'), /state:\s+valid/);
+  // Text output: local time to the minute, never ISO with milliseconds (that is --json's).
+  assert.match(io.stdout.join('\n'), /valid until:\s+\d{4}-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d$/m);
+  assert.doesNotMatch(io.stdout.join('\n'), /\d\d:\d\d:\d\d\.\d{3}Z/);
 
   io = bufferIo();
   assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);
@@ -44,6 +47,10 @@ test('portico cert renew / show, standalone against the data dir', async (t) => 
   assert.equal(s.state, 'valid');
   assert.equal(s.notAfter, new Date(leaf.validTo).toISOString());
   assert.ok(Date.parse(s.nextAttemptAt) > Date.now(), 'next renewal time shown');
+  // The renewal time is chosen once (by the renew that got the certificate) and read back by every show.
+  io = bufferIo();
+  assert.equal(await main(['cert', 'show', '--json', '--config', configPath], io), 0);
+  assert.equal(JSON.parse(io.stdout.join('\n')).nextAttemptAt, s.nextAttemptAt);
 
   // Not due: renew without --force leaves the certificate alone; --force replaces it.
   io = bufferIo();

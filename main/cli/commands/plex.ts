@@ -1,7 +1,9 @@
 /**
  * `portico plex status|signin|apply|verify|undo [--json] [--config FILE]`: Plex Media Server
  * settings from the command line, using the same PlexManager as the app. The token lives in
- * <dataDir>/secrets.json (0600) and is never printed.
+ * <dataDir>/secrets.json (0600) and is never printed. apply and undo go through a running
+ * `portico serve` when there is one (its dashboard and status then know at once); without one
+ * they run here, under the same lock the service takes.
  */
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
@@ -13,6 +15,8 @@ import { PlexManager, type ApplyOptions } from '../../core/plex/plex-manager.ts'
 import { DataDir } from '../../core/support/data-dir.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
+import { ServiceClient, refusedText } from '../service-client.ts';
+import { formatDate } from '../format-date.ts';
 import { PIN_APPROVE_WITHIN, TOKEN_SOURCE_WORDS } from '../../shared/plex-words.ts';
 
 const USAGE = [
@@ -108,7 +112,7 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
     else {
       io.out('Open this address in your browser and sign in with the Plex account that owns this server:');
       io.out(`  ${start.value.authUrl}`);
-      io.out(`Waiting (until ${start.value.expiresAt})...`);
+      io.out(`Waiting (until ${formatDate(start.value.expiresAt)})...`);
     }
     const everyMs = Number(io.env.PORTICO_PIN_POLL_MS ?? 1000);
     for (;;) {
@@ -119,6 +123,29 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
         return printError(io, a.json, 'signin', { code: 'plex-signin-expired', message: 'The sign-in code expired before it was approved.', fix: `Run "portico plex signin" again and approve it in the browser ${PIN_APPROVE_WITHIN}.` });
       }
       await new Promise((res) => setTimeout(res, everyMs));
+    }
+  }
+
+  if (a.sub === 'apply' || a.sub === 'undo') {
+    const service = await ServiceClient.reach(config);
+    if (service.kind === 'refused') return printError(io, a.json, a.sub, { code: 'service-refused', message: refusedText(service) });
+    if (service.kind === 'running') {
+      if (a.p12) {
+        io.err('portico plex apply: "portico serve" is running and applies the certificate it exports itself; drop --p12 (and PORTICO_P12_PASSPHRASE), or stop the service first');
+        return EXIT_USAGE;
+      }
+      if (!a.json) io.out(`Asking the running Portico service (127.0.0.1:${service.client.port}) to ${a.sub === 'apply' ? 'apply the settings' : 'undo the settings'}...`);
+      const r = a.sub === 'apply'
+        ? await service.client.call('plex:apply', { manualPort: a.manualPort, customCertificate: a.customCertificate })
+        : await service.client.call('plex:undo');
+      if (r.kind !== 'ok') {
+        return printError(io, a.json, a.sub, {
+          code: 'service-no-answer',
+          message: `The running service did not answer (${r.kind === 'down' ? r.reason : `HTTP ${r.status}: ${r.message}`}).`,
+          fix: 'Look at "portico plex status" to see what Plex Media Server has now, and at the service\'s log.',
+        });
+      }
+      return a.sub === 'apply' ? reportApply(io, a.json, r.value) : reportUndo(io, a.json, r.value);
     }
   }
 
@@ -133,18 +160,19 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
       logger.addSecret(passphrase);
       opts.certificate = { path: a.p12, passphrase, domain: config.domains[0]! };
     }
-    return report(io, a.json, 'apply', await m.apply(opts), 'Changed in Plex Media Server:', 'Nothing to change: Plex Media Server already has Portico\'s settings.');
+    return reportApply(io, a.json, await m.apply(opts));
   }
 
-  if (a.sub === 'undo') {
-    return report(io, a.json, 'undo', await m.undo(), 'Restored in Plex Media Server:', 'Nothing to undo: Portico has no changes on record.');
-  }
+  if (a.sub === 'undo') return reportUndo(io, a.json, await m.undo());
 
   const checks = await m.verify(a.doorUrl ? { doorUrl: a.doorUrl } : {});
   if (a.json) io.out(JSON.stringify({ ok: checks.every((c) => c.ok !== false), checks }, null, 2));
   else for (const l of checkLines(checks)) io.out(l);
   return checks.some((c) => c.ok === false) ? EXIT_FAILED : EXIT_OK;
 }
+
+const reportApply = (io: CliIo, json: boolean, r: Result<PrefChange[]>) => report(io, json, 'apply', r, 'Changed in Plex Media Server:', 'Nothing to change: Plex Media Server already has Portico\'s settings.');
+const reportUndo = (io: CliIo, json: boolean, r: Result<PrefChange[]>) => report(io, json, 'undo', r, 'Restored in Plex Media Server:', 'Nothing to undo: Portico has no changes on record.');
 
 function report(io: CliIo, json: boolean, what: string, r: Result<PrefChange[]>, title: string, none: string): number {
   if (!r.ok) return printError(io, json, what, r.error);

@@ -1,9 +1,7 @@
-import { request } from 'node:http';
 import { EXIT_FAILED, EXIT_NOT_OK, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
-import { UiToken } from '../../core/ui/ui-token.ts';
-import { DataDir } from '../../core/support/data-dir.ts';
+import { ServiceClient, refusedText } from '../service-client.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import { HEALTH_WORD } from '../../shared/health.ts';
 
@@ -18,53 +16,27 @@ export async function status(args: string[], io: CliIo): Promise<number> {
   const json = a.flags['--json'];
   const loaded = await loadConfig(a.options['--config'], io, { requireDomains: false });
   if (!loaded) return EXIT_USAGE;
-  const { dataDir, ui } = loaded.config;
   const start = `start it with \`portico serve --config ${loaded.path}\``;
-  if (ui.port === 0) {
+  const r = await ServiceClient.reach(loaded.config);
+  if (r.kind === 'no-port') {
     io.err('portico status: ui.port is 0 (a free port picked at start), so the running service cannot be found; set a fixed "ui": {"port": 8765} in the config and restart `portico serve`');
     return EXIT_FAILED;
   }
-  const token = await UiToken.read(dataDir);
-  if (!token) {
-    io.err(`portico status: Portico is not running with this config (no ${new DataDir(dataDir).uiToken}); ${start}`);
+  if (r.kind === 'no-token') {
+    io.err(`portico status: Portico is not running with this config (no ${r.file}); ${start}`);
     return EXIT_FAILED;
   }
-  const r = await getStatus(ui.port, token);
   if (r.kind === 'down') {
-    io.err(`portico status: Portico is not running (nothing answers on 127.0.0.1:${ui.port}: ${r.reason}); ${start}`);
+    io.err(`portico status: Portico is not running (nothing answers on 127.0.0.1:${r.port}: ${r.reason}); ${start}`);
     return EXIT_FAILED;
   }
   if (r.kind === 'refused') {
-    io.err(`portico status: the service on 127.0.0.1:${ui.port} refused the request (HTTP ${r.status}): ${r.message}. Another Portico with a different data directory may own that port; check "ui.port" and "dataDir"`);
+    io.err(`portico status: ${refusedText(r)}`);
     return EXIT_FAILED;
   }
   if (json) io.out(JSON.stringify(r.status, null, 2));
   else for (const line of summary(r.status)) io.out(line);
   return r.status.health.state === 'ok' ? EXIT_OK : EXIT_NOT_OK;
-}
-
-type Answer = { kind: 'ok'; status: AppStatus } | { kind: 'down'; reason: string } | { kind: 'refused'; status: number; message: string };
-
-function getStatus(port: number, token: string): Promise<Answer> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/status', headers: { Authorization: `Bearer ${token}`, Host: `127.0.0.1:${port}` }, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        try {
-          const parsed: unknown = JSON.parse(body);
-          if (res.statusCode === 200) return resolve({ kind: 'ok', status: parsed as AppStatus });
-          resolve({ kind: 'refused', status: res.statusCode ?? 0, message: (parsed as { error?: { message?: string } }).error?.message ?? body.slice(0, 200) });
-        } catch {
-          resolve({ kind: 'refused', status: res.statusCode ?? 0, message: 'the answer was not Portico\'s JSON' });
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'down', reason: e.code ?? e.message }));
-    req.end();
-  });
 }
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '?');

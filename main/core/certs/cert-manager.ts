@@ -16,21 +16,22 @@ import type { ChallengeType, Config } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { CertificateStatus, CertificatesStatus } from '../../shared/status/certificates.ts';
 import type { ChallengeStore } from './challenge-store.ts';
-import { sleep, type Clock, type Timer } from '../support/clock.ts';
+import type { Clock, Timer } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { Emitter } from '../support/emitter.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { createDnsProvider, type DnsProvider } from '../dns/dns-provider.ts';
 import { AcmeIssuer } from './acme-issuer.ts';
-import { CertLock } from './cert-lock.ts';
+import { FileLock } from '../support/file-lock.ts';
 import { CertStore, type StoredCert } from './cert-store.ts';
 import type { IssueFailure, Issuer } from './issuer.ts';
 import { exportPkcs12 } from './pkcs12-export.ts';
 import { pkcs12Passphrase } from './pkcs12-passphrase.ts';
 import { Preflight } from './preflight.ts';
-import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime, type RenewalWindow } from './renewal-policy.ts';
+import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime } from './renewal-policy.ts';
 import { RetryState } from './retry-state.ts';
+import { RenewalTime, type ChosenRenewal } from './renewal-time.ts';
 
 export interface CertManagerOptions {
   domains: string[];
@@ -55,19 +56,19 @@ export interface CertManagerOptions {
 /** `cert-damaged`: the current files on disk are unusable; `status.damaged` says which fallback is served. */
 export type CertEvent = { kind: 'cert-obtained' | 'cert-renewed' | 'cert-failed' | 'cert-damaged'; status: CertificateStatus; nextAttemptAt?: string };
 
-const LOCK_POLL_MS = 250;
 const ARI_RECHECK_MS = 6 * 3600_000;
 
 export class CertManager {
   private readonly o: CertManagerOptions;
   private readonly store: CertStore;
-  private readonly lock: CertLock;
+  private readonly lock: FileLock;
   private readonly log: Logger;
   private readonly random: () => number;
   private dns: DnsProvider | null = null;
   private issuerInstance: Issuer | null;
   private current: StoredCert | null = null;
-  private renewAt: { serial: string; at: number; window: RenewalWindow; checkedAt: number } | null = null;
+  private renewAt: ChosenRenewal | null = null;
+  private readonly renewalTime: RenewalTime;
   private readonly retry: RetryState;
   private readonly preflights: Preflight;
   /** Why the current files on disk are unusable (null: they are fine, or there are none yet). */
@@ -88,10 +89,11 @@ export class CertManager {
   constructor(opts: CertManagerOptions) {
     this.o = opts;
     this.store = new CertStore(opts.dataDir, opts.domains);
-    this.lock = new CertLock(this.store.files.lock);
+    this.lock = new FileLock(this.store.files.lock);
     this.log = opts.logger.child('certs');
     this.events = new Emitter('certificate event', this.log);
     this.retry = new RetryState({ file: this.store.files.retryState, fingerprint: this.configHash(), logger: this.log });
+    this.renewalTime = new RenewalTime({ file: this.store.files.renewal, logger: this.log });
     this.preflights = new Preflight({ file: this.store.files.preflight, directoryUrl: opts.acme.directoryUrl, domains: opts.domains, keyType: opts.acme.keyType, logger: this.log });
     this.random = opts.random ?? Math.random;
     this.issuerInstance = opts.issuer ?? null;
@@ -196,11 +198,17 @@ export class CertManager {
     const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter: Date.parse(c.leaf.validTo) };
     if (isEmergency(life, this.o.clock.now())) return this.o.clock.now();
     // ARI windows may move (e.g. before a mass revocation): ask again every 6 hours.
+    const serial = c.leaf.serialNumber;
+    // Another process (or this one before a restart) may have chosen already: use its choice.
+    if (this.renewAt?.serial !== serial) this.renewAt = await this.renewalTime.load(serial);
     const stale = this.renewAt?.window.source === 'ari' && this.o.clock.now() - this.renewAt.checkedAt > ARI_RECHECK_MS;
-    if (this.renewAt?.serial !== c.leaf.serialNumber || stale) {
+    if (this.renewAt?.serial !== serial || stale) {
       const ari = await this.issuer().then((i) => i.renewalInfo(c.cert)).catch(() => null);
       const window = ari ?? lifetimeWindow(life);
-      this.renewAt = { serial: c.leaf.serialNumber, at: pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
+      // A time still inside a re-read window stays: the renewal time moves only when it must.
+      const kept = this.renewAt?.serial === serial && this.renewAt.at >= window.start && this.renewAt.at <= window.end ? this.renewAt.at : null;
+      this.renewAt = { serial, at: kept ?? pickRenewalTime(window, this.random), window, checkedAt: this.o.clock.now() };
+      await this.renewalTime.save(this.renewAt);
     }
     return this.renewAt.at;
   }
@@ -239,19 +247,16 @@ export class CertManager {
     // never a rejection, which would crash the service from the timer and leave it unscheduled.
     const run = this.runAttempt(force, lockWaitMs)
       .catch((e: unknown) => this.failed({ code: 'cert-store-failed', retryable: true, message: `Could not read or write the certificate files in ${this.store.dir} (${(e as Error).message}).`, fix: 'Check the disk has space and that the data directory (and acme.caFile, if set) can be read and written by the user Portico runs as; Portico tries again on its schedule.' }))
-      .finally(() => { this.inFlight = null; });
+      .finally(() => { this.inFlight = null; })
+      // The status as it is once the attempt is over (inside it, it still says "renewing").
+      .then((r) => (r.ok ? ok(this.status()) : r));
     this.inFlight = run;
     return run;
   }
 
   private async runAttempt(force: boolean, lockWaitMs: number): Promise<Result<CertificateStatus>> {
-    let held = await this.lock.tryAcquire();
     const clock = this.o.clock;
-    const waitUntil = clock.now() + lockWaitMs;
-    while (!held && clock.now() < waitUntil) {
-      await sleep(clock, Math.min(LOCK_POLL_MS, waitUntil - clock.now()));
-      held = await this.lock.tryAcquire();
-    }
+    const held = await this.lock.acquire(clock, lockWaitMs);
     if (!held) {
       this.log.info('another Portico process is issuing this certificate; checking again later');
       this.retry.nextAttemptAt = clock.now() + 60_000;
@@ -303,6 +308,8 @@ export class CertManager {
     this.damaged = null;
     await this.retry.save();
     this.adopt(saved);
+    // Choose (and save) its renewal time now, so the answer and every other process show it.
+    await this.dueAt();
     await this.exportPkcs12().catch((e: unknown) => this.log.warn('PKCS#12 export failed', { error: (e as Error).message }));
     this.emit(hadCert ? 'cert-renewed' : 'cert-obtained');
     return ok(this.status());
@@ -344,6 +351,7 @@ export class CertManager {
       s.issuer = /CN=([^\n,]+)/.exec(c.leaf.issuer)?.[1] ?? c.leaf.issuer;
       s.notBefore = new Date(c.leaf.validFrom).toISOString();
       s.notAfter = new Date(notAfter).toISOString();
+      if (Number.isFinite(Date.parse(c.meta.issuedAt))) s.obtainedAt = new Date(c.meta.issuedAt).toISOString();
       const life = { notBefore: Date.parse(c.leaf.validFrom), notAfter };
       s.state = notAfter <= now ? 'expired' : this.retry.lastError && (isEmergency(life, now) || this.retry.stoppedBy) ? 'expiring' : 'valid';
       if (c.meta.challenge) s.challenge = c.meta.challenge as ChallengeType;

@@ -14,6 +14,8 @@ import type { Logger } from '../support/logger.ts';
 import { Emitter } from '../support/emitter.ts';
 import { SerialQueue } from '../support/serial-queue.ts';
 import type { SecretStore } from '../support/secret-store.ts';
+import { FileLock } from '../support/file-lock.ts';
+import { DataDir } from '../support/data-dir.ts';
 import { PmsClient, type PmsIdentity, type PmsSetting } from './pms-client.ts';
 import { findLocalToken, localTokenSources, type LocalTokenSource } from './local-token.ts';
 import { addedUrls, missingUrls, ourUrls, planSettings, type SettingsPlan } from './plex-settings-plan.ts';
@@ -48,6 +50,9 @@ export interface PlexManagerOptions {
 }
 
 type TokenOrigin = PlexDiscovery['token'];
+
+/** How long apply/undo wait for another process changing the settings (each takes seconds). */
+const SETTINGS_LOCK_WAIT_MS = 30_000;
 interface Connected { pms: PmsClient; identity: PmsIdentity; token: string; origin: TokenOrigin }
 
 export class PlexManager {
@@ -59,6 +64,8 @@ export class PlexManager {
   private readonly settings: PlexSettingsApply;
   /** apply and undo run one at a time: both read, save and write the undo record. */
   private readonly applying = new SerialQueue();
+  /** ... and one at a time across processes too (the service, `portico plex apply|undo`). */
+  private readonly lock: FileLock;
   /** Which token source connect() tried last (for discover's answer when all failed). */
   private lastOrigin: TokenOrigin = 'none';
 
@@ -78,6 +85,7 @@ export class PlexManager {
     this.status = { state: 'unknown', url: o.plex.url, signedIn: false, applied: false };
     this.signIn = new PlexTvSignIn({ pmsUrl: o.plex.url, dataDir: o.dataDir, secrets: o.secrets, logger: this.log, clock: o.clock, plexTvBaseUrl: o.plexTvBaseUrl, fetch: o.fetch });
     this.settings = new PlexSettingsApply({ dataDir: o.dataDir, pmsUrl: o.plex.url, clock: o.clock, logger: this.log });
+    this.lock = new FileLock(new DataDir(o.dataDir).plexLock);
   }
 
   /** URLs Portico publishes in customConnections: one per domain, always with an explicit port. */
@@ -133,7 +141,7 @@ export class PlexManager {
   }
 
   apply(opts: ApplyOptions): Promise<Result<PrefChange[]>> {
-    return this.applying.run(async () => {
+    return this.exclusive(async () => {
       const c = await this.connect();
       if (!c.ok) return c;
       const p = await this.compute(c.value, opts);
@@ -150,7 +158,7 @@ export class PlexManager {
 
   /** Put back exactly the values saved before Portico's changes, and only those. */
   undo(): Promise<Result<PrefChange[]>> {
-    return this.applying.run(async () => {
+    return this.exclusive(async () => {
       const record = await this.settings.read();
       if (!record) {
         this.update({ applied: false });
@@ -187,6 +195,21 @@ export class PlexManager {
   }
 
   // ---- internals ----
+
+  /** One settings change at a time, in this process (the queue) and across processes (the lock file). */
+  private exclusive(fn: () => Promise<Result<PrefChange[]>>): Promise<Result<PrefChange[]>> {
+    return this.applying.run(async () => {
+      const held = await this.lock.acquire(this.o.clock, SETTINGS_LOCK_WAIT_MS);
+      if (!held) {
+        return err({
+          code: 'plex-busy',
+          message: 'Another Portico process has been changing the Plex Media Server settings for more than 30 seconds.',
+          fix: 'Wait for it to finish (see "portico status" or the dashboard), then run the command again.',
+        });
+      }
+      try { return await fn(); } finally { await held.release(); }
+    });
+  }
 
   private update(patch: Partial<PlexStatus>): void {
     const next = { ...this.status, ...patch };

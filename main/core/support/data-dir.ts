@@ -13,6 +13,7 @@
  *   <root>/events.jsonl            the dashboard's events and renewal history (0600; .1 the rotation before)
  *   <root>/outside-check.json      what the CA saw of this network from the internet, and when
  *   <root>/ticket-key              the door's TLS session-ticket key, replaced daily (0600)
+ *   <root>/plex-settings.lock      held while Plex settings are applied or undone
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -39,6 +40,8 @@ export interface CertSetFiles extends CertFiles {
   retryState: string;
   /** The staging pre-flight that passed (directory, names, challenge). */
   preflight: string;
+  /** The renewal time chosen inside the window, so every process shows (and uses) the same one. */
+  renewal: string;
   /** PKCS#12 export for PMS's custom-certificate setting, 0600. */
   pkcs12: string;
 }
@@ -84,6 +87,8 @@ export class DataDir {
   get outsideCheck(): string { return join(this.root, 'outside-check.json'); }
   /** The door's session-ticket key (48 bytes), so TLS sessions resume across restarts. */
   get ticketKey(): string { return join(this.root, 'ticket-key'); }
+  /** Held while Plex settings are applied or undone, so two processes never interleave their undo records. */
+  get plexLock(): string { return join(this.root, 'plex-settings.lock'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
     const dir = join(this.root, 'placeholder');
@@ -99,6 +104,7 @@ export class DataDir {
       lock: join(dir, 'issue.lock'),
       retryState: join(dir, 'state.json'),
       preflight: join(dir, 'preflight.json'),
+      renewal: join(dir, 'renewal.json'),
       pkcs12: join(dir, 'cert.p12'),
     };
   }

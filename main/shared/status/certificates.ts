@@ -7,6 +7,8 @@ export interface CertificateStatus {
   issuer?: string;
   notBefore?: string;
   notAfter?: string;
+  /** When Portico obtained the certificate in use: its last issuance or renewal. */
+  obtainedAt?: string;
   /** When the next renewal attempt (or the renewal window) is due. */
   nextAttemptAt?: string;
   lastError?: {

@@ -20,7 +20,7 @@ import { AcmeIssuer } from '../../../main/core/certs/acme-issuer.ts';
 import type { Issuer } from '../../../main/core/certs/issuer.ts';
 import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
 import { CertStore } from '../../../main/core/certs/cert-store.ts';
-import { CertLock } from '../../../main/core/certs/cert-lock.ts';
+import { FileLock } from '../../../main/core/support/file-lock.ts';
 import { placeholderCert } from '../../../main/core/proxy/placeholder-cert.ts';
 import type { Config } from '../../../main/shared/config.ts';
 
@@ -445,7 +445,7 @@ test('renewNow waits for another process\'s issuing lock on the injected clock, 
     dns: { provider: null, resolver: null, ddns: false }, dataDir, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), clock, logger: silentLogger, onCertificate: () => {}, issuer, lockWaitMs: 10_000,
   });
   const lockPath = new CertStore(dataDir, [HOST]).files.lock;
-  const other = await new CertLock(lockPath).tryAcquire();
+  const other = await new FileLock(lockPath).tryAcquire();
   assert.ok(other, 'the "other process" holds the lock');
 
   // Released while we wait: the order goes ahead at the next poll.
@@ -462,7 +462,7 @@ test('renewNow waits for another process\'s issuing lock on the injected clock, 
   assert.equal(done1.error.code, 'acme-failed');
 
   // Never released: busy once the wait is over, and nothing ordered.
-  const held = await new CertLock(lockPath).tryAcquire();
+  const held = await new FileLock(lockPath).tryAcquire();
   t.after(() => held?.release());
   let r2: Awaited<ReturnType<CertManager['renewNow']>> | undefined;
   void cm.renewNow().then((r) => { r2 = r; });
@@ -471,4 +471,36 @@ test('renewNow waits for another process\'s issuing lock on the injected clock, 
   assert.ok(!done2.ok);
   assert.equal(done2.error.code, 'cert-busy');
   assert.equal(calls, 1);
+});
+
+test('the chosen renewal time is kept beside the certificate: another process and a restart show the same one; a new certificate gets a new one', async (t) => {
+  const { door, pebble, challenges } = await rig(t);
+  const dataDir = await tmpDir(t);
+  const first = manager({ dataDir, pebble, door, challenges, random: () => 0.1 });
+  const issued = await first.renewNow();
+  assert.ok(issued.ok, JSON.stringify(!issued.ok && issued.error));
+  const chosen = first.getStatus()[0]!;
+  assert.ok(chosen.nextAttemptAt && chosen.renewalWindow, JSON.stringify(chosen));
+  assert.ok(Date.parse(chosen.obtainedAt!) <= Date.now() && Date.parse(chosen.obtainedAt!) >= Date.parse(chosen.notBefore!) - 3600_000, 'obtainedAt is when it was stored');
+
+  // `portico cert show` in another process, or the service after a restart: a different random
+  // source, the same time.
+  const other = manager({ dataDir, pebble, door, challenges, random: () => 0.9 });
+  const [shown] = await other.load();
+  assert.equal(shown!.nextAttemptAt, chosen.nextAttemptAt);
+  assert.deepEqual(shown!.renewalWindow, chosen.renewalWindow);
+
+  // A damaged file is not trusted: a new time is chosen inside the window.
+  await writeFile(join(dataDir, 'certs', HOST, 'renewal.json'), '{"serial": 1');
+  const [again] = await manager({ dataDir, pebble, door, challenges, random: () => 0.9 }).load();
+  const w = again!.renewalWindow!;
+  assert.ok(Date.parse(again!.nextAttemptAt!) >= Date.parse(w.start) && Date.parse(again!.nextAttemptAt!) <= Date.parse(w.end));
+
+  // A new certificate: a choice of its own, saved for the others.
+  const renewed = await other.renewNow({ force: true });
+  assert.ok(renewed.ok);
+  const [after] = await manager({ dataDir, pebble, door, challenges, random: () => 0.5 }).load();
+  assert.equal(after!.nextAttemptAt, other.getStatus()[0]!.nextAttemptAt);
+  const serial = new X509Certificate(await readFile(join(dataDir, 'certs', HOST, 'cert.pem'))).serialNumber;
+  assert.equal(JSON.parse(await readFile(join(dataDir, 'certs', HOST, 'renewal.json'), 'utf8')).serial, serial);
 });

@@ -5,12 +5,13 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { Service } from '../../../main/core/service/service.ts';
 import { silentLogger } from '../../../main/core/support/logger.ts';
 import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
+import { DataDir } from '../../../main/core/support/data-dir.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
@@ -205,14 +206,19 @@ test('event texts reach the dashboard with the config\'s secrets masked (Plex to
   assert.ok(!listed.includes(duckToken) && !listed.includes(TOKEN), listed);
 });
 
-test('events and the renewal history survive a restart of the service (kept in the data directory)', async (t) => {
-  const dir = await tmpDir(t);
-  const doc = { door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, router: { mode: 'off' } };
-  const first = await startService(t, dir, doc);
-  first.svc.events.add('cert-renewed', 'info', 'Certificate for plex.example.com renewed, valid until 2027-03-01.');
+test('events survive a restart: the service keeps them in the data directory\'s event file, secrets masked there too', async (t) => {
+  const w = await world(t);
+  const doc = { door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: null }, plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN }, router: { mode: 'off' } };
+  const first = await startService(t, w.dir, doc);
+  first.svc.events.add('cert-renewed', 'info', `renewed; PMS token ${TOKEN} must not be kept`);
   await first.svc.stop(0);
-  const again = await startService(t, dir, doc);
-  assert.ok(again.svc.events.list().some((e) => e.kind === 'cert-renewed' && /renewed, valid until 2027-03-01/.test(e.message)));
+  const onDisk = await readFile(new DataDir(w.dir).events, 'utf8');
+  assert.match(onDisk, /cert-renewed/);
+  assert.ok(!onDisk.includes(TOKEN), 'the event file holds the masked text');
+
+  const second = await startService(t, w.dir, doc);
+  const listed = await second.svc.handlers['events:list']();
+  assert.ok(listed.some((e) => e.kind === 'cert-renewed' && e.message.startsWith('renewed;')), JSON.stringify(listed));
 });
 
 test('a new Plex address from Settings re-routes the domain at once (no restart)', async (t) => {

@@ -1,11 +1,12 @@
 /**
- * A lock file so two Portico processes (say the service and `portico cert renew`) never issue
- * for the same names at once. The file holds the owner's pid, a random token and the time; a
+ * A lock file so two Portico processes never do the same job at once (the service and `portico
+ * cert renew` issuing for the same names; two `portico plex apply|undo` writing the undo record). The file holds the owner's pid, a random token and the time; a
  * lock whose process is gone, or that is older than `staleMs`, is taken over.
  */
 import { link, open, readFile, unlink, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { sleep, type Clock } from './clock.ts';
 
 export interface HeldLock { release(): Promise<void> }
 
@@ -20,7 +21,7 @@ function alive(pid: number): boolean {
   }
 }
 
-export class CertLock {
+export class FileLock {
   private readonly path: string;
   private readonly staleMs: number;
   private readonly now: () => number;
@@ -29,6 +30,17 @@ export class CertLock {
     this.path = path;
     this.staleMs = opts.staleMs ?? 30 * 60_000;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Take the lock, waiting up to `waitMs` (on `clock`) for another owner to let go; null when it never did. */
+  async acquire(clock: Clock, waitMs: number, pollMs = 250): Promise<HeldLock | null> {
+    let held = await this.tryAcquire();
+    const until = clock.now() + waitMs;
+    while (!held && clock.now() < until) {
+      await sleep(clock, Math.min(pollMs, until - clock.now()));
+      held = await this.tryAcquire();
+    }
+    return held;
   }
 
   /** Take the lock if free (or stale); null when another live owner holds it. */
