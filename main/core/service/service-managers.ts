@@ -57,6 +57,8 @@ export class ServiceManagers {
   /** The CA's view from outside (null while no plain domain is chosen). */
   outside: OutsideCheck | null = null;
   ddns: DdnsUpdater | null = null;
+  /** The reason dynamic DNS last held back, so the event is recorded once per hold. */
+  private heldFor: string | null = null;
   private readonly o: ServiceManagersOptions;
   private readonly unsub = new Map<'certs' | 'routeCerts' | 'plex' | 'router' | 'ddns', () => void>();
   private background = false;
@@ -111,7 +113,12 @@ export class ServiceManagers {
       });
       this.ddns?.stop();
       this.ddns = DdnsUpdater.fromConfig(c, { reachability: this.reachability, clock: o.clock, logger: o.logger });
-      this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));
+      this.subscribe('ddns', this.ddns?.onDidChange((d) => {
+        // Once per hold, not once per check: the reason stays on the status meanwhile.
+        if (d.state === 'held' && d.error !== this.heldFor) o.events.add('ddns-held', 'warning', `${d.error}.`);
+        this.heldFor = d.state === 'held' ? (d.error ?? null) : null;
+        o.changed();
+      }));
       if (this.ddns) this.inBackground('updating dynamic DNS', this.ddns.start());
     }
   }

@@ -53,7 +53,8 @@ export interface ManualForwardRow {
 
 /** Dynamic DNS: keeps the domain's A/AAAA record on the public address. */
 export interface DdnsStatus {
-  state: 'off' | 'idle' | 'updating' | 'updated' | 'error';
+  /** `held`: the address found is not one the internet can reach (private, CGNAT…), so nothing was written; `error` says why. */
+  state: 'off' | 'idle' | 'updating' | 'updated' | 'held' | 'error';
   /** The address last written to DNS. */
   address?: string;
   lastUpdate?: string;
