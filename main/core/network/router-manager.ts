@@ -187,7 +187,10 @@ export class RouterManager {
     await this.loadOwned();
     const mode = this.o.mode;
     if (mode === 'off') {
-      this.set({ mode, state: 'off', mappings: [], manual: undefined, error: undefined });
+      // Router handling off still knows where this machine sits: the rows and the diagnosis name real addresses.
+      const gateway = this.o.gateway ?? (await discoverGateway());
+      const lan = gateway ? (this.o.lanAddress ?? (await localAddressToward(gateway))) : null;
+      this.set({ mode, state: 'off', mappings: [], manual: undefined, error: undefined, gateway: gateway ?? undefined, lanAddress: lan || undefined });
       return this.getStatus();
     }
     this.set({ mode, state: 'discovering', error: undefined });

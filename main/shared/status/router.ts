@@ -25,7 +25,10 @@ export interface RouterStatus {
   state: 'off' | 'discovering' | 'mapped' | 'partial' | 'manual' | 'error';
   gateway?: string;
   externalAddress?: string;
+  /** The address the internet sees (publicIp services, else the router's public WAN address), from the last look. */
   publicAddress?: string;
+  /** Why the public address is unknown (no service answered, lookups off…), when it is. */
+  publicAddressError?: string;
   mappings: PortMappingStatus[];
   findings: Finding[];
   /** This machine's LAN address (the forwards point here). */

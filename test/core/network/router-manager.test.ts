@@ -190,3 +190,19 @@ test('pcp: after the door moves to another port, a restart replaces Portico\'s o
   await w.call('stopManager');
   assert.deepEqual(await h.routerTable(), []);
 });
+
+test('manual and off: the gateway and this machine\'s LAN address come from the routing table, the router is asked nothing, manual rows carry the real address', async (t) => {
+  const { h, w, dataDir } = await setup(t);
+  for (const mode of ['manual', 'off'] as const) {
+    const s = await w.call<RouterStatus>('startManager', { mode, dataDir, doors: DOORS });
+    assert.equal(s.gateway, h.gatewayIp, mode);
+    assert.equal(s.lanAddress, h.lanIp, mode);
+    assert.equal(s.state, mode);
+    assert.equal(s.error, undefined, `${mode}: no failure claimed`);
+    assert.equal(s.protocols, undefined, `${mode}: no protocol probed`);
+    if (mode === 'manual') assert.deepEqual(s.manual?.map((r) => [r.externalPort, r.internalClient, r.internalPort]), [[443, h.lanIp, 8443], [80, h.lanIp, 8080], [32400, h.lanIp, 32443]]);
+    else assert.equal(s.manual, undefined, 'off: no rows offered as if Portico expected them');
+    await w.call('stopManager');
+  }
+  assert.deepEqual(await h.routerTable(), [], 'nothing mapped');
+});

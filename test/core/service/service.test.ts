@@ -20,6 +20,7 @@ import { waitFor } from '../../helpers/wait-for.ts';
 import { PmsStandIn } from '../../stand-ins/pms.ts';
 import { startDuckDns } from '../../stand-ins/duckdns.ts';
 import { startWhatIsMyIpStandIn } from '../../stand-ins/whatismyip.ts';
+import { discoverGateway, localAddressToward } from '../../../main/core/network/discover-gateway.ts';
 import { makeCert, plexDirectUpstream, port, tlsTo } from '../proxy/door-fixtures.ts';
 
 const TOKEN = 'owner-token-service-aaaa';
@@ -199,4 +200,31 @@ test('event texts reach the dashboard with the config\'s secrets masked (Plex to
   const listed = JSON.stringify(await svc.handlers['events:list']());
   assert.match(listed, /DNS update refused/);
   assert.ok(!listed.includes(duckToken) && !listed.includes(TOKEN), listed);
+});
+
+test('router mode manual: the gateway and LAN address are read at once (no "no default gateway"), and the public address for the A record is in the status', async (t) => {
+  const w = await world(t);
+  const wim = await startWhatIsMyIpStandIn();
+  t.after(() => wim.close());
+  wim.behaviour = { kind: 'answer', reportAddress: '203.0.113.61' };
+  const gateway = await discoverGateway();
+  assert.ok(gateway, 'this test needs a default route (the machine running it has one)');
+  const { svc } = await startService(t, w.dir, {
+    domains: [DOMAIN],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: w.http },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    acme: { directoryUrl: 'https://127.0.0.1:1/dir' },
+    dns: { resolver: '127.0.0.1:1' },
+    router: { mode: 'manual' },
+    publicIp: { httpEndpoints: [wim.url] },
+  });
+  await waitFor('the routing table read', async () => svc.getStatus().router.gateway === gateway, 5000);
+  const r = svc.getStatus().router;
+  assert.equal(r.state, 'manual');
+  assert.equal(r.lanAddress, await localAddressToward(gateway));
+  assert.deepEqual(r.manual?.map((m) => m.internalClient), r.manual?.map(() => r.lanAddress), 'the rows name the real LAN address');
+  const findings = await svc.handlers['router:diagnose']();
+  assert.ok(findings.ok);
+  assert.ok(!findings.value.some((f) => f.id === 'no-gateway'), JSON.stringify(findings.value.map((f) => f.title)));
+  await waitFor('the public address in the status', async () => svc.getStatus().router.publicAddress === '203.0.113.61', 5000);
 });
