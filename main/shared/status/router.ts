@@ -12,6 +12,8 @@ export interface PortMappingStatus {
   error?: string;
   /** For a conflict: the LAN address that holds the port, when the router tells (UPnP). */
   owner?: string;
+  /** The router refuses automatic forwards below 1024 (UPnP 606, NAT-PMP/PCP not authorized, or a port ≥ 1024 offered instead). */
+  refusedLowPort?: true;
 }
 export interface Finding {
   id: string;
