@@ -69,7 +69,7 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
   if (!pub) {
     out.push({ id: 'public-ip-unknown', severity: 'warning', title: 'Public address unknown',
       detail: `Portico could not find the address the internet sees${f.publicAddressError ? `: ${f.publicAddressError}` : ''}.`,
-      fix: 'Check the internet connection, or configure publicIp.stunServer / publicIp.httpEndpoints with a service you trust.' });
+      fix: 'Check the internet connection, or set publicIp.stunServer / publicIp.httpEndpoints to a service you trust (or publicIp.lookup to true). Until the address is known, Portico cannot check that your domain points here, that no carrier-grade NAT sits beyond your router, or hairpin NAT, and dynamic DNS writes nothing.' });
   }
 
   // Port-mapping protocols.
