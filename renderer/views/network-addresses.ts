@@ -21,5 +21,7 @@ export function networkAddresses(r: RouterStatus, testid: string): HTMLElement {
     row('Your router (gateway)', r.gateway, 'the router’s address', 'gateway',
       'Not found: the routing table has no default gateway. Check the network connection.'),
     row('Public address (for the A record)', r.publicAddress, 'your public address', 'public',
-      r.publicAddressError ? `Not known: ${r.publicAddressError}.` : 'Not looked up yet.'));
+      r.publicAddressError
+        ? `Not known: ${r.publicAddressError}. Until it is, Portico cannot check that your domain points to this network, and dynamic DNS writes nothing.`
+        : 'Not looked up yet.'));
 }
