@@ -164,6 +164,18 @@ test('dynamic DNS runs when dns.ddns is on with a provider: the public address i
   await clock.advance(10 * 60_000);
   await waitFor('changed address written', () => duck.domains.get('portico')?.ip === '203.0.113.8', 5000);
   await waitFor('status follows', () => svc.getStatus().router.ddns?.address === '203.0.113.8', 5000);
+
+  // Behind a second NAT the service sees a private address: held back, said once, DNS untouched.
+  wim.behaviour = { kind: 'answer', reportAddress: '192.168.0.2' };
+  await clock.advance(10 * 60_000);
+  await waitFor('held back', () => svc.getStatus().router.ddns?.state === 'held', 5000);
+  const asked = wim.requests;
+  await clock.advance(10 * 60_000);
+  await waitFor('a second check', () => wim.requests > asked, 5000);
+  await waitFor('the second check done', () => svc.getStatus().router.ddns?.state === 'held', 5000);
+  assert.equal(duck.domains.get('portico')?.ip, '203.0.113.8', 'the private address was not published');
+  assert.match(svc.getStatus().router.ddns?.error ?? '', /did not write 192\.168\.0\.2: it is a private address/);
+  assert.equal(svc.events.list().filter((e) => e.kind === 'ddns-held').length, 1, 'one event per hold, not per check');
 });
 
 test('a secret handed to redactInDiagnostics (the headless UI token) is masked in the diagnostics bundle until released', async (t) => {
