@@ -46,7 +46,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
     // The router's WAN address is the public one only when it is public (not behind another NAT).
     const wan = s.router.externalAddress;
     const pub = s.router.publicAddress ?? (wan && isPublicAddress(wan) ? wan : undefined);
-    const key = JSON.stringify([domain, lan, pub]);
+    const key = JSON.stringify([domain, lan, s.router.gateway, pub]);
     if (key === addressesKey) return;
     addressesKey = key;
     addresses.hidden = !domain;
@@ -61,6 +61,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
         row('Plex address', url, 'the Plex address', 'plex-url',
           h('a', { href: `${url}/web`, target: '_blank', rel: 'noopener noreferrer', class: 'btn btn-small btn-primary', 'data-testid': 'open-plex-web' }, 'Open Plex Web', h('span', { class: 'visually-hidden' }, ' (opens a new window)'))),
         row('This computer on your network', lan, 'this computer’s network address', 'lan-ip'),
+        row('Your router (gateway)', s.router.gateway, 'the router’s address', 'gateway-ip'),
         row('Your public address', pub, 'your public address', 'public-ip')));
   }
   const actionResult = h('div', { 'data-testid': 'action-result', 'aria-live': 'polite', class: 'stack' });

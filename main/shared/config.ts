@@ -33,6 +33,13 @@ export type RouterMode = (typeof ROUTER_MODES)[number];
 export type KeyType = (typeof KEY_TYPES)[number];
 export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
 
+/**
+ * Asked for the public address when publicIp names no service of its own: well-known public STUN
+ * servers (cheap, one UDP round trip each), then plain-text what-is-my-IP services over HTTPS.
+ */
+export const DEFAULT_STUN_SERVERS = ['stun.l.google.com:19302', 'stun.cloudflare.com:3478', 'stun.nextcloud.com:443'] as const;
+export const DEFAULT_HTTP_ENDPOINTS = ['https://api.ipify.org', 'https://ipv4.icanhazip.com'] as const;
+
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const ZEROSSL = 'https://acme.zerossl.com/v2/DV90';
@@ -208,6 +215,12 @@ const CONFIG_SCHEMA = section({
     mapPlexPort: v.optional(flag, false),
   }, 'must be an object, e.g. {"mode": "auto"}'), {}),
   publicIp: v.optional(section({
+    /**
+     * Ask outside services for the address the internet sees (the configured ones, else the
+     * built-in DEFAULT_STUN_SERVERS and DEFAULT_HTTP_ENDPOINTS). false: only the router's own
+     * answer, so CGNAT beyond a router and DNS mismatches go unchecked when the router cannot tell.
+     */
+    lookup: v.optional(flag, true),
     stunServer: v.optional(v.nullable(v.pipe(
       v.string('must be "host" or "host:port" of a STUN server, or null'),
       v.regex(/^[^\s:]+(:\d+)?$|^\[[^\]]+\](:\d+)?$/, 'must be "host" or "host:port" of a STUN server, or null'),

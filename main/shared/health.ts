@@ -233,6 +233,9 @@ function dnsCheck(s: StatusWithoutHealth): Check {
   if (ddns?.state === 'error') {
     return check('dns', title, fail('warning', `Dynamic DNS is failing: ${ddns.error ?? 'the update was refused'}`, 'Check the DNS provider and its token in the Domain step of the setup; Portico keeps retrying.'));
   }
+  if (ddns?.state === 'held') {
+    return check('dns', title, fail('warning', `Dynamic DNS is holding back: ${ddns.error ?? 'the public address is not one the internet can reach'}`, 'Give this network a public address (see the Router step\'s findings); Portico writes the record as soon as it has one.'));
+  }
   const staleDns = s.dns.records.find((r) => r.matchesPublic === false);
   if (staleDns) {
     return check('dns', title, fail('warning', `${staleDns.name} points to ${staleDns.values.join(', ') || 'nothing'}, not to your public address`, 'Update the DNS record at your DNS provider, or turn on dynamic DNS in the Domain step.'));

@@ -88,6 +88,7 @@ test('good config: listens, proxies to Plex, prints the dashboard link, `portico
     acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', preflight: false },
     plex: { url: `http://127.0.0.1:${(pms.address() as { port: number }).port}` },
     router: { mode: 'off' },
+    publicIp: { lookup: false }, // tests never ask the internet for the public address
     ui: { port: uiPort },
   }));
   const p = portico(['serve', '--config', file]);

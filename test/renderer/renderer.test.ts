@@ -863,3 +863,35 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
   await settle(dark.page);
   await dark.page.screenshot({ path: `${out}/dashboard-dark.png`, fullPage: true });
 });
+
+test('router step in manual mode: the LAN IP, gateway and public IP as measured, each with Copy, and no false statement', async (t) => {
+  const service = await StandInService.finished();
+  service.config.lanAddress = null;
+  service.config.router.mode = 'manual';
+  service.update((s) => { s.router = { mode: 'manual', state: 'manual', mappings: [], findings: [], gateway: '192.168.1.1', lanAddress: '192.168.1.20', publicAddressError: 'public-address lookups are off (publicIp.lookup), and the router has not told its WAN address' }; });
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  await page.goto(`${base}/#/setup/router`);
+  await step(page, 'router');
+  assert.equal(await page.getByTestId('router-addresses-lan').textContent(), '192.168.1.20');
+  assert.equal(await page.getByTestId('router-addresses-gateway').textContent(), '192.168.1.1');
+  assert.match(await page.getByTestId('router-addresses-public').textContent() ?? '', /Not known: public-address lookups are off/);
+  const rows = await page.getByTestId('router-manual-rows').locator('tbody tr').allTextContents();
+  assert.ok(rows.length > 0 && rows.every((r) => r.includes('192.168.1.20')), 'the rows carry the routing table\'s LAN address');
+  assert.doesNotMatch(await page.locator('body').textContent() ?? '', /this computer’s LAN address|no default gateway|opened only some ports/);
+
+  // The public address arrives (a later look): shown with its Copy button, without a reload.
+  service.update((s) => { s.router.publicAddress = '203.0.113.7'; delete s.router.publicAddressError; });
+  await page.getByTestId('router-addresses-copy-public').waitFor();
+  assert.equal(await page.getByTestId('router-addresses-public').textContent(), '203.0.113.7');
+  await page.getByTestId('router-addresses-copy-gateway').click();
+  await page.locator('[data-testid="router-addresses-copy-gateway"]:text-is("Copied")').waitFor();
+
+  // "Map automatically" after choosing manual asks the router again (mode back to auto) instead of claiming a partial success.
+  await page.getByTestId('router-map').click();
+  await page.getByTestId('router-mapped').waitFor();
+  assert.equal(service.config.router.mode, 'auto');
+  assert.equal(await page.getByTestId('router-partial').count(), 0);
+  await axe(page, 'router step, manual mode');
+  assert.deepEqual(cspErrors, []);
+});

@@ -2,7 +2,9 @@
  * Dynamic DNS: when the public address changes, write it to the domain's A (or AAAA) record
  * through the DNS provider (Cloudflare, DuckDNS, RFC 2136 — main/core/dns). Exactly one update
  * per change; at most one update per `minIntervalMs` (providers rate-limit and a flapping link
- * must not hammer them): a change inside that window is written when the window ends.
+ * must not hammer them): a change inside that window is written when the window ends. An address
+ * the internet cannot reach (private, CGNAT, loopback…) is never written: the record would send
+ * every client to a dead end, so the updater holds back and says why.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import type { DdnsStatus } from '../../shared/status/router.ts';
 import type { Config } from '../../shared/config.ts';
 import type { Reachability } from './reachability.ts';
 import { DataDir } from '../support/data-dir.ts';
+import { addressScope } from '../../shared/ip-address.ts';
 
 export interface DdnsUpdaterOptions {
   /** The names to keep current (wildcards are skipped: they need no address record of their own). */
@@ -131,8 +134,15 @@ export class DdnsUpdater {
       this.arm(every);
       return this.getStatus();
     }
+    const scope = addressScope(addr);
+    if (scope !== 'public') {
+      if (this.status.state !== 'held' || this.status.error !== heldBecause(addr, scope)) this.log.warn('dynamic DNS held back: not a public address', { address: addr, scope });
+      this.set({ ...this.status, state: 'held', error: heldBecause(addr, scope) });
+      this.arm(every);
+      return this.getStatus();
+    }
     if (addr === this.written) {
-      if (this.status.state === 'error') this.set({ ...this.status, state: this.lastUpdateAt ? 'updated' : 'idle', error: undefined });
+      if (this.status.state === 'error' || this.status.state === 'held') this.set({ ...this.status, state: this.lastUpdateAt ? 'updated' : 'idle', error: undefined });
       this.arm(every);
       return this.getStatus();
     }
@@ -165,4 +175,14 @@ export class DdnsUpdater {
     this.arm(every);
     return this.getStatus();
   }
+}
+
+/** Why an address is not written to DNS, and what to do. */
+function heldBecause(addr: string, scope: ReturnType<typeof addressScope>): string {
+  const why = scope === 'cgnat'
+    ? 'is in 100.64.0.0/10, the range of carrier-grade NAT: your provider shares one public address between customers, so nothing from the internet reaches this network. Ask your provider for a public IPv4 address ("disable CGNAT")'
+    : scope === 'private' || scope === 'link-local'
+      ? 'is a private address: another router sits between yours and the internet (double NAT). Put the provider\'s modem in bridge mode, or set publicIp.stunServer / publicIp.httpEndpoints to a service that sees your public address'
+      : 'is not an address the internet can reach. Check publicIp.stunServer / publicIp.httpEndpoints';
+  return `dynamic DNS did not write ${addr}: it ${why}. The DNS record is left as it was`;
 }

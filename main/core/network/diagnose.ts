@@ -69,7 +69,7 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
   if (!pub) {
     out.push({ id: 'public-ip-unknown', severity: 'warning', title: 'Public address unknown',
       detail: `Portico could not find the address the internet sees${f.publicAddressError ? `: ${f.publicAddressError}` : ''}.`,
-      fix: 'Check the internet connection, or configure publicIp.stunServer / publicIp.httpEndpoints with a service you trust.' });
+      fix: 'Check the internet connection, or set publicIp.stunServer / publicIp.httpEndpoints to a service you trust (or publicIp.lookup to true). Until the address is known, Portico cannot check that your domain points here, that no carrier-grade NAT sits beyond your router, or hairpin NAT, and dynamic DNS writes nothing.' });
   }
 
   // Port-mapping protocols.
@@ -80,7 +80,16 @@ export function diagnose(f: ReachabilityFacts): Finding[] {
       detail: `The router${f.gateway ? ` at ${f.gateway}` : ''} answered neither UPnP nor NAT-PMP nor PCP, so Portico cannot open the ports itself.`,
       fix: `Turn on UPnP (or NAT-PMP) in ${router} and press Retry, or forward by hand ${f.forwards?.length ? f.forwards.map((r) => `WAN ${r.externalPort}/${r.transport} to ${r.internalClient || lan}:${r.internalPort}`).join(', ') : `the ports to ${lan}`} (see the rows under "Router").` });
   }
+  const refused = (f.mappings ?? []).filter((m) => m.refusedLowPort);
+  if (refused.length) {
+    const rows = refused.map((m) => `WAN ${m.externalPort}/${m.transport} to ${m.internalClient || (f.lanAddress ?? 'this computer')}:${m.internalPort}`).join(', ');
+    const ports = refused.map((m) => m.externalPort).join(' and ');
+    out.push({ id: 'low-ports-refused', severity: 'error', title: `Your router refuses to open port ${ports} automatically`,
+      detail: `The router allows automatic forwards (UPnP, NAT-PMP, PCP) only for ports 1024 and up — a common default, e.g. OpenWrt's "allow 1024-65535" — so it refused ${ports}. Nothing from the internet reaches Portico on ${ports} until one of the two ways out below is taken.`,
+      fix: `Either forward by hand in ${router}: ${rows} (your address stays https://${f.domain}); or use a high public port: set door.publicHttpsPort to 8443, so the router forwards WAN 8443, Plex is told https://${f.domain}:8443 and Verify checks that port — your address becomes https://${f.domain}:8443, and certificates come by DNS-01 (with a DNS provider) or HTTP-01 (WAN 80 forwarded), because the CA's TLS-ALPN-01 check connects to port 443 only.` });
+  }
   for (const m of f.mappings ?? []) {
+    if (m.refusedLowPort) continue;
     if (m.state === 'conflict') {
       out.push({ id: `mapping-conflict-${m.externalPort}`, severity: 'error',
         title: m.owner ? `WAN port ${m.externalPort} is forwarded to another device (${m.owner})` : `WAN port ${m.externalPort} is not available to Portico`,

@@ -71,7 +71,7 @@ export class NatPmpClient implements PortMapper {
     if (r.externalPort !== req.externalPort) {
       // The router picked another port because ours is taken. Give that one back and report.
       await this.request(req, 0, r.externalPort).catch(() => {});
-      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available: the router offered port ${r.externalPort} instead over NAT-PMP (another device holds it, or the router does not allow this port)`);
+      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available: the router offered port ${r.externalPort} instead over NAT-PMP (another device holds it, or the router does not allow this port)`, r.externalPort);
     }
     return r;
   }

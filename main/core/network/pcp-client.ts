@@ -113,7 +113,7 @@ export class PcpClient implements PortMapper {
     if (r.externalAddress) this.lastExternal = r.externalAddress;
     if (r.externalPort !== req.externalPort) {
       await this.request({ ...req, externalPort: r.externalPort }, 0, nonce).catch(() => {});
-      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available: the router offered port ${r.externalPort} instead over PCP (another device holds it, or the router does not allow this port)`);
+      throw new MappingConflictError(req.externalPort, null, `WAN port ${req.externalPort}/${req.transport} is not available: the router offered port ${r.externalPort} instead over PCP (another device holds it, or the router does not allow this port)`, r.externalPort);
     }
     return r;
   }

@@ -39,11 +39,14 @@ export interface MappingEntry {
 export class MappingConflictError extends Error {
   readonly externalPort: number;
   readonly owner: string | null;
-  constructor(externalPort: number, owner: string | null, detail: string) {
+  /** The port the router offered instead (NAT-PMP, PCP), when it did. */
+  readonly offeredPort: number | null;
+  constructor(externalPort: number, owner: string | null, detail: string, offeredPort: number | null = null) {
     super(detail);
     this.name = 'MappingConflictError';
     this.externalPort = externalPort;
     this.owner = owner;
+    this.offeredPort = offeredPort;
   }
 }
 

@@ -25,5 +25,5 @@ export async function lookupPublicAddress(providers: PublicIpProvider[]): Promis
       errors.push(`${p.name}: ${(e as Error).message}`);
     }
   }
-  return { address: null, from: null, error: errors.length ? errors.join('; ') : 'no public-address service is configured (publicIp.stunServer / publicIp.httpEndpoints)' };
+  return { address: null, from: null, error: errors.length ? errors.join('; ') : 'no public-address service is configured (publicIp)' };
 }

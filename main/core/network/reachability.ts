@@ -2,13 +2,15 @@
  * How the internet reaches this network, wired once for everyone who asks: the service (the
  * Domain step's DNS check, the router diagnosis), `portico doctor` and dynamic DNS.
  *
- * The public-address rule, written only here: ask the configured services in order (the STUN
- * server first: it is cheap; then the HTTP endpoints); when none answers, or none is configured,
- * take the router's own WAN address — but only when it is a public address: a carrier-grade NAT
- * or private one is not what the internet sees, and writing it to DNS would break the name.
+ * The public-address rule, written only here: ask the services in order (STUN first: it is cheap;
+ * then the HTTP endpoints) — the configured ones, else the built-in lists, none when
+ * publicIp.lookup is false; when none answers, take the router's own WAN address — but only when
+ * it is a public address: a carrier-grade NAT or private one is not what the internet sees, and
+ * writing it to DNS would break the name. When a service answered, the router's address is the
+ * cross-check (diagnose.ts: a router address that differs means another NAT beyond it).
  */
 import type { Check } from '../../shared/api.ts';
-import type { Config } from '../../shared/config.ts';
+import { DEFAULT_HTTP_ENDPOINTS, DEFAULT_STUN_SERVERS, type Config } from '../../shared/config.ts';
 import type { Finding, RouterStatus } from '../../shared/status/router.ts';
 import { checkDns, type DnsRecords } from './dns-check.ts';
 import { diagnose, type ReachabilityFacts } from './diagnose.ts';
@@ -43,16 +45,26 @@ export interface ReachabilityDeps {
   publicIpCa?: string;
 }
 
+/** The services asked for the public address, in order: the configured ones, else the built-in lists; none with lookups off. */
+export function publicAddressSources(p: Config['publicIp']): { stun: string[]; http: string[] } {
+  if (!p.lookup) return { stun: [], http: [] };
+  if (p.stunServer || p.httpEndpoints.length) return { stun: p.stunServer ? [p.stunServer] : [], http: [...p.httpEndpoints] };
+  return { stun: [...DEFAULT_STUN_SERVERS], http: [...DEFAULT_HTTP_ENDPOINTS] };
+}
+
 export interface Diagnosis { domain: string; facts: ReachabilityFacts; findings: Finding[] }
 
 export class Reachability {
   private readonly o: ReachabilityOptions;
   private records: DnsRecords = [];
+  private last: PublicAddress | null = null;
 
   static fromConfig(c: Config, deps: ReachabilityDeps): Reachability {
-    const services: PublicIpProvider[] = [];
-    if (c.publicIp.stunServer) services.push(new StunPublicIp(c.publicIp.stunServer));
-    for (const u of c.publicIp.httpEndpoints) services.push(new HttpPublicIp(u, deps.publicIpCa ? { ca: deps.publicIpCa } : {}));
+    const sources = publicAddressSources(c.publicIp);
+    const services: PublicIpProvider[] = [
+      ...sources.stun.map((server) => new StunPublicIp(server)),
+      ...sources.http.map((u) => new HttpPublicIp(u, deps.publicIpCa ? { ca: deps.publicIpCa } : {})),
+    ];
     return new Reachability({
       domains: c.domains, publicHttpsPort: c.door.publicHttpsPort, resolver: c.dns.resolver, services,
       router: deps.router, ...(deps.doorFingerprint256 ? { doorFingerprint256: deps.doorFingerprint256 } : {}), ...(deps.port80 ? { port80: deps.port80 } : {}),
@@ -80,8 +92,13 @@ export class Reachability {
   /** The address the internet sees, with where it came from, or why it is unknown. Never throws. */
   async publicAddress(): Promise<PublicAddress> {
     const r = await lookupPublicAddress(this.providers());
-    if (r.address || this.o.services.length) return r;
-    return { ...r, error: `no public-address service is configured (publicIp.stunServer / publicIp.httpEndpoints), and ${r.error}` };
+    this.last = r.address || this.o.services.length ? r : { ...r, error: `public-address lookups are off (publicIp.lookup), and ${r.error}` };
+    return this.last;
+  }
+
+  /** What the last look found (null before the first): the status shows it for the A record. */
+  lastPublicAddress(): PublicAddress | null {
+    return this.last;
   }
 
   /** The public address, or an Error saying why it is unknown (what dynamic DNS needs). */
@@ -112,6 +129,7 @@ export class Reachability {
       doorFingerprint256: this.o.doorFingerprint256?.(domain) ?? null,
       ...(this.o.port80 ? { checkPort80: async () => this.o.port80!() } : {}),
     });
+    this.last = { address: facts.publicAddress ?? null, from: null, error: facts.publicAddressError ?? null };
     return { domain, facts, findings: diagnose(facts) };
   }
 }

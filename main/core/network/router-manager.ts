@@ -21,8 +21,8 @@ import type { ManualForwardRow, PortMappingStatus, RouterStatus } from '../../sh
 import { forwarding, type Forward, type ForwardingInput } from '../../shared/forwarding.ts';
 import { MappingConflictError, type MapRequest, type MappingProtocol, type PortMapper } from './port-mapper.ts';
 import { UpnpClient, UpnpError } from './upnp-client.ts';
-import { NatPmpClient } from './nat-pmp-client.ts';
-import { PcpClient } from './pcp-client.ts';
+import { NatPmpClient, NatPmpError } from './nat-pmp-client.ts';
+import { PcpClient, PcpError } from './pcp-client.ts';
 import { ssdpSearch } from './ssdp-search.ts';
 import { discoverGateway, localAddressToward } from './discover-gateway.ts';
 import { DataDir } from '../support/data-dir.ts';
@@ -63,6 +63,22 @@ interface OwnedMapping {
 }
 
 const DESCRIPTION = 'Portico';
+/** Ports below this are "privileged": many routers refuse them to UPnP, NAT-PMP and PCP. */
+const LOW_PORTS_END = 1024;
+
+/**
+ * How the router said no to a port below 1024, per protocol, or null when the error is another
+ * one. miniupnpd checks its permission rules and answers UPnP with 606 "Action not authorized";
+ * over NAT-PMP and PCP it walks up to the first port the rules allow and offers that (1024 under
+ * "allow 1024-65535"); other routers answer NAT-PMP result 2 / PCP NOT_AUTHORIZED (2).
+ */
+function lowPortRefusal(e: unknown): string | null {
+  if (e instanceof UpnpError && e.code === 606) return 'UPnP error 606, Action not authorized';
+  if (e instanceof NatPmpError && e.resultCode === 2) return 'NAT-PMP result 2, not authorized';
+  if (e instanceof PcpError && e.resultCode === 2) return 'PCP result NOT_AUTHORIZED';
+  if (e instanceof MappingConflictError && e.offeredPort !== null && e.offeredPort >= LOW_PORTS_END) return `it offered port ${e.offeredPort} instead`;
+  return null;
+}
 
 export class RouterManager {
   private readonly o: RouterManagerOptions;
@@ -186,7 +202,10 @@ export class RouterManager {
     await this.loadOwned();
     const mode = this.o.mode;
     if (mode === 'off') {
-      this.set({ mode, state: 'off', mappings: [], manual: undefined, error: undefined });
+      // Router handling off still knows where this machine sits: the rows and the diagnosis name real addresses.
+      const gateway = this.o.gateway ?? (await discoverGateway());
+      const lan = gateway ? (this.o.lanAddress ?? (await localAddressToward(gateway))) : null;
+      this.set({ mode, state: 'off', mappings: [], manual: undefined, error: undefined, gateway: gateway ?? undefined, lanAddress: lan || undefined });
       return this.getStatus();
     }
     this.set({ mode, state: 'discovering', error: undefined });
@@ -231,10 +250,13 @@ export class RouterManager {
     for (const w of this.wanted()) rows.push(await this.mapOne(found.mapper, gateway, lan, w));
     const mapped = rows.filter((r) => r.state === 'mapped').length;
     const state = mapped === rows.length ? 'mapped' : mapped > 0 ? 'partial' : 'error';
+    const refused = rows.filter((r) => r.refusedLowPort).map((r) => r.externalPort);
     this.set({
       state, mappings: rows,
       manual: state === 'mapped' ? undefined : this.manualRows(lan).filter((r) => rows.find((x) => x.externalPort === r.externalPort)?.state !== 'mapped'),
-      error: state === 'mapped' ? undefined : rows.find((r) => r.state !== 'mapped')?.error,
+      error: state === 'mapped' ? undefined : refused.length
+        ? `the router allows automatic forwards only for ports 1024 and up, so it refused WAN port ${refused.join(' and ')}. Either forward ${refused.length > 1 ? 'them' : 'it'} by hand (the rows below), or use a high public port such as 8443 (door.publicHttpsPort): your address becomes https://<domain>:8443 and certificates come by DNS-01 or HTTP-01, since the CA's TLS-ALPN-01 check connects to 443 only`
+        : rows.find((r) => r.state !== 'mapped')?.error,
     });
     return this.getStatus();
   }
@@ -302,12 +324,17 @@ export class RouterManager {
     } catch (e) {
       this.owned = this.owned.filter((m) => m !== own);
       await this.saveOwned();
+      const refusal = w.externalPort < LOW_PORTS_END ? lowPortRefusal(e) : null;
+      if (refusal) {
+        this.log.warn('the router refuses automatic forwards below 1024', { externalPort: w.externalPort, protocol: mapper.protocol, answer: refusal });
+        return { ...base, state: 'failed', refusedLowPort: true, error: `the router refuses to open WAN port ${w.externalPort} automatically (${refusal}): it allows automatic forwards only for ports 1024 and up, a common default (OpenWrt's miniupnpd rule "allow 1024-65535"). Forward it by hand (see the rows below), or use a high public port such as 8443 (door.publicHttpsPort)` };
+      }
       if (e instanceof MappingConflictError) {
         this.log.warn('port taken by another device; left alone', { externalPort: w.externalPort, owner: e.owner });
         return { ...base, state: 'conflict', ...(e.owner ? { owner: e.owner } : {}), error: `${e.message}. Portico left it alone. Remove that forward in the router's settings (or stop the program on that device that asked for it), then press Retry — or set door.publicHttpsPort to a free port.` };
       }
       if (e instanceof UpnpError && e.code === 606) {
-        return { ...base, state: 'failed', error: `the router refuses to open WAN port ${w.externalPort} through UPnP (606 Action not authorized; many routers allow UPnP only for ports 1024 and up). Allow it in the router's UPnP settings and press Retry, or forward it by hand (see the rows below).` };
+        return { ...base, state: 'failed', error: `the router refuses to open WAN port ${w.externalPort} through UPnP (606 Action not authorized). Allow it in the router's UPnP settings and press Retry, or forward it by hand (see the rows below).` };
       }
       return { ...base, state: 'failed', error: `mapping WAN port ${w.externalPort} to ${lan}:${w.internalPort} over ${mapper.protocol} failed: ${(e as Error).message}. Press Retry, or forward the port by hand (see the rows below).` };
     }

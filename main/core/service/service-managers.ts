@@ -12,6 +12,8 @@ import { OutsideCheck } from '../certs/outside-check.ts';
 import { RouteCerts } from '../certs/route-certs.ts';
 import { DdnsUpdater } from '../network/ddns-updater.ts';
 import { Reachability } from '../network/reachability.ts';
+import type { PublicAddress } from '../network/public-ip-provider.ts';
+import type { RouterStatus } from '../../shared/status/router.ts';
 import { RouterManager, type RouterManagerOptions } from '../network/router-manager.ts';
 import { PlexManager, type PlexManagerOptions } from '../plex/plex-manager.ts';
 
@@ -57,6 +59,8 @@ export class ServiceManagers {
   /** The CA's view from outside (null while no plain domain is chosen). */
   outside: OutsideCheck | null = null;
   ddns: DdnsUpdater | null = null;
+  /** The reason dynamic DNS last held back, so the event is recorded once per hold. */
+  private heldFor: string | null = null;
   private readonly o: ServiceManagersOptions;
   private readonly unsub = new Map<'certs' | 'routeCerts' | 'plex' | 'router' | 'ddns', () => void>();
   private background = false;
@@ -102,7 +106,8 @@ export class ServiceManagers {
       this.router = RouterManager.fromConfig(c, { clock: o.clock, logger: o.logger, bound: o.door.ports(), ...o.router });
       this.subscribe('router', this.router.onDidChange(() => o.changed()));
       // A mode chosen in the wizard is tried at once; at start-up only once setup produced something to keep.
-      if ((had || this.background) && automatic(c)) this.inBackground('mapping the router ports', this.router.start());
+      // Manual and off ask the router nothing: they only read the routing table (gateway, LAN address), so at once.
+      if (!automatic(c) || had || this.background) this.inBackground(automatic(c) ? 'mapping the router ports' : 'finding the gateway', this.router.start());
     }
     if (names || !same(prev?.dns, c.dns) || !same(prev?.publicIp, c.publicIp) || prev?.door.publicHttpsPort !== c.door.publicHttpsPort) {
       this.reachability = Reachability.fromConfig(c, {
@@ -111,7 +116,12 @@ export class ServiceManagers {
       });
       this.ddns?.stop();
       this.ddns = DdnsUpdater.fromConfig(c, { reachability: this.reachability, clock: o.clock, logger: o.logger });
-      this.subscribe('ddns', this.ddns?.onDidChange(() => o.changed()));
+      this.subscribe('ddns', this.ddns?.onDidChange((d) => {
+        // Once per hold, not once per check: the reason stays on the status meanwhile.
+        if (d.state === 'held' && d.error !== this.heldFor) o.events.add('ddns-held', 'warning', `${d.error}.`);
+        this.heldFor = d.state === 'held' ? (d.error ?? null) : null;
+        o.changed();
+      }));
       if (this.ddns) this.inBackground('updating dynamic DNS', this.ddns.start());
     }
   }
@@ -123,7 +133,7 @@ export class ServiceManagers {
     return {
       certificates: [...(this.certs?.getStatus() ?? []), ...(this.routeCerts?.getStatus() ?? [])],
       plex: built ? this.plex.getStatus() : { state: 'unknown', url: c.plex.url, signedIn: false, applied: false },
-      router: built ? { ...this.router.getStatus(), ...(ddns ? { ddns } : {}) } : { mode: c.router.mode, state: 'off', mappings: [], findings: [] },
+      router: built ? { ...this.router.getStatus(), ...publicAddressOf(this.reachability.lastPublicAddress()), ...(ddns ? { ddns } : {}) } : { mode: c.router.mode, state: 'off', mappings: [], findings: [] },
       dns: { records: built ? this.reachability.dnsRecords() : [], ...(ddns?.lastUpdate ? { lastDdnsUpdate: ddns.lastUpdate } : {}) },
     };
   }
@@ -203,4 +213,10 @@ export class ServiceManagers {
 
 function automatic(c: { router: { mode: LoadedConfigValue['router']['mode'] } }): boolean {
   return c.router.mode !== 'off' && c.router.mode !== 'manual';
+}
+
+/** The last look at the public address as the router status shows it (nothing before the first look). */
+function publicAddressOf(p: PublicAddress | null): Pick<RouterStatus, 'publicAddress' | 'publicAddressError'> {
+  if (!p) return {};
+  return p.address ? { publicAddress: p.address } : { publicAddressError: p.error ?? 'no public-address service answered' };
 }

@@ -82,6 +82,12 @@ export function relationProblems(parsed: unknown, opts: { requireDomains: boolea
     else if (wildcard) bad('dns.provider', `is needed for "${wildcard}": a wildcard certificate can only be validated with dns-01, through your DNS provider; ${PROVIDER_HINT}, or list exact names instead`);
     else if (dns.ddns === true) bad('dns.provider', `is needed for dynamic DNS; ${PROVIDER_HINT}`);
   }
+
+  // Public address: "no lookups" and a named service contradict each other.
+  const publicIp = obj(c.publicIp);
+  if (publicIp.lookup === false && (str(publicIp.stunServer) || list(publicIp.httpEndpoints).length)) {
+    bad('publicIp.lookup', 'is false (ask no outside service), but publicIp.stunServer or publicIp.httpEndpoints names one; remove those, or set lookup to true');
+  }
   return problems;
 }
 

@@ -12,6 +12,8 @@ export interface PortMappingStatus {
   error?: string;
   /** For a conflict: the LAN address that holds the port, when the router tells (UPnP). */
   owner?: string;
+  /** The router refuses automatic forwards below 1024 (UPnP 606, NAT-PMP/PCP not authorized, or a port ≥ 1024 offered instead). */
+  refusedLowPort?: true;
 }
 export interface Finding {
   id: string;
@@ -25,7 +27,10 @@ export interface RouterStatus {
   state: 'off' | 'discovering' | 'mapped' | 'partial' | 'manual' | 'error';
   gateway?: string;
   externalAddress?: string;
+  /** The address the internet sees (publicIp services, else the router's public WAN address), from the last look. */
   publicAddress?: string;
+  /** Why the public address is unknown (no service answered, lookups off…), when it is. */
+  publicAddressError?: string;
   mappings: PortMappingStatus[];
   findings: Finding[];
   /** This machine's LAN address (the forwards point here). */
@@ -53,7 +58,8 @@ export interface ManualForwardRow {
 
 /** Dynamic DNS: keeps the domain's A/AAAA record on the public address. */
 export interface DdnsStatus {
-  state: 'off' | 'idle' | 'updating' | 'updated' | 'error';
+  /** `held`: the address found is not one the internet can reach (private, CGNAT…), so nothing was written; `error` says why. */
+  state: 'off' | 'idle' | 'updating' | 'updated' | 'held' | 'error';
   /** The address last written to DNS. */
   address?: string;
   lastUpdate?: string;

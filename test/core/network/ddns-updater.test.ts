@@ -120,3 +120,33 @@ test('fromConfig: dynamic DNS only with dns.ddns on and a domain (the config ins
   assert.equal(s.state, 'error');
   assert.match(s.error ?? '', /could not learn the public address: offline/);
 });
+
+test('a private or CGNAT address is never published: dynamic DNS holds back and says why, then writes the public one', async (t) => {
+  const bind = await startBind();
+  t.after(() => bind.stop());
+  const stun = await startStunStandIn();
+  t.after(() => stun.close());
+  const name = `plex.${bind.zone}`;
+  const dns = new Rfc2136({ kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: bind.keySecret }, silentLogger);
+  const stunIp = new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] });
+  const u = new DdnsUpdater({ names: [name], provider: dns, publicAddress: () => stunIp.lookup(), clock: new ManualClock(), logger: silentLogger, minIntervalMs: 0 });
+  t.after(() => u.stop());
+  const seen: DdnsStatus[] = [];
+  u.onDidChange((s) => seen.push(s));
+
+  for (const [addr, why] of [['192.168.1.20', /private address.*double NAT/], ['100.72.9.1', /carrier-grade NAT/], ['127.0.0.1', /not an address the internet can reach/]] as const) {
+    stun.behaviour = { kind: 'answer', reportAddress: addr };
+    const s = await u.check();
+    assert.equal(s.state, 'held', addr);
+    assert.match(s.error ?? '', new RegExp(`did not write ${addr.replace(/\./g, '\\.')}`));
+    assert.match(s.error ?? '', why);
+    assert.deepEqual(bind.query(name, 'A'), [], `${addr} is not published`);
+  }
+  assert.ok(seen.some((s) => s.state === 'held'), 'the hold is announced');
+
+  stun.behaviour = { kind: 'answer', reportAddress: '198.51.100.30' };
+  const s = await u.check();
+  assert.equal(s.state, 'updated');
+  assert.equal(s.error, undefined);
+  assert.deepEqual(bind.query(name, 'A'), ['198.51.100.30']);
+});

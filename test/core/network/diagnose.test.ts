@@ -97,3 +97,16 @@ test('router with no UPnP, NAT-PMP or PCP; conflicts; unknown public address; no
   assert.match(one({ ...base, publicAddress: null, publicAddressError: 'STUN x: timeout' }, 'public-ip-unknown').detail, /timeout/);
   assert.equal(one({ ...base, gateway: null }, 'no-gateway').severity, 'error');
 });
+
+test('a router that refuses ports below 1024: one finding naming the ports and both ways out (exact rows, or a high public port and what it costs)', () => {
+  const refused = (port: number, internalPort: number) => ({ protocol: 'upnp' as const, externalPort: port, internalPort, internalClient: '192.168.1.10', transport: 'TCP' as const, state: 'failed' as const, refusedLowPort: true as const, error: 'refused' });
+  const f = { ...base, mappings: [refused(443, 8443), refused(80, 8080), { protocol: 'upnp' as const, externalPort: 32400, internalPort: 32443, internalClient: '192.168.1.10', transport: 'TCP' as const, state: 'mapped' as const }] };
+  assert.deepEqual(ids(f), ['low-ports-refused'], 'no per-port failure findings beside it');
+  const x = one(f, 'low-ports-refused');
+  assert.equal(x.severity, 'error');
+  assert.match(x.title, /port 443 and 80/);
+  assert.match(x.fix ?? '', /WAN 443\/TCP to 192\.168\.1\.10:8443, WAN 80\/TCP to 192\.168\.1\.10:8080/);
+  assert.match(x.fix ?? '', /door\.publicHttpsPort to 8443.*https:\/\/plex\.example\.com:8443.*DNS-01.*HTTP-01.*443 only/);
+  const other = { ...base, mappings: [{ ...refused(443, 8443), refusedLowPort: undefined }] };
+  assert.deepEqual(ids(other), ['mapping-failed-443'], 'another failure is not called a low-port refusal');
+});

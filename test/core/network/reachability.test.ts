@@ -6,8 +6,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Reachability } from '../../../main/core/network/reachability.ts';
-import { parseConfig, type Config } from '../../../main/shared/config.ts';
+import { publicAddressSources, Reachability } from '../../../main/core/network/reachability.ts';
+import { parseStunServer, StunPublicIp } from '../../../main/core/network/stun-public-ip.ts';
+import { DEFAULT_HTTP_ENDPOINTS, DEFAULT_STUN_SERVERS, parseConfig, type Config } from '../../../main/shared/config.ts';
+import { startStunStandIn } from '../../stand-ins/stun.ts';
 import type { RouterStatus } from '../../../main/shared/status/router.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -34,7 +36,8 @@ const routerStatus = (patch: Partial<RouterStatus>): RouterStatus => ({ mode: 'a
 
 test('dns check: green when the name resolves to the public address, red with the address to set, grey when unknown; records kept for the status', async (t) => {
   const resolver = await dnsServer(t, '203.0.113.9');
-  const c = config({ dns: { resolver } });
+  // Lookups off: the router's answer is the public address here (the tests never ask the internet).
+  const c = config({ dns: { resolver }, publicIp: { lookup: false } });
   const check = async (externalAddress?: string) => {
     const r = Reachability.fromConfig(c, { router: () => routerStatus(externalAddress ? { externalAddress } : {}) });
     const checks = await r.checkDns();
@@ -77,7 +80,40 @@ test('public address: the configured service first (HTTPS trusted through public
   assert.equal(none.address, null);
   assert.match(none.error ?? '', /192\.168\.0\.2 is not a public address/);
   await assert.rejects(untrusted.requirePublicAddress(), /192\.168\.0\.2 is not a public address/);
-  const unconfigured = await Reachability.fromConfig(config({}), { router: () => routerStatus({}) }).publicAddress();
+  const off = Reachability.fromConfig(config({ publicIp: { lookup: false } }), { router: () => routerStatus({}) });
+  const unconfigured = await off.publicAddress();
   assert.equal(unconfigured.address, null);
-  assert.match(unconfigured.error ?? '', /no public-address service is configured \(publicIp\.stunServer.*router has not told its WAN address/);
+  assert.match(unconfigured.error ?? '', /public-address lookups are off \(publicIp\.lookup\).*router has not told its WAN address/);
+  assert.deepEqual(off.lastPublicAddress(), unconfigured, 'the last look is kept for the status');
+});
+
+test('the built-in public-address services: used when publicIp names none, replaced by configured ones, none with lookups off', () => {
+  const defaults = publicAddressSources(config({}).publicIp);
+  assert.deepEqual(defaults, { stun: [...DEFAULT_STUN_SERVERS], http: [...DEFAULT_HTTP_ENDPOINTS] });
+  assert.ok(DEFAULT_STUN_SERVERS.length >= 2 && DEFAULT_HTTP_ENDPOINTS.length >= 2, 'more than one of each, so one service down is not the end');
+  for (const s of DEFAULT_STUN_SERVERS) {
+    const { host, port } = parseStunServer(s);
+    assert.match(host, /^([a-z0-9-]+\.)+[a-z]{2,}$/, `${s}: a host name`);
+    assert.ok(Number.isInteger(port) && port > 0 && port < 65536 && s.endsWith(`:${port}`), `${s}: an explicit port`);
+    assert.ok(parseConfig({ domains: ['plex.example.com'], publicIp: { stunServer: s } }).ok, `${s} passes the config's own rule`);
+  }
+  for (const u of DEFAULT_HTTP_ENDPOINTS) {
+    assert.equal(new URL(u).protocol, 'https:', `${u}: over HTTPS, so the answer is not rewritten on the way`);
+    assert.ok(parseConfig({ domains: ['plex.example.com'], publicIp: { httpEndpoints: [u] } }).ok, `${u} passes the config's own rule`);
+  }
+  assert.deepEqual(publicAddressSources(config({ publicIp: { stunServer: '192.0.2.1:3478' } }).publicIp), { stun: ['192.0.2.1:3478'], http: [] });
+  assert.deepEqual(publicAddressSources(config({ publicIp: { httpEndpoints: ['http://192.0.2.1/'] } }).publicIp), { stun: [], http: ['http://192.0.2.1/'] });
+  assert.deepEqual(publicAddressSources(config({ publicIp: { lookup: false } }).publicIp), { stun: [], http: [] });
+  const both = parseConfig({ domains: ['plex.example.com'], publicIp: { lookup: false, stunServer: '192.0.2.1' } });
+  assert.ok(!both.ok);
+  assert.match(both.error.map((p) => `${p.key}: ${p.message}`).join('\n'), /publicIp\.lookup: is false .*remove those, or set lookup to true/);
+});
+
+test('a service\'s answer wins over the router\'s WAN address (which stays the cross-check); the last look is kept for the status', async (t) => {
+  const stun = await startStunStandIn();
+  t.after(() => stun.close());
+  stun.behaviour = { kind: 'answer', reportAddress: '203.0.113.77' };
+  const r = new Reachability({ domains: ['plex.example.com'], publicHttpsPort: 443, resolver: null, services: [new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] })], router: () => routerStatus({ externalAddress: '198.51.100.20' }) });
+  assert.deepEqual(await r.publicAddress(), { address: '203.0.113.77', from: `STUN 127.0.0.1:${stun.port}`, error: null });
+  assert.equal(r.lastPublicAddress()?.address, '203.0.113.77');
 });

@@ -33,6 +33,7 @@ test('a corrupt stored certificate at start: status says damaged and which fallb
     plex: { url: `http://127.0.0.1:${await freePort()}` },
     acme: { directoryUrl: 'https://127.0.0.1:9/dir', challenge: 'http-01', email: 'owner@example.com' },
     router: { mode: 'off' },
+    publicIp: { lookup: false }, // tests never ask the internet for the public address
   }));
   // The clock never moves: no order is attempted, so what is shown comes from the start alone.
   const opened = await Service.open({ configPath, dataDir, secrets: new MemorySecretStore(), clock: new ManualClock(Date.now()), logger: silentLogger, beginAtStart: true });

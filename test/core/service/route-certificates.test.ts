@@ -66,6 +66,7 @@ test('extra routes get their own CA-issued certificates; a route added while run
     plex: { url: pms.url, tlsPort: port(plexTls), token: TOKEN },
     acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01', email: 'owner@example.com' },
     router: { mode: 'off' },
+    publicIp: { lookup: false }, // tests never ask the internet for the public address
   }));
   const clock = new ManualClock(Date.now());
   const opened = await Service.open({ configPath, dataDir: join(dir, 'data'), secrets: new MemorySecretStore(), clock, logger: silentLogger, beginAtStart: true });

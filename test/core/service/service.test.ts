@@ -12,6 +12,7 @@ import { Service } from '../../../main/core/service/service.ts';
 import { silentLogger } from '../../../main/core/support/logger.ts';
 import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
 import { DataDir } from '../../../main/core/support/data-dir.ts';
+import { discoverGateway, localAddressToward } from '../../../main/core/network/discover-gateway.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
@@ -38,7 +39,8 @@ async function world(t: TestContext) {
 
 async function startService(t: TestContext, dir: string, doc: object, clock = new ManualClock()) {
   const configPath = join(dir, 'portico.json');
-  await writeFile(configPath, JSON.stringify(doc));
+  // Tests never ask the internet for the public address: lookups off unless a test names its stand-in.
+  await writeFile(configPath, JSON.stringify({ publicIp: { lookup: false }, ...doc }));
   const opened = await Service.open({ configPath, dataDir: dir, secrets: new MemorySecretStore(), clock, logger: silentLogger });
   assert.ok(opened.ok, JSON.stringify(!opened.ok && opened.error));
   const svc = opened.value;
@@ -236,4 +238,31 @@ test('a new Plex address from Settings re-routes the domain at once (no restart)
   const saved = await svc.handlers['config:update']({ plex: { url: moved } });
   assert.ok(saved.ok, JSON.stringify(saved));
   assert.equal(svc.getStatus().door.routes.find((r) => r.host === DOMAIN)?.upstream, moved);
+});
+
+test('router mode manual: the gateway and LAN address are read at once (no "no default gateway"), and the public address for the A record is in the status', async (t) => {
+  const w = await world(t);
+  const wim = await startWhatIsMyIpStandIn();
+  t.after(() => wim.close());
+  wim.behaviour = { kind: 'answer', reportAddress: '203.0.113.61' };
+  const gateway = await discoverGateway();
+  assert.ok(gateway, 'this test needs a default route (the machine running it has one)');
+  const { svc } = await startService(t, w.dir, {
+    domains: [DOMAIN],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: w.http },
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls), token: TOKEN },
+    acme: { directoryUrl: 'https://127.0.0.1:1/dir' },
+    dns: { resolver: '127.0.0.1:1' },
+    router: { mode: 'manual' },
+    publicIp: { httpEndpoints: [wim.url] },
+  });
+  await waitFor('the routing table read', async () => svc.getStatus().router.gateway === gateway, 5000);
+  const r = svc.getStatus().router;
+  assert.equal(r.state, 'manual');
+  assert.equal(r.lanAddress, await localAddressToward(gateway));
+  assert.deepEqual(r.manual?.map((m) => m.internalClient), r.manual?.map(() => r.lanAddress), 'the rows name the real LAN address');
+  const findings = await svc.handlers['router:diagnose']();
+  assert.ok(findings.ok);
+  assert.ok(!findings.value.some((f) => f.id === 'no-gateway'), JSON.stringify(findings.value.map((f) => f.title)));
+  await waitFor('the public address in the status', async () => svc.getStatus().router.publicAddress === '203.0.113.61', 5000);
 });
