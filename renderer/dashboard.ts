@@ -16,6 +16,7 @@ import { forwardingTable, routerNow } from './views/router-rows.ts';
 import { confirmDialog } from './views/confirm-dialog.ts';
 import { copyButton } from './views/copy-button.ts';
 import { undoPlex } from './views/undo-plex.ts';
+import { dashboardLink } from './views/dashboard-link.ts';
 
 const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
 import { HEALTH_WORD } from '../main/shared/health.ts';
@@ -27,6 +28,8 @@ export interface DashboardDeps {
   status(): AppStatus;
   events(): EventRecord[];
   announce(message: string): void;
+  /** In a browser (`portico serve`) the page has a link to manage; the desktop app has none. */
+  mode?: 'electron' | 'http';
 }
 
 export interface DashboardView { body: HTMLElement; onStatus(s: AppStatus): void; onEvent(e: EventRecord): void }
@@ -193,7 +196,10 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       actionResult,
       addresses,
       cards,
-      h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea)),
+      h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea),
+      deps.mode === 'http'
+        ? h('details', { class: 'card', 'data-testid': 'dashboard-advanced' }, h('summary', {}, 'Advanced'), dashboardLink(deps.api))
+        : null),
     onStatus: draw,
     onEvent: () => drawEvents(),
   };

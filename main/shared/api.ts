@@ -107,6 +107,8 @@ export interface PorticoApi {
   'cert:renew': (opts: { force: boolean }) => Result<CertificateStatus>;
   'verify:run': () => Result<Check[]>;
   'diagnostics:export': () => Result<Diagnostics>;
+  /** A new dashboard link (headless only): every link given out before stops working. */
+  'ui:rotate-link': () => Result<{ url: string }>;
 }
 
 export type Channel = keyof PorticoApi;
@@ -129,5 +131,6 @@ const CHANNEL_KEYS: Record<Channel, true> = {
   'status:get': true, 'events:list': true, 'config:get': true, 'config:update': true, 'wizard:get': true, 'wizard:save': true,
   'plex:discover': true, 'plex:signin-start': true, 'plex:signin-poll': true, 'plex:plan': true, 'plex:apply': true, 'plex:undo': true,
   'dns:check': true, 'router:map': true, 'router:diagnose': true, 'cert:issue': true, 'cert:renew': true, 'verify:run': true, 'diagnostics:export': true,
+  'ui:rotate-link': true,
 };
 export const CHANNELS: readonly Channel[] = Object.keys(CHANNEL_KEYS) as Channel[];

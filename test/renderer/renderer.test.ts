@@ -277,15 +277,51 @@ test('keyboard: the step list and buttons are reachable with Tab and show a focu
   assert.equal(await page.getByTestId('step-welcome').count(), 1);
 });
 
-test('without a valid session token the page says to open the link from `portico serve`', async (t) => {
+test('without a valid session token the page says where to get the link: `portico ui-link` or the ui-token file', async (t) => {
   const base = await serve(t, new StandInService());
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${base}/#token=wrong-token`);
   await page.getByTestId('unauthorized').waitFor();
-  assert.match(await page.getByTestId('unauthorized').textContent() ?? '', /open the link printed by portico serve/);
+  const text = await page.getByTestId('unauthorized').textContent() ?? '';
+  assert.match(text, /portico ui-link prints it/);
+  assert.match(text, /in the file ui-token in Portico’s data folder/);
+  assert.doesNotMatch(text, /run portico serve again/, 'a restart keeps the link: restarting is not the fix');
   await axe(page, 'unauthorized');
   await context.close();
+});
+
+test('dashboard Advanced: "New link" asks first, moves this tab to the new link, and locks out the old one', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const server = servers.get(Number(new URL(base).port))!;
+  service.rotateLink = async () => {
+    const next = randomBytes(32).toString('base64url');
+    server.useToken(next);
+    return `${base}/#token=${next}`;
+  };
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  await page.getByTestId('dashboard-advanced').locator('summary').click();
+  await page.getByTestId('rotate-link').click();
+  await page.getByTestId('rotate-confirm').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(service.calls.includes('ui:rotate-link'), false, 'cancel changes nothing');
+  await page.getByTestId('rotate-link').click();
+  await page.getByTestId('rotate-confirm').getByRole('button', { name: 'Make a new link' }).click();
+  await page.getByTestId('rotate-done').waitFor();
+  const link = await page.getByTestId('new-link').textContent() ?? '';
+  assert.notEqual(new URL(link).hash, `#token=${token}`);
+  await axe(page, 'dashboard advanced');
+  // This tab carries on with the new token: a call after the rotation still works.
+  await page.getByTestId('renew-if-due').click();
+  await page.getByTestId('renew-not-due').waitFor();
+  assert.equal(await page.getByTestId('unauthorized').count(), 0);
+  // A tab with the old link is locked out.
+  const other = await browser.newContext();
+  t.after(() => other.close());
+  const old = await other.newPage();
+  await old.goto(`${base}/#token=${token}`);
+  await old.getByTestId('unauthorized').waitFor();
 });
 
 test('failure paths: PMS down and the CA refusing each show their fix, and recover without losing anything', async (t) => {

@@ -35,6 +35,8 @@ export class StandInService {
   dnsMissing = false;
   /** A service that answers "saved" but kept no DNS provider: the UI must not say "Saved". */
   dropsProvider = false;
+  /** What "New link" does: the test hands the real UiServer's rotation in here. */
+  rotateLink: (() => Promise<string>) | null = null;
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -205,6 +207,9 @@ export class StandInService {
         return track('verify:run', ok(checks));
       },
       'diagnostics:export': () => track('diagnostics:export', ok({ filename: 'portico-diagnostics-20261129.json', content: JSON.stringify({ status: this.status, config: this.config }, null, 2) })),
+      'ui:rotate-link': async () => track('ui:rotate-link', this.rotateLink
+        ? ok({ url: await this.rotateLink() })
+        : err({ code: 'no-link', message: 'This window has no dashboard link to rotate.', fix: 'Use `portico ui-link --rotate`.' })),
     };
   }
 

@@ -131,6 +131,13 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       log.info('diagnostics bundle exported', { filename: d.filename });
       return ok(d);
     },
+
+    // The headless dashboard (HeadlessUi) answers this itself: only it has a link to rotate.
+    'ui:rotate-link': () => err({
+      code: 'no-link',
+      message: 'This window has no dashboard link to rotate: the desktop app opens its dashboard without one.',
+      fix: 'Rotate the link of a headless service with `portico ui-link --rotate`.',
+    }),
   };
   return afterEachCall(handlers, deps.changed);
 }

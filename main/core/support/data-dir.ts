@@ -9,7 +9,7 @@
  *   <root>/ddns-state.json         last address written to dynamic DNS
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
- *   <root>/ui-token                the headless dashboard's session token (0600)
+ *   <root>/ui-token                the headless dashboard's session token, kept across restarts (0600)
  *   <root>/placeholder/            self-signed certificate until a real one exists
  *   <root>/certs/<name>/           one certificate (see CertSetFiles), previous/ the set before
  */
@@ -73,7 +73,7 @@ export class DataDir {
   get plexUndo(): string { return join(this.root, 'plex-undo.json'); }
   /** This install's plex.tv client identifier (X-Plex-Client-Identifier). */
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
-  /** The headless dashboard's session token, read by `portico status`. */
+  /** The headless dashboard's session token, kept across restarts; read by `portico status` and `portico ui-link`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
   /** The self-signed certificate served until a real one exists. */
   get placeholder(): PlaceholderFiles {
