@@ -20,6 +20,7 @@ export class StandInService {
     dns: { provider: null, providerConfigured: false, ddns: false },
     router: { mode: 'auto', mapPlexPort: false },
     plex: { url: 'http://127.0.0.1:32400' },
+    alerts: { webhook: null, ntfy: null },
     lanAddress: '192.168.1.20',
   };
   wizard: WizardState = { step: 'welcome', completed: [], finished: false };
@@ -107,6 +108,10 @@ export class StandInService {
         if (patch.dns?.provider !== undefined && !this.dropsProvider) { c.dns.provider = patch.dns.provider?.kind ?? null; c.dns.providerConfigured = patch.dns.provider !== null; }
         if (patch.dns?.ddns !== undefined) c.dns.ddns = patch.dns.ddns;
         if (patch.router?.mode) c.router.mode = patch.router.mode;
+        if (patch.alerts?.webhook) c.alerts.webhook = { host: new URL(patch.alerts.webhook).host };
+        if (patch.alerts?.webhook === null) c.alerts.webhook = null;
+        if (patch.alerts?.ntfy) c.alerts.ntfy = { host: patch.alerts.ntfy.url ? new URL(patch.alerts.ntfy.url).host : c.alerts.ntfy?.host ?? '?', token: !!patch.alerts.ntfy.token || (patch.alerts.ntfy.token !== null && !!c.alerts.ntfy?.token) };
+        if (patch.alerts?.ntfy === null) c.alerts.ntfy = null;
         this.config = c;
         this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') { s.router.state = 'manual'; delete s.router.error; } });
         return ok(c);
@@ -207,6 +212,17 @@ export class StandInService {
         return track('verify:run', ok(checks));
       },
       'diagnostics:export': () => track('diagnostics:export', ok({ filename: 'portico-diagnostics-20261129.json', content: JSON.stringify({ status: this.status, config: this.config }, null, 2) })),
+      // Worded like the real handler: the webhook answers, the ntfy topic refuses a missing token.
+      'alerts:test': () => {
+        const a = this.config.alerts;
+        if (!a.webhook && !a.ntfy) return track('alerts:test', err({ code: 'no-alert-channels', message: 'No alert channel is set up, so there is nowhere to send a test alert.', fix: 'Enter a webhook URL or an ntfy topic URL, save, then send a test alert.' }));
+        return track('alerts:test', ok([
+          ...(a.webhook ? [{ channel: 'webhook' as const, ok: true, message: 'The webhook took the test alert.' }] : []),
+          ...(a.ntfy ? [a.ntfy.token
+            ? { channel: 'ntfy' as const, ok: true, message: 'The ntfy topic took the test alert.' }
+            : { channel: 'ntfy' as const, ok: false, message: `${a.ntfy.host} refused the ntfy alert (HTTP 401).`, fix: 'Check the access token, or that the topic allows anonymous publishing.' }] : []),
+        ]));
+      },
       'ui:rotate-link': async () => track('ui:rotate-link', this.rotateLink
         ? ok({ url: await this.rotateLink() })
         : err({ code: 'no-link', message: 'This window has no dashboard link to rotate.', fix: 'Use `portico ui-link --rotate`.' })),

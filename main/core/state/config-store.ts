@@ -88,6 +88,10 @@ export class ConfigStore {
       dns: { provider: c.dns.provider?.kind ?? null, providerConfigured: providerConfigured(c.dns.provider), ddns: c.dns.ddns },
       router: { mode: c.router.mode, mapPlexPort: c.router.mapPlexPort },
       plex: { url: c.plex.url },
+      alerts: {
+        webhook: c.alerts.webhook ? { host: hostOf(c.alerts.webhook) } : null,
+        ntfy: c.alerts.ntfy ? { host: hostOf(c.alerts.ntfy.url), token: !!c.alerts.ntfy.token } : null,
+      },
       lanAddress: lan(),
     };
   }
@@ -132,9 +136,11 @@ export class ConfigStore {
     }
     if (patch.door?.publicHttpsPort !== undefined) section('door').publicHttpsPort = patch.door.publicHttpsPort;
     if (patch.routes !== undefined) doc.routes = patch.routes;
+    if (patch.alerts) this.patchAlerts(section('alerts'), patch.alerts);
     // Also move secrets a person typed into the file by hand, now that we are rewriting it.
     const dnsDoc = doc.dns as Doc | undefined;
     if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);
+    alertsToDoc(doc.alerts, pending);
 
     const resolved = await resolveSecrets(doc, this.opts.secrets, pending);
     const parsed = resolved.ok ? parseConfig(resolved.value, { requireDomains: this.opts.requireDomains ?? true }) : resolved;
@@ -155,6 +161,19 @@ export class ConfigStore {
       try { fn(this.get()); } catch { /* a failing listener must not undo a saved change */ }
     }
     return ok(this.view());
+  }
+
+  /** An empty or left-out URL or token keeps the stored one: the UI never has it to resend. */
+  private patchAlerts(a: Doc, p: NonNullable<ConfigPatch['alerts']>): void {
+    if (p.webhook !== undefined && p.webhook !== '') a.webhook = p.webhook;
+    if (p.ntfy === null) a.ntfy = null;
+    else if (p.ntfy) {
+      const had = this.current.alerts.ntfy;
+      const prev = typeof a.ntfy === 'object' && a.ntfy !== null ? (a.ntfy as Doc) : {};
+      const url = p.ntfy.url || (had ? prev.url : undefined);
+      const token = p.ntfy.token === null ? null : p.ntfy.token || (had ? prev.token ?? null : null);
+      a.ntfy = { url, token };
+    }
   }
 
   /**
@@ -179,21 +198,54 @@ export class ConfigStore {
   }
 }
 
+/** The alert channels' secrets (webhook URL, ntfy topic URL and token) as references; their values go to `pending`. */
+function alertsToDoc(alerts: unknown, pending: Map<string, string>): void {
+  if (!isDoc(alerts)) return;
+  const move = (obj: Doc, key: string, name: string) => {
+    const v = obj[key];
+    if (typeof v === 'string' && v !== '' && !v.startsWith(SECRET_REF)) {
+      pending.set(name, v);
+      obj[key] = SECRET_REF + name;
+    }
+  };
+  move(alerts, 'webhook', 'alerts.webhook');
+  if (isDoc(alerts.ntfy)) {
+    move(alerts.ntfy, 'url', 'alerts.ntfy.url');
+    move(alerts.ntfy, 'token', 'alerts.ntfy.token');
+  }
+}
+
 /** A copy of the document with every `@secret:` reference replaced by its value. */
 async function resolveSecrets(doc: Doc, store: SecretStore, pending: Map<string, string>): Promise<Result<Doc, ConfigProblem[]>> {
   const copy = structuredClone(doc);
   const dns = copy.dns as Doc | undefined;
-  const provider = dns && typeof dns.provider === 'object' && dns.provider !== null ? (dns.provider as Doc) : undefined;
-  if (!provider) return ok(copy);
+  const alerts = isDoc(copy.alerts) ? copy.alerts : undefined;
+  // Each object that may hold references, with its key path and where the user enters the value again.
+  const holders: [Doc | undefined, string, string][] = [
+    [dns && isDoc(dns.provider) ? dns.provider : undefined, 'dns.provider', 'in the Domain step'],
+    [alerts, 'alerts', 'in the dashboard\'s Alerts card'],
+    [alerts && isDoc(alerts.ntfy) ? alerts.ntfy : undefined, 'alerts.ntfy', 'in the dashboard\'s Alerts card'],
+  ];
   const problems: ConfigProblem[] = [];
-  for (const [k, v] of Object.entries(provider)) {
-    if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
-    const name = v.slice(SECRET_REF.length);
-    const value = pending.get(name) ?? (await store.get(name));
-    if (value === undefined) problems.push({ key: `dns.provider.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again in the Domain step` });
-    else provider[k] = value;
+  for (const [holder, path, where] of holders) {
+    for (const [k, v] of Object.entries(holder ?? {})) {
+      if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
+      const name = v.slice(SECRET_REF.length);
+      const value = pending.get(name) ?? (await store.get(name));
+      if (value === undefined) problems.push({ key: `${path}.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again ${where}` });
+      else holder![k] = value;
+    }
   }
   return problems.length ? err(problems) : ok(copy);
+}
+
+function isDoc(x: unknown): x is Doc {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** A URL's host for the UI (the rest of an alert URL is the secret). */
+function hostOf(url: string): string {
+  try { return new URL(url).host; } catch { return '?'; }
 }
 
 function providerConfigured(p: DnsProviderConfig | null): boolean {
