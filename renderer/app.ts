@@ -116,7 +116,7 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
       replaceChildren(main, h('h1', { class: 'visually-hidden' }, 'Set up Portico'), view.body);
       document.title = `Setup — Portico`;
     } else {
-      view = renderDashboard({ api, announce, status: () => model.status, events: () => model.events, mode: conn.mode });
+      view = renderDashboard({ api, announce, status: () => model.status, events: () => model.events, mode: conn.mode, alerts: model.config.alerts });
       replaceChildren(main, view.body);
       document.title = `${HEALTH_WORD[model.status.health.state]} — Portico`;
     }

@@ -324,6 +324,32 @@ test('dashboard Advanced: "New link" asks first, moves this tab to the new link,
   await old.getByTestId('unauthorized').waitFor();
 });
 
+test('dashboard Alerts: nothing set up says so; saved channels show by host only; a test alert reports each channel in plain words', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('alerts-card').waitFor();
+  assert.match(await page.getByTestId('alerts-now').textContent() ?? '', /No alerts are set up yet/);
+  await page.getByTestId('alerts-test').click();
+  await page.getByTestId('alerts-test-error').waitFor();
+  assert.match(await page.getByTestId('alerts-test-error').textContent() ?? '', /nowhere to send a test alert/);
+  await page.getByTestId('alert-webhook').fill('https://hooks.example.com/services/T0/B0/secret');
+  await page.getByTestId('alert-ntfy-url').fill('https://ntfy.example.net/portico');
+  await page.getByTestId('alerts-save').click();
+  await page.getByTestId('alerts-saved').waitFor();
+  const now = await page.getByTestId('alerts-now').textContent() ?? '';
+  assert.match(now, /a webhook at hooks\.example\.com and the ntfy topic at ntfy\.example\.net/);
+  assert.doesNotMatch(now, /secret/);
+  assert.equal(await page.getByTestId('alert-webhook').inputValue(), '', 'the secret URL does not stay on screen');
+  await page.getByTestId('alerts-test').click();
+  await page.getByTestId('alerts-test-ntfy').waitFor();
+  assert.match(await page.getByTestId('alerts-test-webhook').textContent() ?? '', /The webhook took the test alert/);
+  const ntfy = await page.getByTestId('alerts-test-ntfy').textContent() ?? '';
+  assert.match(ntfy, /refused the ntfy alert \(HTTP 401\)/);
+  assert.match(ntfy, /Check the access token/);
+  await axe(page, 'dashboard alerts');
+});
+
 test('failure paths: PMS down and the CA refusing each show their fix, and recover without losing anything', async (t) => {
   const service = await StandInService.finished();
   const base = await serve(t, service);
