@@ -53,7 +53,8 @@ function readToken(win: Window): string | null {
   return win.sessionStorage.getItem(TOKEN_KEY);
 }
 
-function httpConnection(win: Window, token: string | null, opts: ConnectOptions): Connection {
+function httpConnection(win: Window, initialToken: string | null, opts: ConnectOptions): Connection {
+  let token = initialToken;
   const headers = (): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
   const fail401 = (): never => {
     opts.onUnauthorized();
@@ -77,6 +78,16 @@ function httpConnection(win: Window, token: string | null, opts: ConnectOptions)
   }
 
   const api = Object.fromEntries(CHANNELS.map((c) => [c, (...args: unknown[]) => call(c, args)])) as unknown as PorticoApiClient;
+  // A new link: this tab moves to its token at once (the service refuses the old one from now on).
+  api['ui:rotate-link'] = async () => {
+    const r = await call('ui:rotate-link', []) as Awaited<ReturnType<PorticoApiClient['ui:rotate-link']>>;
+    const next = r.ok ? new URLSearchParams(new URL(r.value.url).hash.replace(/^#/, '')).get('token') : null;
+    if (next) {
+      token = next;
+      win.sessionStorage.setItem(TOKEN_KEY, next);
+    }
+    return r;
+  };
 
   const listeners = new Map<EventName, Set<(payload: never) => void>>(EVENTS.map((e) => [e, new Set()]));
   let started = false;

@@ -29,8 +29,9 @@ function start(): void {
     replaceChildren(root, h('main', { id: 'main', class: 'screen', tabindex: '-1', 'data-testid': 'unauthorized' },
       h('h1', {}, 'Open Portico from its link'),
       h('p', {}, 'This page has no valid session, so Portico cannot show your settings.'),
-      h('p', {}, h('strong', {}, 'What to do: '), 'open the link printed by ', h('code', {}, 'portico serve'),
-        ' (it looks like http://127.0.0.1:8765/#token=…). If you closed it, run ', h('code', {}, 'portico serve'), ' again to print a new one.')));
+      h('p', {}, h('strong', {}, 'What to do: '), 'open the dashboard link (it looks like http://127.0.0.1:8765/#token=…). On the computer that runs Portico, ',
+        h('code', {}, 'portico ui-link'), ' prints it; the token is also in the file ', h('code', {}, 'ui-token'), ' in Portico’s data folder.'),
+      h('p', {}, 'The link stays the same when Portico restarts. If it stopped working, someone made a new one: run ', h('code', {}, 'portico ui-link'), ' again.')));
     document.getElementById('main')?.focus();
   };
   const link = h('p', { class: 'link-status', role: 'status', 'data-testid': 'link-status' });
@@ -115,7 +116,7 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
       replaceChildren(main, h('h1', { class: 'visually-hidden' }, 'Set up Portico'), view.body);
       document.title = `Setup — Portico`;
     } else {
-      view = renderDashboard({ api, announce, status: () => model.status, events: () => model.events });
+      view = renderDashboard({ api, announce, status: () => model.status, events: () => model.events, mode: conn.mode, alerts: model.config.alerts });
       replaceChildren(main, view.body);
       document.title = `${HEALTH_WORD[model.status.health.state]} — Portico`;
     }

@@ -3,7 +3,7 @@
  * door, router, Plex, DNS) and the recent events. Cards redraw on every status push; the
  * action buttons stay put so keyboard focus is never lost.
  */
-import type { EventRecord, PorticoApiClient } from '../main/shared/api.ts';
+import type { ConfigView, EventRecord, PorticoApiClient } from '../main/shared/api.ts';
 import type { AppStatus, HealthState } from '../main/shared/status.ts';
 import { isPublicAddress } from '../main/shared/ip-address.ts';
 import { primaryDomain } from '../main/shared/primary-domain.ts';
@@ -18,6 +18,8 @@ import { copyButton } from './views/copy-button.ts';
 import { undoPlex } from './views/undo-plex.ts';
 import { checksList } from './views/checks-list.ts';
 import { settingsCard } from './views/settings-card.ts';
+import { dashboardLink } from './views/dashboard-link.ts';
+import { alertsSettings } from './views/alerts-settings.ts';
 
 const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
 import { HEALTH_WORD, statusChecks } from '../main/shared/health.ts';
@@ -29,6 +31,10 @@ export interface DashboardDeps {
   status(): AppStatus;
   events(): EventRecord[];
   announce(message: string): void;
+  /** The alert channels as saved (hosts only). */
+  alerts?: ConfigView['alerts'];
+  /** In a browser (`portico serve`) the page has a link to manage; the desktop app has none. */
+  mode?: 'electron' | 'http';
 }
 
 export interface DashboardView { body: HTMLElement; onStatus(s: AppStatus): void; onEvent(e: EventRecord): void }
@@ -201,7 +207,11 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       addresses,
       cards,
       settingsCard(deps.api),
-      h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea)),
+      h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea),
+      deps.alerts ? alertsSettings(deps.api, deps.alerts) : null,
+      deps.mode === 'http'
+        ? h('details', { class: 'card', 'data-testid': 'dashboard-advanced' }, h('summary', {}, 'Advanced'), dashboardLink(deps.api))
+        : null),
     onStatus: draw,
     onEvent: () => drawEvents(),
   };

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: 'print the status of a running service (status [--json])', load: async () => (await import('./commands/status.ts')).status },
   doctor: { summary: 'diagnose router, ports, DNS and reachability (doctor [--json])', load: async () => (await import('./commands/doctor.ts')).doctor },
   cert: { summary: 'show or renew the certificate (cert show [--json] | cert renew [--force])', load: async () => (await import('./commands/cert.ts')).cert },
+  'ui-link': { summary: 'print the dashboard link, or make a new one (ui-link [--rotate])', load: async () => (await import('./commands/ui-link.ts')).uiLink },
   plex: { summary: 'Plex Media Server settings (plex status|signin|apply|verify|undo [--json])', load: async () => (await import('./commands/plex.ts')).plex },
 };
 

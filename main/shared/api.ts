@@ -61,6 +61,8 @@ export interface ConfigView {
   router: { mode: RouterMode; mapPlexPort: boolean };
   plex: { url: string };
   routes: RouteConfig[];
+  /** Alert channels by host only: their URLs and token are secrets, kept in the secret store. */
+  alerts: { webhook: { host: string } | null; ntfy: { host: string; token: boolean } | null };
   /** This machine's LAN address, for the manual router rows. */
   lanAddress: string | null;
 }
@@ -79,6 +81,19 @@ export interface ConfigPatch {
   plex?: { url?: string };
   /** The whole list of extra routes (each host gets its own certificate). */
   routes?: RouteConfig[];
+  /**
+   * Alert channels; null turns one off. A URL or token left out (or empty) keeps the stored one
+   * (the UI never has it to resend); `token: null` removes the ntfy token.
+   */
+  alerts?: { webhook?: string | null; ntfy?: { url?: string; token?: string | null } | null };
+}
+
+/** How one alert channel took a test alert, in words for the dashboard (never the secret URL). */
+export interface AlertTestResult {
+  channel: 'webhook' | 'ntfy';
+  ok: boolean;
+  message: string;
+  fix?: string;
 }
 
 export interface EventRecord {
@@ -114,6 +129,10 @@ export interface PorticoApi {
   'cert:renew': (opts: { force: boolean }) => Result<CertificateStatus>;
   'verify:run': () => Result<Check[]>;
   'diagnostics:export': () => Result<Diagnostics>;
+  /** "Send a test alert" to every configured channel; an error when none is set up. */
+  'alerts:test': () => Result<AlertTestResult[]>;
+  /** A new dashboard link (headless only): every link given out before stops working. */
+  'ui:rotate-link': () => Result<{ url: string }>;
 }
 
 export type Channel = keyof PorticoApi;
@@ -136,5 +155,6 @@ const CHANNEL_KEYS: Record<Channel, true> = {
   'status:get': true, 'events:list': true, 'config:get': true, 'config:update': true, 'wizard:get': true, 'wizard:save': true,
   'plex:discover': true, 'plex:signin-start': true, 'plex:signin-poll': true, 'plex:plan': true, 'plex:apply': true, 'plex:undo': true,
   'dns:check': true, 'router:map': true, 'router:diagnose': true, 'cert:issue': true, 'cert:renew': true, 'verify:run': true, 'diagnostics:export': true,
+  'alerts:test': true, 'ui:rotate-link': true,
 };
 export const CHANNELS: readonly Channel[] = Object.keys(CHANNEL_KEYS) as Channel[];

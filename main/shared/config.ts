@@ -227,6 +227,14 @@ const CONFIG_SCHEMA = section({
     )), null),
     httpEndpoints: v.optional(v.array(url('must be a URL that answers with your public IP address as plain text'), 'must be a list of URLs that answer with your public IP address as plain text'), []),
   }, 'must be an object, e.g. {"stunServer": "stun.example.net:3478"}'), {}),
+  /** Where the headless service says that the health verdict changed; the URLs and token go to the secret store. */
+  alerts: v.optional(section({
+    webhook: v.optional(v.nullable(url('must be the http(s) address your chat or automation service gave you for a webhook, or null')), null),
+    ntfy: v.optional(v.nullable(section({
+      url: url('is required: the ntfy topic URL, e.g. "https://ntfy.sh/my-portico-alerts"'),
+      token: v.optional(v.nullable(text('must be the ntfy access token (tk_…), or null when the topic needs none')), null),
+    }, 'must be {"url": "https://ntfy.sh/your-topic"} (optionally with "token"), or null')), null),
+  }, 'must be an object, e.g. {"ntfy": {"url": "https://ntfy.sh/your-topic"}}'), {}),
   ui: v.optional(section({
     port: v.optional(port('must be a port (1-65535) for the local dashboard, or 0 to pick a free one', 0), 8765),
   }, 'must be an object, e.g. {"port": 8765}'), {}),

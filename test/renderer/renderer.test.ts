@@ -277,15 +277,77 @@ test('keyboard: the step list and buttons are reachable with Tab and show a focu
   assert.equal(await page.getByTestId('step-welcome').count(), 1);
 });
 
-test('without a valid session token the page says to open the link from `portico serve`', async (t) => {
+test('without a valid session token the page says where to get the link: `portico ui-link` or the ui-token file', async (t) => {
   const base = await serve(t, new StandInService());
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${base}/#token=wrong-token`);
   await page.getByTestId('unauthorized').waitFor();
-  assert.match(await page.getByTestId('unauthorized').textContent() ?? '', /open the link printed by portico serve/);
+  const text = await page.getByTestId('unauthorized').textContent() ?? '';
+  assert.match(text, /portico ui-link prints it/);
+  assert.match(text, /in the file ui-token in Portico’s data folder/);
+  assert.doesNotMatch(text, /run portico serve again/, 'a restart keeps the link: restarting is not the fix');
   await axe(page, 'unauthorized');
   await context.close();
+});
+
+test('dashboard Advanced: "New link" asks first, moves this tab to the new link, and locks out the old one', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const server = servers.get(Number(new URL(base).port))!;
+  service.rotateLink = async () => {
+    const next = randomBytes(32).toString('base64url');
+    server.useToken(next);
+    return `${base}/#token=${next}`;
+  };
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  await page.getByTestId('dashboard-advanced').locator('summary').click();
+  await page.getByTestId('rotate-link').click();
+  await page.getByTestId('rotate-confirm').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(service.calls.includes('ui:rotate-link'), false, 'cancel changes nothing');
+  await page.getByTestId('rotate-link').click();
+  await page.getByTestId('rotate-confirm').getByRole('button', { name: 'Make a new link' }).click();
+  await page.getByTestId('rotate-done').waitFor();
+  const link = await page.getByTestId('new-link').textContent() ?? '';
+  assert.notEqual(new URL(link).hash, `#token=${token}`);
+  await axe(page, 'dashboard advanced');
+  // This tab carries on with the new token: a call after the rotation still works.
+  await page.getByTestId('renew-if-due').click();
+  await page.getByTestId('renew-not-due').waitFor();
+  assert.equal(await page.getByTestId('unauthorized').count(), 0);
+  // A tab with the old link is locked out.
+  const other = await browser.newContext();
+  t.after(() => other.close());
+  const old = await other.newPage();
+  await old.goto(`${base}/#token=${token}`);
+  await old.getByTestId('unauthorized').waitFor();
+});
+
+test('dashboard Alerts: nothing set up says so; saved channels show by host only; a test alert reports each channel in plain words', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light' });
+  await page.getByTestId('alerts-card').waitFor();
+  assert.match(await page.getByTestId('alerts-now').textContent() ?? '', /No alerts are set up yet/);
+  await page.getByTestId('alerts-test').click();
+  await page.getByTestId('alerts-test-error').waitFor();
+  assert.match(await page.getByTestId('alerts-test-error').textContent() ?? '', /nowhere to send a test alert/);
+  await page.getByTestId('alert-webhook').fill('https://hooks.example.com/services/T0/B0/secret');
+  await page.getByTestId('alert-ntfy-url').fill('https://ntfy.example.net/portico');
+  await page.getByTestId('alerts-save').click();
+  await page.getByTestId('alerts-saved').waitFor();
+  const now = await page.getByTestId('alerts-now').textContent() ?? '';
+  assert.match(now, /a webhook at hooks\.example\.com and the ntfy topic at ntfy\.example\.net/);
+  assert.doesNotMatch(now, /secret/);
+  assert.equal(await page.getByTestId('alert-webhook').inputValue(), '', 'the secret URL does not stay on screen');
+  await page.getByTestId('alerts-test').click();
+  await page.getByTestId('alerts-test-ntfy').waitFor();
+  assert.match(await page.getByTestId('alerts-test-webhook').textContent() ?? '', /The webhook took the test alert/);
+  const ntfy = await page.getByTestId('alerts-test-ntfy').textContent() ?? '';
+  assert.match(ntfy, /refused the ntfy alert \(HTTP 401\)/);
+  assert.match(ntfy, /Check the access token/);
+  await axe(page, 'dashboard alerts');
 });
 
 test('failure paths: PMS down and the CA refusing each show their fix, and recover without losing anything', async (t) => {

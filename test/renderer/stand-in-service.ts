@@ -21,6 +21,7 @@ export class StandInService {
     router: { mode: 'auto', mapPlexPort: false },
     plex: { url: 'http://127.0.0.1:32400' },
     routes: [],
+    alerts: { webhook: null, ntfy: null },
     lanAddress: '192.168.1.20',
   };
   wizard: WizardState = { step: 'welcome', completed: [], finished: false };
@@ -40,6 +41,8 @@ export class StandInService {
   dropsProvider = false;
   /** Checks Verify returns besides the fixed five (the outside check, say). */
   verifyExtra: Check[] = [];
+  /** What "New link" does: the test hands the real UiServer's rotation in here. */
+  rotateLink: (() => Promise<string>) | null = null;
   private signedIn = false;
   private readonly statusListeners = new Set<(s: AppStatus) => void>();
   private readonly eventListeners = new Set<(e: EventRecord) => void>();
@@ -119,6 +122,10 @@ export class StandInService {
         // Like ConfigStore: the HMAC key is kept as a secret; the view says only whether it is set.
         if (patch.acme?.eab !== undefined) { c.acme.eabKid = patch.acme.eab?.kid ?? null; c.acme.eabConfigured = !!patch.acme.eab && (!!patch.acme.eab.hmacKey || c.acme.eabConfigured); }
         this.patches.push(structuredClone(patch));
+        if (patch.alerts?.webhook) c.alerts.webhook = { host: new URL(patch.alerts.webhook).host };
+        if (patch.alerts?.webhook === null) c.alerts.webhook = null;
+        if (patch.alerts?.ntfy) c.alerts.ntfy = { host: patch.alerts.ntfy.url ? new URL(patch.alerts.ntfy.url).host : c.alerts.ntfy?.host ?? '?', token: !!patch.alerts.ntfy.token || (patch.alerts.ntfy.token !== null && !!c.alerts.ntfy?.token) };
+        if (patch.alerts?.ntfy === null) c.alerts.ntfy = null;
         this.config = c;
         this.update((s) => { s.domains = [...c.domains]; s.router.mode = c.router.mode; if (c.router.mode === 'manual') { s.router.state = 'manual'; delete s.router.error; } });
         return ok(c);
@@ -220,6 +227,20 @@ export class StandInService {
         return track('verify:run', ok(checks));
       },
       'diagnostics:export': () => track('diagnostics:export', ok({ filename: 'portico-diagnostics-20261129.json', content: JSON.stringify({ status: this.status, config: this.config }, null, 2) })),
+      // Worded like the real handler: the webhook answers, the ntfy topic refuses a missing token.
+      'alerts:test': () => {
+        const a = this.config.alerts;
+        if (!a.webhook && !a.ntfy) return track('alerts:test', err({ code: 'no-alert-channels', message: 'No alert channel is set up, so there is nowhere to send a test alert.', fix: 'Enter a webhook URL or an ntfy topic URL, save, then send a test alert.' }));
+        return track('alerts:test', ok([
+          ...(a.webhook ? [{ channel: 'webhook' as const, ok: true, message: 'The webhook took the test alert.' }] : []),
+          ...(a.ntfy ? [a.ntfy.token
+            ? { channel: 'ntfy' as const, ok: true, message: 'The ntfy topic took the test alert.' }
+            : { channel: 'ntfy' as const, ok: false, message: `${a.ntfy.host} refused the ntfy alert (HTTP 401).`, fix: 'Check the access token, or that the topic allows anonymous publishing.' }] : []),
+        ]));
+      },
+      'ui:rotate-link': async () => track('ui:rotate-link', this.rotateLink
+        ? ok({ url: await this.rotateLink() })
+        : err({ code: 'no-link', message: 'This window has no dashboard link to rotate.', fix: 'Use `portico ui-link --rotate`.' })),
     };
   }
 

@@ -176,7 +176,7 @@ test('every unknown key of an object is named at once; $schema stays allowed at 
     'door.bnid: unknown key; did you mean door.bind?',
     'door.colour: unknown key; remove it or check the spelling (known keys in door: bind, httpsPorts, httpPort, publicHttpsPort, hsts)',
     'door.htps: unknown key; did you mean door.httpsPorts?',
-    'extra: unknown key; remove it or check the spelling (known keys: schemaVersion, domains, dataDir, door, plex, routes, acme, dns, router, publicIp, ui)',
+    'extra: unknown key; remove it or check the spelling (known keys: schemaVersion, domains, dataDir, door, plex, routes, acme, dns, router, publicIp, alerts, ui)',
   ]);
   assert.ok(parseConfig({ $schema: './portico.schema.json', ...BASE }).ok);
 });

@@ -11,8 +11,8 @@ import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { Logger } from '../support/logger.ts';
 
 export interface AlertChannels {
-  /** POST application/json { event, state, reason, action, previous, at, portico }. */
-  webhook?: { url: string } | null;
+  /** The webhook URL: POST application/json { event, state, previous, title, message, at, portico }. The config's `alerts` as it is. */
+  webhook?: string | null;
   /** ntfy topic URL (https://ntfy.sh/my-topic or a self-hosted server), optional access token. */
   ntfy?: { url: string; token?: string | null } | null;
 }
@@ -35,6 +35,8 @@ export interface AlertSenderOptions {
   /** Where the dashboard is, for the ntfy "click" action (optional). */
   dashboardUrl?: () => string | null;
   timeoutMs?: number;
+  /** Each channel's outcome, for the event list (the texts name the host, never the secret URL). */
+  onResult?: (channel: 'webhook' | 'ntfy', alert: Alert, result: Result<void>) => void;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -63,18 +65,19 @@ export class AlertSender {
   /** Which channels are set up (no secrets). */
   configured(): ('webhook' | 'ntfy')[] {
     const c = this.o.channels();
-    return [...(c.webhook?.url ? ['webhook' as const] : []), ...(c.ntfy?.url ? ['ntfy' as const] : [])];
+    return [...(c.webhook ? ['webhook' as const] : []), ...(c.ntfy?.url ? ['ntfy' as const] : [])];
   }
 
   /** Send to every configured channel; one result per channel, failures as values. */
   async send(a: Alert): Promise<{ channel: 'webhook' | 'ntfy'; result: Result<void> }[]> {
     const c = this.o.channels();
     const out: { channel: 'webhook' | 'ntfy'; result: Result<void> }[] = [];
-    if (c.webhook?.url) out.push({ channel: 'webhook', result: await this.webhook(c.webhook.url, a) });
+    if (c.webhook) out.push({ channel: 'webhook', result: await this.webhook(c.webhook, a) });
     if (c.ntfy?.url) out.push({ channel: 'ntfy', result: await this.ntfy(c.ntfy.url, c.ntfy.token ?? null, a) });
     for (const r of out) {
       if (r.result.ok) this.log.info('alert sent', { channel: r.channel, state: a.state });
       else this.log.warn('alert failed', { channel: r.channel, code: r.result.error.code, error: r.result.error.message });
+      this.o.onResult?.(r.channel, a, r.result);
     }
     return out;
   }

@@ -16,6 +16,7 @@ import type { CertManager } from '../certs/cert-manager.ts';
 import type { PlexManager } from '../plex/plex-manager.ts';
 import type { RouterManager } from '../network/router-manager.ts';
 import type { Reachability } from '../network/reachability.ts';
+import type { AlertSender } from '../alerts/alert-sender.ts';
 import { buildDiagnostics } from './diagnostics.ts';
 import type { Logger } from '../support/logger.ts';
 
@@ -23,6 +24,7 @@ export type PlexView = Pick<PlexManager, 'discover' | 'startPinSignIn' | 'pollPi
 export type CertsView = Pick<CertManager, 'renewNow'>;
 export type RouterView = Pick<RouterManager, 'start'>;
 export type ReachabilityView = Pick<Reachability, 'checkDns' | 'diagnose'>;
+export type AlertsView = Pick<AlertSender, 'configured' | 'test'>;
 
 export interface ApiHandlerDeps {
   getStatus: () => AppStatus;
@@ -42,6 +44,8 @@ export interface ApiHandlerDeps {
   startBackground: () => Promise<void>;
   /** Run every check now (the user asked) and return them all: the same checks the health verdict is over. */
   verify: () => Promise<Check[]>;
+  /** The alert channels (webhook, ntfy) of the config. */
+  alerts: () => AlertsView;
   versions: Record<string, string>;
   now: () => number;
   /** Secret values to mask in the diagnostics bundle besides those in the config (e.g. the UI token). */
@@ -131,9 +135,30 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       log.info('diagnostics bundle exported', { filename: d.filename });
       return ok(d);
     },
+
+    // Each channel's outcome is also an event (the sender reports it), so the dashboard's list shows it.
+    'alerts:test': async () => {
+      const alerts = deps.alerts();
+      if (alerts.configured().length === 0) {
+        return err({ code: 'no-alert-channels', message: 'No alert channel is set up, so there is nowhere to send a test alert.', fix: 'Enter a webhook URL or an ntfy topic URL, save, then send a test alert.' });
+      }
+      const results = await alerts.test();
+      return ok(results.map(({ channel, result }) => (result.ok
+        ? { channel, ok: true, message: `The ${CHANNEL_WORD[channel]} took the test alert.` }
+        : { channel, ok: false, message: result.error.message, ...(result.error.fix ? { fix: result.error.fix } : {}) })));
+    },
+
+    // The headless dashboard (HeadlessUi) answers this itself: only it has a link to rotate.
+    'ui:rotate-link': () => err({
+      code: 'no-link',
+      message: 'This window has no dashboard link to rotate: the desktop app opens its dashboard without one.',
+      fix: 'Rotate the link of a headless service with `portico ui-link --rotate`.',
+    }),
   };
   return afterEachCall(handlers, deps.changed);
 }
+
+const CHANNEL_WORD = { webhook: 'webhook', ntfy: 'ntfy topic' } as const;
 
 /** `fn` after every handler, whatever its outcome: the one place where a call updates the status. */
 function afterEachCall(handlers: PorticoApiHandlers, fn: () => void): PorticoApiHandlers {

@@ -3,7 +3,7 @@ import type { Config } from '../../shared/config.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { Finding } from '../../shared/status/router.ts';
 import { Redactor, REDACTED } from '../support/logger.ts';
-import { ALL_DNS_SECRET_FIELDS } from '../../shared/secret-fields.ts';
+import { ALL_DNS_SECRET_FIELDS, alertSecretValues } from '../../shared/secret-fields.ts';
 
 export interface DiagnosticsInput {
   status: AppStatus;
@@ -17,10 +17,10 @@ export interface DiagnosticsInput {
   secrets?: (string | null | undefined)[];
 }
 
-/** The secret values a resolved config holds: the Plex token, the EAB key, the DNS provider's token or key. */
+/** The secret values a resolved config holds: the Plex token, the EAB key, the DNS provider's token or key, the alert channels. */
 export function configSecrets(c: Config): string[] {
   const provider = (c.dns.provider ?? {}) as Record<string, unknown>;
-  return [c.plex.token, c.acme.eab?.hmacKey, ...ALL_DNS_SECRET_FIELDS.map((k) => provider[k])].filter((v): v is string => typeof v === 'string' && v !== '');
+  return [c.plex.token, c.acme.eab?.hmacKey, ...ALL_DNS_SECRET_FIELDS.map((k) => provider[k]), ...alertSecretValues(c.alerts)].filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**

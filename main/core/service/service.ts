@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import type { PorticoApiHandlers } from '../../shared/api.ts';
 import type { ConfigProblem } from '../../shared/config.ts';
 import { ok, type Result } from '../../shared/result.ts';
-import type { AppStatus } from '../../shared/status.ts';
+import type { AppStatus, Health } from '../../shared/status.ts';
 import { health, statusChecks } from '../../shared/health.ts';
 import type { Check } from '../../shared/checks.ts';
 import { createApiHandlers } from './api-handlers.ts';
@@ -36,6 +36,7 @@ import type { HeadlessUiOptions } from '../ui/headless-ui.ts';
 import { ServiceManagers, type ManagerHooks } from './service-managers.ts';
 import { CheckRunner } from './check-runner.ts';
 import { serviceProbes } from './probes.ts';
+import { AlertSender, alertFor } from '../alerts/alert-sender.ts';
 
 export interface ServiceOptions extends ManagerHooks {
   configStore: ConfigStore;
@@ -92,6 +93,12 @@ export class Service {
   private running = false;
   /** Config changes apply one at a time, in order. */
   private readonly configChanges = new SerialQueue();
+  /** Webhook and ntfy alerts when the verdict changes (a headless service has no tray to say it). */
+  readonly alerts: AlertSender;
+  /** The last settled verdict alerts were decided on ("working" is not one: error → working → error is no news). */
+  private alertedHealth: Health | undefined;
+  /** Alerts go out one at a time, in the order the verdict changed. */
+  private readonly alertQueue = new SerialQueue();
 
   /** Open the config file (a missing file or no domains is "setup pending") and build the service. */
   static async open(o: Omit<ServiceOptions, 'configStore'> & { configPath: string }): Promise<Result<Service, ConfigProblem[]>> {
@@ -123,6 +130,14 @@ export class Service {
       doorFingerprint256: (host) => this.fingerprints.get(host.toLowerCase()) ?? null,
     });
     const m = this.managers;
+    this.alerts = new AlertSender({
+      channels: () => this.configStore.get().alerts, logger: o.logger, version: porticoVersion(), now: () => o.clock.now(),
+      onResult: (channel, alert, r) => {
+        const what = alert.kind === 'test' ? 'Test alert' : 'Alert';
+        if (r.ok) this.events.add('alert-sent', 'info', `${what} sent by ${channel}: ${alert.title}.`);
+        else this.events.add('alert-failed', 'warning', `${what} by ${channel} failed: ${r.error.message}${r.error.fix ? ` ${r.error.fix}` : ''}`);
+      },
+    });
     this.checks = new CheckRunner({
       probes: () => serviceProbes({
         config: () => this.configStore.get(), status: () => this.getStatus(), plex: () => m.plex, reachability: () => m.reachability,
@@ -137,6 +152,7 @@ export class Service {
       events: this.events,
       wizardStore: this.wizard,
       verify: () => this.verify(),
+      alerts: () => this.alerts,
       configApplied: () => this.configChanges.idle(),
       getStatus: () => this.getStatus(),
       versions: { portico: porticoVersion(), ...(process.versions.electron ? { electron: process.versions.electron } : {}), node: process.versions.node, platform: `${process.platform}-${process.arch}` },
@@ -241,7 +257,17 @@ export class Service {
     const text = JSON.stringify(s);
     if (text === this.last) return;
     this.last = text;
+    this.alertOnChange(s.health);
     this.statusChanges.emit(s);
+  }
+
+  /** Send an alert when the verdict really changed (alertFor decides), in order, never blocking the status. */
+  private alertOnChange(next: Health): void {
+    if (next.state === 'working') return;
+    const alert = alertFor(this.alertedHealth, next);
+    this.alertedHealth = next;
+    if (!alert || this.alerts.configured().length === 0) return;
+    this.alertQueue.run(() => this.alerts.send(alert)).catch((e: unknown) => this.log.error('sending an alert failed', { error: e }));
   }
 
   /**

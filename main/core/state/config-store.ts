@@ -95,6 +95,10 @@ export class ConfigStore {
       router: { mode: c.router.mode, mapPlexPort: c.router.mapPlexPort },
       plex: { url: c.plex.url },
       routes: c.routes.map((r) => ({ ...r })),
+      alerts: {
+        webhook: c.alerts.webhook ? { host: hostOf(c.alerts.webhook) } : null,
+        ntfy: c.alerts.ntfy ? { host: hostOf(c.alerts.ntfy.url), token: !!c.alerts.ntfy.token } : null,
+      },
       lanAddress: lan(),
     };
   }
@@ -141,11 +145,13 @@ export class ConfigStore {
     }
     if (patch.plex?.url !== undefined) section('plex').url = patch.plex.url;
     if (patch.routes !== undefined) doc.routes = patch.routes;
+    if (patch.alerts) this.patchAlerts(section('alerts'), patch.alerts);
     // Also move secrets a person typed into the file by hand, now that we are rewriting it.
     const dnsDoc = doc.dns as Doc | undefined;
     if (typeof dnsDoc?.provider === 'object' && dnsDoc.provider !== null) dnsDoc.provider = this.providerToDoc(dnsDoc.provider as DnsProviderConfig, pending);
     const acmeDoc = doc.acme as Doc | undefined;
     if (typeof acmeDoc?.eab === 'object' && acmeDoc.eab !== null) acmeDoc.eab = this.eabToDoc(acmeDoc.eab as { kid: string; hmacKey: string }, pending);
+    alertsToDoc(doc.alerts, pending);
 
     const resolved = await resolveSecrets(doc, this.opts.secrets, pending);
     const parsed = resolved.ok ? parseConfig(resolved.value, { requireDomains: this.opts.requireDomains ?? true }) : resolved;
@@ -177,6 +183,19 @@ export class ConfigStore {
     return { kid: e.kid, hmacKey: (v === '' || v === undefined) && this.current.acme.eab ? SECRET_REF + name : v };
   }
 
+  /** An empty or left-out URL or token keeps the stored one: the UI never has it to resend. */
+  private patchAlerts(a: Doc, p: NonNullable<ConfigPatch['alerts']>): void {
+    if (p.webhook !== undefined && p.webhook !== '') a.webhook = p.webhook;
+    if (p.ntfy === null) a.ntfy = null;
+    else if (p.ntfy) {
+      const had = this.current.alerts.ntfy;
+      const prev = typeof a.ntfy === 'object' && a.ntfy !== null ? (a.ntfy as Doc) : {};
+      const url = p.ntfy.url || (had ? prev.url : undefined);
+      const token = p.ntfy.token === null ? null : p.ntfy.token || (had ? prev.token ?? null : null);
+      a.ntfy = { url, token };
+    }
+  }
+
   /**
    * Provider as written to the file: secret fields become references, their values go to `pending`.
    * An empty secret for the same provider kind keeps the stored one (the UI never has it to resend).
@@ -199,28 +218,56 @@ export class ConfigStore {
   }
 }
 
+/** The alert channels' secrets (webhook URL, ntfy topic URL and token) as references; their values go to `pending`. */
+function alertsToDoc(alerts: unknown, pending: Map<string, string>): void {
+  if (!isDoc(alerts)) return;
+  const move = (obj: Doc, key: string, name: string) => {
+    const v = obj[key];
+    if (typeof v === 'string' && v !== '' && !v.startsWith(SECRET_REF)) {
+      pending.set(name, v);
+      obj[key] = SECRET_REF + name;
+    }
+  };
+  move(alerts, 'webhook', 'alerts.webhook');
+  if (isDoc(alerts.ntfy)) {
+    move(alerts.ntfy, 'url', 'alerts.ntfy.url');
+    move(alerts.ntfy, 'token', 'alerts.ntfy.token');
+  }
+}
+
 /** A copy of the document with every `@secret:` reference replaced by its value. */
 async function resolveSecrets(doc: Doc, store: SecretStore, pending: Map<string, string>): Promise<Result<Doc, ConfigProblem[]>> {
   const copy = structuredClone(doc);
-  const child = (o: unknown, k: string): Doc | undefined => {
-    const v = (o as Doc | undefined)?.[k];
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : undefined;
-  };
-  const holders: { key: string; obj: Doc | undefined; where: string }[] = [
-    { key: 'dns.provider', obj: child(child(copy, 'dns'), 'provider'), where: 'the Domain step' },
-    { key: 'acme.eab', obj: child(child(copy, 'acme'), 'eab'), where: 'Settings (Advanced: certificate authority)' },
+  const dns = copy.dns as Doc | undefined;
+  const acme = isDoc(copy.acme) ? copy.acme : undefined;
+  const alerts = isDoc(copy.alerts) ? copy.alerts : undefined;
+  // Each object that may hold references, with its key path and where the user enters the value again.
+  const holders: [Doc | undefined, string, string][] = [
+    [dns && isDoc(dns.provider) ? dns.provider : undefined, 'dns.provider', 'in the Domain step'],
+    [acme && isDoc(acme.eab) ? acme.eab : undefined, 'acme.eab', 'in Settings (Advanced: certificate authority)'],
+    [alerts, 'alerts', 'in the dashboard\'s Alerts card'],
+    [alerts && isDoc(alerts.ntfy) ? alerts.ntfy : undefined, 'alerts.ntfy', 'in the dashboard\'s Alerts card'],
   ];
   const problems: ConfigProblem[] = [];
-  for (const { key, obj, where } of holders) {
-    for (const [k, v] of Object.entries(obj ?? {})) {
+  for (const [holder, path, where] of holders) {
+    for (const [k, v] of Object.entries(holder ?? {})) {
       if (typeof v !== 'string' || !v.startsWith(SECRET_REF)) continue;
       const name = v.slice(SECRET_REF.length);
       const value = pending.get(name) ?? (await store.get(name));
-      if (value === undefined) problems.push({ key: `${key}.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again in ${where}` });
-      else obj![k] = value;
+      if (value === undefined) problems.push({ key: `${path}.${k}`, message: `refers to the stored secret "${name}", which is missing from the secret store; enter the ${k} again ${where}` });
+      else holder![k] = value;
     }
   }
   return problems.length ? err(problems) : ok(copy);
+}
+
+function isDoc(x: unknown): x is Doc {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** A URL's host for the UI (the rest of an alert URL is the secret). */
+function hostOf(url: string): string {
+  try { return new URL(url).host; } catch { return '?'; }
 }
 
 function providerConfigured(p: DnsProviderConfig | null): boolean {

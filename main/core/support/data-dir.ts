@@ -9,7 +9,7 @@
  *   <root>/ddns-state.json         last address written to dynamic DNS
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
- *   <root>/ui-token                the headless dashboard's session token (0600)
+ *   <root>/ui-token                the headless dashboard's session token, kept across restarts (0600)
  *   <root>/events.jsonl            the dashboard's events and renewal history (0600; .1 the rotation before)
  *   <root>/outside-check.json      what the CA saw of this network from the internet, and when
  *   <root>/ticket-key              the door's TLS session-ticket key, replaced daily (0600)
@@ -79,7 +79,7 @@ export class DataDir {
   get plexUndo(): string { return join(this.root, 'plex-undo.json'); }
   /** This install's plex.tv client identifier (X-Plex-Client-Identifier). */
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
-  /** The headless dashboard's session token, read by `portico status`. */
+  /** The headless dashboard's session token, kept across restarts; read by `portico status` and `portico ui-link`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
   /** Events and renewal history, JSON lines (events.jsonl.1 is the previous rotation). */
   get events(): string { return join(this.root, 'events.jsonl'); }

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventRecord, PorticoApiHandlers } from '../../shared/api.ts';
+import { ok } from '../../shared/result.ts';
+import { DataDir } from '../support/data-dir.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { Logger } from '../support/logger.ts';
 import { UiServer } from './ui-server.ts';
@@ -23,34 +25,53 @@ export interface HeadlessUiOptions {
 }
 
 /**
- * `portico serve`'s dashboard in one piece: a fresh session token (saved 0600 for
- * `portico status`, masked in diagnostics bundles), and the loopback HTTP server over the
- * service's API handlers.
+ * `portico serve`'s dashboard in one piece: the session token (kept 0600 across restarts for
+ * `portico status` and `portico ui-link`, masked in diagnostics bundles, rotated on request), and
+ * the loopback HTTP server over the service's API handlers.
  */
 export class HeadlessUi {
   readonly server: UiServer;
-  private readonly unredact: () => void;
-  private constructor(server: UiServer, unredact: () => void) {
-    this.server = server;
-    this.unredact = unredact;
-  }
+  private readonly o: HeadlessUiOptions;
+  private readonly unredact: (() => void)[] = [];
 
-  static async start(o: HeadlessUiOptions): Promise<HeadlessUi> {
-    const token = await UiToken.create(o.dataDir);
-    const unredact = o.redactInDiagnostics?.(token) ?? (() => {});
-    const server = new UiServer({
-      port: o.port, staticDir: o.staticDir, handlers: o.handlers, token, logger: o.logger,
+  private constructor(o: HeadlessUiOptions, token: string) {
+    this.o = o;
+    this.redact(token);
+    this.server = new UiServer({
+      port: o.port, staticDir: o.staticDir, token, tokenFile: new DataDir(o.dataDir).uiToken, logger: o.logger,
+      handlers: { ...o.handlers, 'ui:rotate-link': async () => ok({ url: await this.rotate() }) },
       getStatus: () => o.service.getStatus(),
       onDidChangeStatus: (fn) => o.service.onDidChangeStatus(fn),
       onDidAddEvent: (fn) => o.events.onDidAdd(fn),
     });
+  }
+
+  static async start(o: HeadlessUiOptions): Promise<HeadlessUi> {
+    const ui = new HeadlessUi(o, (await UiToken.load(o.dataDir)).token);
     try {
-      await server.start();
+      await ui.server.start();
     } catch (e) {
-      unredact();
+      ui.forget();
       throw e;
     }
-    return new HeadlessUi(server, unredact);
+    return ui;
+  }
+
+  /** A new token, saved and in force at once; the link that carries it. */
+  async rotate(): Promise<string> {
+    const token = await UiToken.create(this.o.dataDir);
+    this.redact(token);
+    this.server.useToken(token);
+    this.o.logger.child('ui').info('dashboard link rotated; links given out before no longer work');
+    return this.url;
+  }
+
+  private redact(token: string): void {
+    if (this.o.redactInDiagnostics) this.unredact.push(this.o.redactInDiagnostics(token));
+  }
+
+  private forget(): void {
+    for (const u of this.unredact.splice(0)) u();
   }
 
   /**
@@ -83,6 +104,6 @@ export class HeadlessUi {
 
   async stop(): Promise<void> {
     await this.server.stop();
-    this.unredact();
+    this.forget();
   }
 }

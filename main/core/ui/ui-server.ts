@@ -49,6 +49,8 @@ export interface UiServerOptions {
   onDidChangeStatus: (fn: (s: AppStatus) => void) => () => void;
   onDidAddEvent?: (fn: (e: EventRecord) => void) => () => void;
   token: string;
+  /** Where the token is kept, named on the locked-out answer. */
+  tokenFile?: string;
   logger: Logger;
   heartbeatMs?: number;
 }
@@ -71,11 +73,23 @@ export class UiServer {
   private heartbeat: NodeJS.Timeout | undefined;
   private pendingStatus: AppStatus | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
+  private token: string;
 
   constructor(opts: UiServerOptions) {
     this.opts = opts;
     this.log = opts.logger.child('ui');
+    this.token = opts.token;
     this.log.addSecret(opts.token);
+  }
+
+  /**
+   * Answer to this token from now on (a rotation): requests with the old one are refused, and
+   * open event streams are closed so each reconnects with the token it has (the old one fails).
+   */
+  useToken(token: string): void {
+    this.log.addSecret(token);
+    this.token = token;
+    for (const s of this.streams) s.end();
   }
 
   get port(): number {
@@ -85,7 +99,7 @@ export class UiServer {
 
   /** The link to print once: the token travels in the fragment, which browsers never send to servers. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}/#token=${this.opts.token}`;
+    return UiToken.link(this.port, this.token);
   }
 
   async start(): Promise<void> {
@@ -154,12 +168,12 @@ export class UiServer {
   private async api(req: IncomingMessage, res: ServerResponse, path: string, json: Json, refuse: (s: number, c: string, m: string) => void): Promise<void> {
     const auth = req.headers.authorization;
     const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    if (!UiToken.matches(this.opts.token, presented)) {
+    if (!UiToken.matches(this.token, presented)) {
       return json(401, {
         ok: false,
         error: {
           code: 'unauthorized',
-          message: 'This request has no valid session token. Open the link printed by `portico serve` (http://127.0.0.1:<port>/#token=...); the token changes every time the service starts.',
+          message: `This request has no valid session token. Get the dashboard link with \`portico ui-link\` on this computer (or read the token from ${this.opts.tokenFile ?? 'the ui-token file in the data directory'}); the link stays the same across restarts until someone rotates it.`,
         },
       }, { 'WWW-Authenticate': 'Bearer realm="portico"' });
     }

@@ -25,7 +25,7 @@ function sender(channels: AlertChannels, records: LogRecord[] = []) {
 test('alerts: a webhook gets the verdict as JSON, ntfy a message with title, priority and tags', async (t) => {
   const n = await startNtfy();
   t.after(() => n.stop());
-  const s = sender({ webhook: { url: `${n.base}/hook/abc` }, ntfy: { url: `${n.base}/portico-alerts` } });
+  const s = sender({ webhook: `${n.base}/hook/abc`, ntfy: { url: `${n.base}/portico-alerts` } });
   assert.deepEqual(s.configured(), ['webhook', 'ntfy']);
   const results = await s.send(alertFor(ok, down)!);
   assert.deepEqual(results.map((r) => [r.channel, r.result.ok]), [['webhook', true], ['ntfy', true]]);
@@ -61,14 +61,14 @@ test('alerts: a webhook that is down or unreachable is a failure naming the host
   const secretPath = '/hook/T000/B000/XXXXsecretXXXX';
   n.failNext(500);
   const records: LogRecord[] = [];
-  const [down5] = await sender({ webhook: { url: `${n.base}${secretPath}` } }, records).test();
+  const [down5] = await sender({ webhook: `${n.base}${secretPath}` }, records).test();
   assert.ok(!down5!.result.ok);
   assert.match(down5!.result.error.message, /^127\.0\.0\.1:\d+ answered HTTP 500 to the webhook alert\.$/);
   const closed = await freePort();
-  const [gone] = await sender({ webhook: { url: `http://127.0.0.1:${closed}${secretPath}` } }, records).test();
+  const [gone] = await sender({ webhook: `http://127.0.0.1:${closed}${secretPath}` }, records).test();
   assert.ok(!gone!.result.ok);
   assert.match(gone!.result.error.message, /could not be reached for the webhook alert \(ECONNREFUSED\)/);
-  const [bad] = await sender({ webhook: { url: 'hooks.example.com/x' } }, records).test();
+  const [bad] = await sender({ webhook: 'hooks.example.com/x' }, records).test();
   assert.ok(!bad!.result.ok && bad!.result.error.code === 'alert-bad-url');
   assert.ok(!JSON.stringify([down5, gone, records]).includes('XXXXsecretXXXX'));
 });

@@ -3,6 +3,7 @@
  * managers' `fromConfig` (PMS on a closed port, a CA that refuses at once, router handling off),
  * so nothing here reaches the network; a test replaces only the view it exercises.
  */
+import { AlertSender } from '../../../main/core/alerts/alert-sender.ts';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -73,6 +74,7 @@ export async function handlerDeps(t: TestContext, opts: { doc?: object; status?:
     plex: () => plex, certs: () => certs, router: () => router, reachability: () => reachability,
     startBackground: async () => { background.count++; },
     verify: async () => { await runner.run({ force: true }); return statusChecks(getStatus(), clock.now()); },
+    alerts: () => new AlertSender({ channels: () => store.get().alerts, logger, version: '0.1.0', now: () => clock.now() }),
     versions: { portico: '0.1.0' }, now: () => clock.now(), logger, extraSecrets: () => ['UI-token-secret-xyz'],
     ...opts.deps,
   };

@@ -14,7 +14,7 @@ import { healthyStatus } from '../../shared/app-status-fixture.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 import { handlerDeps } from '../service/handler-deps.ts';
 
-test('HeadlessUi: a fresh token saved for `portico status`, and the API wired to the stores', async (t) => {
+test('HeadlessUi: the token saved for `portico status`, and the API wired to the stores', async (t) => {
   const dir = await tmpDir(t);
   const path = join(dir, 'portico.json');
   await writeFile(path, JSON.stringify({ domains: ['plex.example.com'] }));
@@ -62,4 +62,50 @@ test('the default static dir is dist/renderer of this package, or null when not 
   await mkdir(join(dir, 'dist', 'renderer'), { recursive: true });
   await writeFile(join(dir, 'dist', 'renderer', 'index.html'), '<!doctype html>');
   assert.equal(HeadlessUi.defaultStaticDir(from), join(dir, 'dist', 'renderer'));
+});
+
+test('HeadlessUi: a restart keeps the link; rotating refuses the old token at once and saves the new one', async (t) => {
+  const dir = await tmpDir(t);
+  const { deps } = await handlerDeps(t);
+  const path = join(dir, 'portico.json');
+  await writeFile(path, JSON.stringify({ domains: ['plex.example.com'] }));
+  const store = await ConfigStore.open({ path, dataDir: dir, secrets: new MemorySecretStore() });
+  assert.ok(store.ok);
+  const eventLog = new EventLog({ clock: systemClock });
+  const handlers = createApiHandlers({ ...deps, getStatus: () => healthyStatus(), configStore: store.value, wizardStore: new WizardStore(dir), events: eventLog });
+  const redacted = new Set<string>();
+  const start = () => HeadlessUi.start({
+    dataDir: dir, port: 0, staticDir: null, logger: silentLogger, handlers, events: eventLog,
+    redactInDiagnostics: (s) => { redacted.add(s); return () => redacted.delete(s); },
+    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
+  });
+  const tokenOf = (url: string) => new URL(url).hash.replace('#token=', '');
+  const status = (port: number, token: string) => fetch(`http://127.0.0.1:${port}/api/status`, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.status);
+
+  const first = await start();
+  const before = tokenOf(first.url);
+  await first.stop();
+  const ui = await start();
+  t.after(() => ui.stop());
+  assert.equal(tokenOf(ui.url), before, 'the same token after a restart: open tabs and bookmarks keep working');
+  assert.equal(await status(ui.port, before), 200);
+
+  const r = await fetch(`http://127.0.0.1:${ui.port}/api/ui:rotate-link`, { method: 'POST', headers: { Authorization: `Bearer ${before}`, 'Content-Type': 'application/json' }, body: '{"args":[]}' });
+  const rotated = await r.json() as { ok: true; value: { url: string } };
+  assert.equal(rotated.ok, true);
+  assert.equal(rotated.value.url, ui.url);
+  const after = tokenOf(rotated.value.url);
+  assert.notEqual(after, before);
+  assert.equal(await status(ui.port, before), 401, 'the old link stops working at once');
+  assert.equal(await status(ui.port, after), 200);
+  assert.equal((await readFile(join(dir, 'ui-token'), 'utf8')).trim(), after, 'and the next start uses the new one');
+  assert.ok(redacted.has(after), 'the new token is masked in diagnostics too');
+});
+
+test('the desktop app has no dashboard link: rotating it there says so', async (t) => {
+  const { deps } = await handlerDeps(t);
+  const r = await createApiHandlers(deps)['ui:rotate-link']();
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, 'no-link');
+  assert.match(r.error.fix ?? '', /portico ui-link --rotate/);
 });

@@ -57,7 +57,7 @@ async function setup(t: TestContext) {
   const events = new EventLog({ clock: systemClock });
   const token = await UiToken.create(dir);
   const ui = new UiServer({
-    port: 0, staticDir, handlers, token, logger: silentLogger,
+    port: 0, staticDir, handlers, token, tokenFile: join(dir, 'ui-token'), logger: silentLogger,
     getStatus: () => current,
     onDidChangeStatus: (fn) => { listeners.add(fn); return () => listeners.delete(fn); },
     onDidAddEvent: (fn) => events.onDidAdd(fn),
@@ -93,7 +93,9 @@ test('every /api call needs the session token; the refusal says where to get it'
   for (const headers of [{} as Record<string, string>, { Authorization: 'Bearer wrong' }, { Authorization: `Basic ${token}` }, { Authorization: `Bearer ${token}x` }]) {
     const r = await call(ui.port, 'GET', '/api/status', { headers });
     assert.equal(r.status, 401);
-    assert.match(JSON.parse(r.body).error.message, /portico serve/);
+    // Where the link is, not "restart the service": a restart keeps the same token.
+    assert.match(JSON.parse(r.body).error.message, /`portico ui-link`.*\/ui-token\)/);
+    assert.doesNotMatch(JSON.parse(r.body).error.message, /changes every time/);
   }
   const post = await call(ui.port, 'POST', '/api/config:get', { headers: { 'Content-Type': 'application/json' }, body: '{"args":[]}' });
   assert.equal(post.status, 401);
@@ -196,12 +198,22 @@ test('GET /api/events streams the current status, later changes and new events',
   assert.equal((third.data as { kind: string }).kind, 'cert-renewed');
 });
 
-test('the token file is readable only by the owner and changes at every start', async (t) => {
+test('the token file is readable only by the owner, kept across loads, and replaced only when missing or malformed', async (t) => {
   const dir = await tmpDir(t);
-  const a = await UiToken.create(dir);
+  const first = await UiToken.load(dir);
+  assert.equal(first.created, true);
+  const a = first.token;
   assert.equal((await stat(join(dir, 'ui-token'))).mode & 0o777, 0o600);
   assert.equal(await UiToken.read(dir), a);
   assert.match(a, /^[A-Za-z0-9_-]{43}$/);
+  assert.deepEqual(await UiToken.load(dir), { token: a, created: false }, 'a restart keeps the link');
+  for (const damaged of ['', 'short', `${a}x`, `${a.slice(0, 42)}!`]) {
+    await writeFile(join(dir, 'ui-token'), damaged);
+    const again = await UiToken.load(dir);
+    assert.equal(again.created, true, `${JSON.stringify(damaged)} is replaced`);
+    assert.match(again.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal((await stat(join(dir, 'ui-token'))).mode & 0o777, 0o600);
+  }
   const b = await UiToken.create(dir);
   assert.notEqual(a, b);
   assert.equal(UiToken.matches(b, a), false);
