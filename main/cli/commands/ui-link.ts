@@ -1,10 +1,9 @@
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
 import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
-import { callRunningService } from '../running-service.ts';
+import { ServiceClient } from '../service-client.ts';
 import { UiToken } from '../../core/ui/ui-token.ts';
 import { DataDir } from '../../core/support/data-dir.ts';
-import type { Result } from '../../shared/result.ts';
 
 /**
  * `portico ui-link [--rotate] --config FILE`: the dashboard link, from the token file (the link
@@ -34,9 +33,9 @@ export async function uiLink(args: string[], io: CliIo): Promise<number> {
   }
   const current = await UiToken.read(dataDir);
   if (current) {
-    const r = await callRunningService(ui.port, current, 'ui:rotate-link');
+    const r = await new ServiceClient(ui.port, current).call('ui:rotate-link');
     if (r.kind === 'ok') {
-      const answer = r.value as Result<{ url: string }>;
+      const answer = r.value;
       if (answer.ok) {
         io.out(answer.value.url);
         io.err('portico ui-link: new link made; the running service refuses the old one from now on');
