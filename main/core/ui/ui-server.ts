@@ -1,3 +1,9 @@
+/**
+ * The headless dashboard's HTTP server on 127.0.0.1: static files, every API channel as POST
+ * /api/<channel>, Server-Sent Events for status and events, and the guards in front of them
+ * (session token, Host and Origin checks, security headers). It stays one file, a little over
+ * 300 lines, because the guards and the routes they protect read best side by side.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
