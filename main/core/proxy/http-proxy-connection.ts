@@ -313,7 +313,9 @@ export class HttpProxyConnection {
     this.o.counters.bytesOut += c.length;
     this.clearResponseTimer();
     let flowing = true;
-    for (const part of b.framing.feed(c)) flowing = this.client.write(part) && flowing;
+    // One write per upstream chunk: each write is a TLS record and a syscall of its own.
+    const parts = b.framing.feed(c);
+    if (parts.length) flowing = this.client.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     if (!flowing) {
       b.socket.pause();
       this.client.once('drain', () => { if (this.bind === b) b.socket.resume(); });
