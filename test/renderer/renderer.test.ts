@@ -511,6 +511,28 @@ test('dashboard: a renewal that stopped retrying says so, with the renewal windo
   await axe(page, 'dashboard, renewal stopped');
 });
 
+test('dashboard: a new domain whose DNS does not point here yet says so with the fix, and turns valid when the push comes, without a reload', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => {
+    s.domains = ['tv.example.com'];
+    s.certificates[0] = {
+      domains: ['tv.example.com'], state: 'failed', nextAttemptAt: '2027-01-01T00:02:00Z',
+      lastError: { code: 'dns-not-ready', message: 'tv.example.com points to 198.51.100.4, but this network\'s public address is 203.0.113.7. Portico has not asked for the certificate yet.', fix: 'At your DNS provider, point the A record of tv.example.com to 203.0.113.7.', at: '2027-01-01T00:00:00Z', retryable: true },
+    };
+  });
+  const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(await page.getByTestId('dash-cert-state').textContent(), 'Waiting for your domain to point here');
+  const cert = await page.getByTestId('dash-cert').innerText();
+  assert.match(cert, /Why not yet\s+tv\.example\.com points to 198\.51\.100\.4.*point the A record of tv\.example\.com to 203\.0\.113\.7/s);
+  await axe(page, 'dashboard, waiting for DNS');
+  service.update((s) => {
+    s.certificates[0] = { domains: ['tv.example.com'], state: 'valid', issuer: 'Pebble', notBefore: '2027-01-01T00:02:00Z', notAfter: '2027-03-01T00:00:00Z', obtainedAt: '2027-01-01T00:02:00Z' };
+  });
+  await page.waitForFunction(() => document.querySelector('[data-testid="dash-cert-state"]')?.textContent === 'Valid');
+  assert.doesNotMatch(await page.getByTestId('dash-cert').innerText(), /Why not yet|Waiting/);
+});
+
 test('dashboard Checks card: every check behind the verdict with its result, time, source and evidence; stale, not run and not applicable never shown as passed', async (t) => {
   const service = await StandInService.finished();
   const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
