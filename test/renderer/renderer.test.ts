@@ -529,7 +529,7 @@ test('dashboard: a new domain whose DNS does not point here yet says so with the
   service.update((s) => {
     s.certificates[0] = { domains: ['tv.example.com'], state: 'valid', issuer: 'Pebble', notBefore: '2027-01-01T00:02:00Z', notAfter: '2027-03-01T00:00:00Z', obtainedAt: '2027-01-01T00:02:00Z' };
   });
-  await page.waitForFunction(() => document.querySelector('[data-testid="dash-cert-state"]')?.textContent === 'Valid');
+  await page.getByTestId('dash-cert-state').getByText('Valid', { exact: true }).waitFor();
   assert.doesNotMatch(await page.getByTestId('dash-cert').innerText(), /Why not yet|Waiting/);
 });
 
