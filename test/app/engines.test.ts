@@ -3,15 +3,16 @@
  * itself runs on (docs/install.md). npm prints EBADENGINE for every installed package whose
  * `engines.node` that Node does not satisfy, so on a supported system `npm ci` and `npx portico`
  * stay quiet only while every package in the lock accepts the minimum and the Node the project
- * brings (the `node` devDependency). The docs, .nvmrc and CI name the same versions.
+ * brings (the `node` devDependency). The docs, .nvmrc and CI name the same versions. npm 11.16+
+ * also lists every dependency whose install script `allowScripts` does not name (npm 12 skips them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string> };
-const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { engines: { node: string }; devDependencies: Record<string, string>; allowScripts?: Record<string, boolean> };
+const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[]; hasInstallScript?: boolean }> };
 
 type Version = [number, number, number];
 
@@ -78,6 +79,13 @@ test('on a supported Node no package in the lock is outside its engines: npm ci 
     }
   }
   assert.deepEqual(refuse, [], 'raise engines.node in package.json (and the docs) to what the dependencies need, or keep the older dependency');
+});
+
+test('every dependency with an install script is reviewed in allowScripts, so npm ci lists none (and npm 12 still runs them)', () => {
+  const withScripts = Object.entries(lock.packages).filter(([, e]) => e.hasInstallScript).map(([path]) => path.replace(/^.*node_modules\//, ''));
+  assert.ok(withScripts.includes('node'), 'the bundled Node is installed by its preinstall script');
+  const allowed = new Set(Object.entries(pkg.allowScripts ?? {}).filter(([, yes]) => yes).map(([k]) => k.replace(/(.)@.*$/, '$1')));
+  assert.deepEqual(withScripts.filter((name) => !allowed.has(name)), [], 'review the new install script, then `npm install-scripts approve <name>`');
 });
 
 test('the docs, .nvmrc and CI name the same Node versions as package.json', () => {
