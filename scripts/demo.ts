@@ -3,7 +3,6 @@
 // pebble as the CA, the PMS and plex.tv stand-ins, no router (mode "off"). The UI shows a demo
 // banner. Ctrl-C stops everything and removes the temporary data directory.
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../main/core/support/clock.ts';
@@ -11,7 +10,7 @@ import { createLogger } from '../main/core/support/logger.ts';
 import { MemorySecretStore } from '../main/core/support/secret-store.ts';
 import { startPebble } from '../test/helpers/pebble.ts';
 import { freePort } from '../test/helpers/free-port.ts';
-import { waitFor } from '../test/helpers/wait-for.ts';
+import { startPublicDns } from '../test/helpers/public-dns.ts';
 import { startStunStandIn } from '../test/stand-ins/stun.ts';
 import { PmsStandIn } from '../test/stand-ins/pms.ts';
 import { PlexTvStandIn } from '../test/stand-ins/plextv.ts';
@@ -55,11 +54,8 @@ try {
   const stun = await startStunStandIn();
   stun.behaviour = { kind: 'answer', reportAddress: DEMO_PUBLIC_IP };
   stops.push(() => stun.close());
-  const [dnsPort, dnsMgmt] = [await freePort(), await freePort()];
-  const publicDns = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${dnsMgmt}`,
-    '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv4', DEMO_PUBLIC_IP, '-defaultIPv6', ''], { stdio: 'ignore' });
-  stops.push(async () => { publicDns.kill(); });
-  await waitFor('public DNS', async () => (await fetch(`http://127.0.0.1:${dnsMgmt}/clear-txt`, { method: 'POST', body: '{"host":"x."}' })).ok, 5000);
+  const publicDns = await startPublicDns(DEMO_PUBLIC_IP);
+  stops.push(() => publicDns.stop());
 
   const configPath = join(dir, 'portico.json');
   await writeFile(configPath, JSON.stringify({
@@ -70,7 +66,7 @@ try {
     acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, email: 'demo@example.com' },
     router: { mode: 'off' },
     publicIp: { stunServer: `127.0.0.1:${stun.port}` },
-    dns: { resolver: `127.0.0.1:${dnsPort}` },
+    dns: { resolver: publicDns.resolver },
     ui: { port: uiPort },
   }, null, 2));
   const logger = createLogger({ level: 'warn' });

@@ -61,6 +61,8 @@ export interface ConfigView {
   router: { mode: RouterMode; mapPlexPort: boolean };
   plex: { url: string };
   routes: RouteConfig[];
+  /** How the public address is found: lookup false asks only the router; services are the hosts the config names (none: the built-in lists). */
+  publicIp: { lookup: boolean; services: string[] };
   /** Alert channels by host only: their URLs and token are secrets, kept in the secret store. */
   alerts: { webhook: { host: string } | null; ntfy: { host: string; token: boolean } | null };
   /** This machine's LAN address, for the manual router rows. */
@@ -81,6 +83,11 @@ export interface ConfigPatch {
   plex?: { url?: string };
   /** The whole list of extra routes (each host gets its own certificate). */
   routes?: RouteConfig[];
+  /**
+   * lookup false: ask no outside service for the public address, only the router. The services
+   * the config names go with it (they would contradict it); true keeps them, or the built-in lists.
+   */
+  publicIp?: { lookup?: boolean };
   /**
    * Alert channels; null turns one off. A URL or token left out (or empty) keeps the stored one
    * (the UI never has it to resend); `token: null` removes the ntfy token.

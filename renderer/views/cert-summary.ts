@@ -14,7 +14,7 @@ export function certSummary(certs: CertificateStatus[], testid: string): HTMLEle
   return h('div', { class: 'stack', 'data-testid': testid },
     certs.map((c) => h('dl', { class: 'facts' },
       row('For', c.domains.join(', ')),
-      h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
+      h('dt', {}, 'State'), h('dd', { 'data-state': c.state, 'data-testid': `${testid}-state` }, `${waitingForDns(c) ? 'Waiting for your domain to point here' : CERT_STATE[c.state]}${c.staging ? ' (test certificate)' : ''}`),
       row('Issued by', c.issuer),
       row('Issued', c.notBefore && formatDate(c.notBefore)),
       row('Expires', c.notAfter && `${formatDate(c.notAfter)} (${relative(c.notAfter)})`),
@@ -24,5 +24,10 @@ export function certSummary(certs: CertificateStatus[], testid: string): HTMLEle
         : c.nextAttemptAt && formatDate(c.nextAttemptAt)),
       row('Renewal window', c.renewalWindow && `${formatDate(c.renewalWindow.start)} – ${formatDate(c.renewalWindow.end)} (${c.renewalWindow.source === 'ari' ? 'suggested by the certificate authority' : 'the last third of the certificate’s life'})`),
       row('Checked with', c.challenge),
-      row('Last error', c.lastError && h('span', { class: 'error-text' }, `${c.lastError.message}${c.lastError.fix ? ` — ${c.lastError.fix}` : ''}`)))));
+      row(waitingForDns(c) ? 'Why not yet' : 'Last error', c.lastError && h('span', { class: 'error-text' }, `${c.lastError.message}${c.lastError.fix ? ` — ${c.lastError.fix}` : ''}`)))));
+}
+
+/** Not a failure of the CA: Portico has not asked yet because the name does not lead here (CertManager's beforeFirstOrder). */
+function waitingForDns(c: CertificateStatus): boolean {
+  return c.state === 'failed' && c.lastError?.code === 'dns-not-ready';
 }

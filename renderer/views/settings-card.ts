@@ -6,7 +6,7 @@
  * now holds, and secrets (the EAB HMAC key) are sent but never shown back.
  */
 import type { ConfigPatch, ConfigView, PorticoApiClient } from '../../main/shared/api.ts';
-import { fieldProblems, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, ZEROSSL, type ConfigProblem, type RouteConfig } from '../../main/shared/config.ts';
+import { DEFAULT_HTTP_ENDPOINTS, DEFAULT_STUN_SERVERS, fieldProblems, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING, ZEROSSL, type ConfigProblem, type RouteConfig } from '../../main/shared/config.ts';
 import { button, field, h, notice, replaceChildren, table } from '../dom.ts';
 import { callThenShow } from './call-then-show.ts';
 
@@ -40,6 +40,7 @@ function draw(body: HTMLElement, api: PorticoApiClient, cfg: ConfigView): void {
     `Some Plex apps connect to port 32400 of your public address. Portico then also listens on port ${cfg.door.httpsPorts[1] ?? SECOND_DOOR_PORT} and asks the router to forward 32400 there.`);
   const hsts = checkbox('settings-hsts', cfg.door.hsts, 'Tell browsers to use HTTPS only (HSTS)',
     'Browsers then refuse plain HTTP for your domain for a year. Turn it on once the certificate works.');
+  const lookup = publicAddressChoice(cfg.publicIp);
 
   let routes: RouteConfig[] = cfg.routes.map((r) => ({ ...r }));
   const routesArea = h('div', { 'data-testid': 'settings-routes' });
@@ -108,6 +109,7 @@ function draw(body: HTMLElement, api: PorticoApiClient, cfg: ConfigView): void {
       router: { mapPlexPort: secondDoor.box.checked },
       routes,
       acme: { directoryUrl: directoryUrl(), eab },
+      publicIp: { lookup: lookup.auto.checked },
     };
   }
 
@@ -140,7 +142,8 @@ function draw(body: HTMLElement, api: PorticoApiClient, cfg: ConfigView): void {
     const v = r.value;
     // Say "Saved" only for what the service answers it now holds.
     const held = v.plex.url === p.plex?.url && JSON.stringify(v.door.httpsPorts) === JSON.stringify(p.door?.httpsPorts) && v.door.hsts === p.door?.hsts
-      && JSON.stringify(v.routes) === JSON.stringify(routes) && v.acme.directoryUrl === p.acme?.directoryUrl && (p.acme?.eab ? v.acme.eabConfigured : !v.acme.eabConfigured);
+      && JSON.stringify(v.routes) === JSON.stringify(routes) && v.acme.directoryUrl === p.acme?.directoryUrl && (p.acme?.eab ? v.acme.eabConfigured : !v.acme.eabConfigured)
+      && v.publicIp.lookup === p.publicIp?.lookup;
     if (!held) {
       replaceChildren(result, notice('error', 'Portico did not keep all of these settings.', undefined, 'Reload the page to see what is in effect, then save again; if this keeps happening, export diagnostics.', 'settings-problem'));
       return;
@@ -160,7 +163,27 @@ function draw(body: HTMLElement, api: PorticoApiClient, cfg: ConfigView): void {
         h('div', { class: 'route-add' }, field('Name', routeHost, 'A name of your domain, e.g. overseerr.example.com; it gets its own certificate.'), field('Goes to', routeUpstream, 'The program’s address on this computer or network.')),
         h('div', { class: 'actions' }, button('Add name', { testid: 'settings-route-add', class: 'btn btn-secondary' }, addRoute)), routeProblems),
       h('details', { class: 'advanced', 'data-testid': 'settings-advanced' }, h('summary', {}, 'Advanced'),
-        h('div', { class: 'stack' }, hsts.el, field('Certificate authority', ca, 'Let’s Encrypt needs nothing more. ZeroSSL needs its EAB credentials.'), eabGroup, customGroup))),
+        h('div', { class: 'stack' }, hsts.el, lookup.el, field('Certificate authority', ca, 'Let’s Encrypt needs nothing more. ZeroSSL needs its EAB credentials.'), eabGroup, customGroup))),
     h('div', { class: 'actions' }, button('Save settings', { testid: 'settings-save', class: 'btn btn-primary' }, save)),
     result);
+}
+
+/**
+ * How Portico finds the public address (config publicIp.lookup), in plain words: outside services
+ * with the router as a cross-check, or the router alone and what that leaves unchecked.
+ */
+function publicAddressChoice(p: ConfigView['publicIp']): { el: HTMLElement; auto: HTMLInputElement } {
+  const services = p.services.length ? p.services : [...DEFAULT_STUN_SERVERS.map((x) => x.replace(/:\d+$/, '')), ...DEFAULT_HTTP_ENDPOINTS.map((u) => new URL(u).host)];
+  const radio = (id: string, checked: boolean, label: string, hint: string) => {
+    const input = h('input', { type: 'radio', name: 'settings-public-ip', id, 'data-testid': id, checked, 'aria-describedby': `${id}-hint` });
+    return { input, el: h('div', { class: 'choice' }, input, h('label', { for: id }, label), h('p', { class: 'hint', id: `${id}-hint` }, hint)) };
+  };
+  const auto = radio('settings-public-ip-auto', p.lookup, 'Automatic: ask public address services',
+    `Portico asks ${services.join(', ')} which address the internet sees, and compares it with your router’s answer. They learn only that this network asked.`);
+  const router = radio('settings-public-ip-router', !p.lookup, 'Ask only the router',
+    `No outside service is asked. When the router does not tell its address, or sits behind another router, Portico cannot check that your domain points here.${p.services.length ? ' Portico then forgets the services named above.' : ''}`);
+  return {
+    auto: auto.input,
+    el: h('fieldset', { class: 'choices', 'data-testid': 'settings-public-ip' }, h('legend', {}, 'How Portico finds your public address'), auto.el, router.el),
+  };
 }

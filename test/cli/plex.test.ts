@@ -11,10 +11,14 @@ import { main } from '../../main/cli/portico.ts';
 import type { CliIo } from '../../main/cli/io.ts';
 import { PmsStandIn } from '../stand-ins/pms.ts';
 import { PlexTvStandIn } from '../stand-ins/plextv.ts';
+import { Door } from '../../main/core/proxy/door.ts';
+import { ChallengeStore } from '../../main/core/certs/challenge-store.ts';
+import { silentLogger } from '../../main/core/support/logger.ts';
+import { makeCert } from '../core/proxy/door-fixtures.ts';
 
 const OWNER = { id: 1, username: 'owner', email: 'owner@example.com', token: 'owner-token-aaaaaaaa' };
 
-async function setup(t: { after: (fn: () => unknown) => void }, plexUrl?: string) {
+async function setup(t: { after: (fn: () => unknown) => void }, plexUrl?: string, extra: object = {}) {
   const supportDir = await tmpDir(t);
   const dataDir = await tmpDir(t);
   const pms = new PmsStandIn({ supportDir, ownerToken: OWNER.token });
@@ -25,7 +29,7 @@ async function setup(t: { after: (fn: () => unknown) => void }, plexUrl?: string
   await tv.start();
   t.after(() => tv.stop());
   const config = join(dataDir, 'portico.json');
-  await writeFile(config, JSON.stringify({ domains: ['plex.example.test'], dataDir, plex: { url: plexUrl ?? pms.url } }));
+  await writeFile(config, JSON.stringify({ domains: ['plex.example.test'], dataDir, plex: { url: plexUrl ?? pms.url }, ...extra }));
   const run = async (args: string[], env: NodeJS.ProcessEnv = { PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR: supportDir }) => {
     const out: string[] = [];
     const errs: string[] = [];
@@ -61,6 +65,44 @@ test('plex status | apply | undo, human and --json, token found in PMS\'s own Pr
   assert.match(un.out, /^Restored in Plex Media Server:\n {2}Custom server access URLs \(customConnections\): https:\/\/plex\.example\.test:443 -> \(empty\)/);
   assert.deepEqual(await readFile(s.pms.preferencesPath), original);
   assert.doesNotMatch(st.out + st.err + ap.out + un.out, /owner-token/);
+});
+
+test('plex verify goes through the door the config names, no --door-url needed: it reaches Plex, and with nothing listening it says to start Portico', async (t) => {
+  const doorPort = await freePort();
+  const s = await setup(t, undefined, { door: { bind: '0.0.0.0', httpsPorts: [doorPort], httpPort: null } });
+  const doorCheck = async () => {
+    const r = await s.run(['verify', '--json']);
+    const checks = (JSON.parse(r.out) as { checks: { id: string; ok: boolean | null; detail: string; fix?: string }[] }).checks;
+    return checks.find((c) => c.id === 'door-reaches-pms')!;
+  };
+  const where = `https://plex.example.test through the door at 127.0.0.1:${doorPort}`;
+  const down = await doorCheck();
+  assert.equal(down.ok, false, JSON.stringify(down));
+  assert.equal(down.detail, `${where} did not answer (ECONNREFUSED).`);
+  assert.match(down.fix ?? '', /Start Portico/);
+
+  const door = new Door({
+    bind: '127.0.0.1', httpsPorts: [doorPort], httpPort: null, publicHttpsPort: 443,
+    routes: [{ host: 'plex.example.test', upstream: s.pms.url }], passthrough: { host: '127.0.0.1', port: 9 }, challenges: new ChallengeStore(), logger: silentLogger,
+  });
+  door.setCertificate(['plex.example.test'], makeCert(s.dataDir, 'door', ['plex.example.test']), 'placeholder');
+  await door.start();
+  t.after(() => door.stop(0));
+  const up = await doorCheck();
+  assert.deepEqual([up.ok, up.detail], [true, `${where} reaches this Plex Media Server through Portico.`]);
+
+  const text = await s.run(['verify']);
+  assert.match(text.out, /^ok {3}Requests through Portico reach Plex: https:\/\/plex\.example\.test through the door/m);
+  assert.doesNotMatch(text.out, /door is not running/);
+});
+
+test('plex status finds the token the service keeps from a plex.tv sign-in (the data directory\'s secret store), with none in Plex\'s own settings', async (t) => {
+  const s = await setup(t);
+  await writeFile(join(s.dataDir, 'secrets.json'), JSON.stringify({ 'plex.token': OWNER.token }), { mode: 0o600 });
+  const st = await s.run(['status'], { PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR: join(s.dataDir, 'no-plex-here') });
+  assert.equal(st.code, 0, st.err);
+  assert.match(st.out, /Plex token: from your plex\.tv sign-in \(accepted by the server\)/);
+  assert.doesNotMatch(st.out + st.err, /owner-token/);
 });
 
 test('plex signin: prints the auth URL, waits for approval, stores the token in <dataDir>/secrets.json (0600)', async (t) => {

@@ -511,6 +511,28 @@ test('dashboard: a renewal that stopped retrying says so, with the renewal windo
   await axe(page, 'dashboard, renewal stopped');
 });
 
+test('dashboard: a new domain whose DNS does not point here yet says so with the fix, and turns valid when the push comes, without a reload', async (t) => {
+  const service = await StandInService.finished();
+  service.update((s) => {
+    s.domains = ['tv.example.com'];
+    s.certificates[0] = {
+      domains: ['tv.example.com'], state: 'failed', nextAttemptAt: '2027-01-01T00:02:00Z',
+      lastError: { code: 'dns-not-ready', message: 'tv.example.com points to 198.51.100.4, but this network\'s public address is 203.0.113.7. Portico has not asked for the certificate yet.', fix: 'At your DNS provider, point the A record of tv.example.com to 203.0.113.7.', at: '2027-01-01T00:00:00Z', retryable: true },
+    };
+  });
+  const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
+  await page.getByTestId('dashboard').waitFor();
+  assert.equal(await page.getByTestId('dash-cert-state').textContent(), 'Waiting for your domain to point here');
+  const cert = await page.getByTestId('dash-cert').innerText();
+  assert.match(cert, /Why not yet\s+tv\.example\.com points to 198\.51\.100\.4.*point the A record of tv\.example\.com to 203\.0\.113\.7/s);
+  await axe(page, 'dashboard, waiting for DNS');
+  service.update((s) => {
+    s.certificates[0] = { domains: ['tv.example.com'], state: 'valid', issuer: 'Pebble', notBefore: '2027-01-01T00:02:00Z', notAfter: '2027-03-01T00:00:00Z', obtainedAt: '2027-01-01T00:02:00Z' };
+  });
+  await page.getByTestId('dash-cert-state').getByText('Valid', { exact: true }).waitFor();
+  assert.doesNotMatch(await page.getByTestId('dash-cert').innerText(), /Why not yet|Waiting/);
+});
+
 test('dashboard Checks card: every check behind the verdict with its result, time, source and evidence; stale, not run and not applicable never shown as passed', async (t) => {
   const service = await StandInService.finished();
   const { page } = await openPage(t, await serve(t, service), { colorScheme: 'light' });
@@ -864,6 +886,7 @@ test('dashboard settings: Plex address, second door, extra names, HSTS and the C
     router: { mapPlexPort: true },
     routes: [{ host: 'tautulli.example.com', upstream: 'http://127.0.0.1:8181' }],
     acme: { directoryUrl: 'https://acme.zerossl.com/v2/DV90', eab: { kid: 'kid-123', hmacKey: 'hmac-SECRET-value' } },
+    publicIp: { lookup: true },
   });
   assert.equal(await page.getByTestId('settings-eab-hmac').inputValue(), '', 'the HMAC key leaves the page once saved');
 
@@ -884,6 +907,31 @@ test('dashboard settings: Plex address, second door, extra names, HSTS and the C
   assert.equal(await page.getByTestId('settings-saved').count(), 0);
   assert.match(await page.getByTestId('settings-result').innerText(), /Plex address: must be the address of Plex Media Server/);
   assert.equal(await page.getByTestId('settings-plex-url').getAttribute('aria-invalid'), 'true');
+});
+
+test('dashboard settings: how Portico finds the public address, in plain words; "Ask only the router" is saved, says what it leaves unchecked, and shows as saved after a reload', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page } = await openPage(t, base, { colorScheme: 'light', width: 1280, height: 800 });
+  await page.getByTestId('settings-plex-url').waitFor();
+  await page.getByTestId('settings-advanced').locator('summary').click();
+  const choice = page.getByTestId('settings-public-ip');
+  assert.match(await choice.innerText(), /How Portico finds your public address/);
+  assert.equal(await page.getByTestId('settings-public-ip-auto').isChecked(), true);
+  assert.match(await choice.innerText(), /stun\.l\.google\.com.*api\.ipify\.org.*compares it with your router/s, 'names the services it asks');
+  assert.match(await choice.innerText(), /cannot check that your domain points here/, 'says what the router alone leaves unchecked');
+  assert.doesNotMatch(await choice.innerText(), /publicIp|lookup/, 'no config keys');
+  await page.getByTestId('settings-public-ip-router').check();
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-saved').waitFor();
+  assert.deepEqual(service.patches.at(-1)?.publicIp, { lookup: false });
+  assert.equal(service.config.publicIp.lookup, false);
+  await axe(page, 'settings, public address');
+
+  await page.reload();
+  await page.getByTestId('settings-plex-url').waitFor();
+  assert.equal(await page.getByTestId('settings-public-ip-router').isChecked(), true);
+  assert.equal(await page.getByTestId('settings-public-ip-auto').isChecked(), false);
 });
 
 /**

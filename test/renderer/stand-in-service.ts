@@ -21,6 +21,7 @@ export class StandInService {
     router: { mode: 'auto', mapPlexPort: false },
     plex: { url: 'http://127.0.0.1:32400' },
     routes: [],
+    publicIp: { lookup: true, services: [] },
     alerts: { webhook: null, ntfy: null },
     lanAddress: '192.168.1.20',
   };
@@ -118,6 +119,7 @@ export class StandInService {
         if (patch.door?.httpsPorts) c.door.httpsPorts = patch.door.httpsPorts;
         if (patch.door?.hsts !== undefined) c.door.hsts = patch.door.hsts;
         if (patch.routes) c.routes = patch.routes;
+        if (patch.publicIp?.lookup !== undefined) c.publicIp = { lookup: patch.publicIp.lookup, services: patch.publicIp.lookup ? c.publicIp.services : [] };
         if (patch.acme?.directoryUrl) c.acme.directoryUrl = patch.acme.directoryUrl;
         // Like ConfigStore: the HMAC key is kept as a secret; the view says only whether it is set.
         if (patch.acme?.eab !== undefined) { c.acme.eabKid = patch.acme.eab?.kid ?? null; c.acme.eabConfigured = !!patch.acme.eab && (!!patch.acme.eab.hmacKey || c.acme.eabConfigured); }

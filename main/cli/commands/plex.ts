@@ -6,13 +6,16 @@
  * they run here, under the same lock the service takes.
  */
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../io.ts';
-import { loadConfig } from '../load-config.ts';
+import { loadConfig, type LoadedConfig } from '../load-config.ts';
 import { parseCliArgs, reportUsageError } from '../args.ts';
 import { systemClock } from '../../core/support/clock.ts';
 import { createLogger } from '../../core/support/logger.ts';
 import { localTokenSources } from '../../core/plex/local-token.ts';
 import { PlexManager, type ApplyOptions } from '../../core/plex/plex-manager.ts';
 import { DataDir } from '../../core/support/data-dir.ts';
+import type { VerifyOptions } from '../../core/plex/plex-verify.ts';
+import { doorHost, throughTheDoor } from '../../core/service/door-check.ts';
+import { primaryDomain } from '../../shared/primary-domain.ts';
 import type { Check, PrefChange } from '../../shared/api.ts';
 import type { AppError, Result } from '../../shared/result.ts';
 import { ServiceClient, refusedText } from '../service-client.ts';
@@ -25,7 +28,8 @@ const USAGE = [
   '  signin                 sign in to plex.tv in your browser (only needed when no token is found)',
   '  apply [--manual-port] [--custom-certificate --p12 FILE]',
   '                         change the settings (the p12 passphrase comes from PORTICO_P12_PASSPHRASE)',
-  '  verify [--door-url URL] prove it works: settings, remote access, plex.tv, the door',
+  '  verify [--door-url URL] prove it works: settings, remote access, plex.tv, and a request through',
+  '                         the door (the config\'s door on this machine unless --door-url names another)',
   '  undo                   put back exactly the values Portico replaced',
 ];
 
@@ -165,10 +169,23 @@ export async function plex(args: string[], io: CliIo): Promise<number> {
 
   if (a.sub === 'undo') return reportUndo(io, a.json, await m.undo());
 
-  const checks = await m.verify(a.doorUrl ? { doorUrl: a.doorUrl } : {});
+  const checks = await m.verify(verifyOptions(config, a.doorUrl));
   if (a.json) io.out(JSON.stringify({ ok: checks.every((c) => c.ok !== false), checks }, null, 2));
   else for (const l of checkLines(checks)) io.out(l);
   return checks.some((c) => c.ok === false) ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * Where verify sends its request through the door: --door-url when given, else the door the config
+ * names (its first HTTPS port on this machine, as https://<domain>), so no flag is needed.
+ */
+function verifyOptions(config: LoadedConfig['config'], doorUrl: string | undefined): VerifyOptions {
+  if (doorUrl) return { doorUrl };
+  const domain = primaryDomain(config.domains);
+  const port = config.door.httpsPorts[0];
+  if (!domain || port === undefined) return {};
+  const host = doorHost(config.door.bind);
+  return { doorProbe: throughTheDoor({ host, port, domain }), doorWhere: `https://${domain} through the door at ${host}:${port}` };
 }
 
 const reportApply = (io: CliIo, json: boolean, r: Result<PrefChange[]>) => report(io, json, 'apply', r, 'Changed in Plex Media Server:', 'Nothing to change: Plex Media Server already has Portico\'s settings.');

@@ -51,6 +51,12 @@ export interface CertManagerOptions {
   dnsPropagationMs?: number;
   /** How long renewNow waits for another process holding the issuing lock. */
   lockWaitMs?: number;
+  /**
+   * Asked before the first order for these names when the CA must reach the door (no dns-01): why
+   * to wait (the name does not point here yet), or null. Waiting is a retryable failure, so the
+   * retry schedule asks again.
+   */
+  beforeFirstOrder?: (names: string[]) => Promise<{ message: string; fix: string } | null>;
 }
 
 /** `cert-damaged`: the current files on disk are unusable; `status.damaged` says which fallback is served. */
@@ -80,9 +86,11 @@ export class CertManager {
   private pkcs12Exported = false;
   private preflightChallenge: ChallengeType | undefined;
   private readonly events: Emitter<CertEvent>;
+  /** Events of the attempt in flight, told once it is over, so listeners read its outcome and not "renewing". */
+  private deferred: CertEvent['kind'][] = [];
 
   /** The manager for the config's names, CA and DNS provider (the service and `portico cert` both build it here). */
-  static fromConfig(c: Config & { dataDir: string }, deps: Pick<CertManagerOptions, 'secrets' | 'challenges' | 'clock' | 'logger' | 'onCertificate'>): CertManager {
+  static fromConfig(c: Config & { dataDir: string }, deps: Pick<CertManagerOptions, 'secrets' | 'challenges' | 'clock' | 'logger' | 'onCertificate' | 'beforeFirstOrder'>): CertManager {
     return new CertManager({ ...deps, domains: c.domains, acme: c.acme, dns: c.dns, dataDir: c.dataDir });
   }
 
@@ -159,6 +167,10 @@ export class CertManager {
   }
 
   private emit(kind: CertEvent['kind']): void {
+    if (this.inFlight) {
+      this.deferred.push(kind);
+      return;
+    }
     const status = this.status();
     const ev: CertEvent = { kind, status, ...(status.nextAttemptAt && kind === 'cert-failed' ? { nextAttemptAt: status.nextAttemptAt } : {}) };
     this.events.emit(ev);
@@ -247,7 +259,10 @@ export class CertManager {
     // never a rejection, which would crash the service from the timer and leave it unscheduled.
     const run = this.runAttempt(force, lockWaitMs)
       .catch((e: unknown) => this.failed({ code: 'cert-store-failed', retryable: true, message: `Could not read or write the certificate files in ${this.store.dir} (${(e as Error).message}).`, fix: 'Check the disk has space and that the data directory (and acme.caFile, if set) can be read and written by the user Portico runs as; Portico tries again on its schedule.' }))
-      .finally(() => { this.inFlight = null; })
+      .finally(() => {
+        this.inFlight = null;
+        for (const kind of this.deferred.splice(0)) this.emit(kind);
+      })
       // The status as it is once the attempt is over (inside it, it still says "renewing").
       .then((r) => (r.ok ? ok(this.status()) : r));
     this.inFlight = run;
@@ -280,6 +295,10 @@ export class CertManager {
       if (!force && this.current && this.retry.nextAttemptAt === null) {
         const due = await this.dueAt();
         if (due !== null && due > this.o.clock.now()) return ok(this.status());
+      }
+      if (!this.current && this.o.beforeFirstOrder && !this.candidates().includes('dns-01')) {
+        const held = await this.o.beforeFirstOrder(this.o.domains);
+        if (held) return await this.failed({ code: 'dns-not-ready', retryable: true, ...held });
       }
       if (this.o.acme.preflight) {
         const found = await this.preflights.passed();

@@ -17,10 +17,14 @@ export interface DnsCheckOptions {
   publicAddress: string | null;
 }
 
-export async function checkDns(o: DnsCheckOptions): Promise<{ checks: Check[]; records: DnsRecords }> {
+/** A name that certainly does not lead here: the public address is known and the name has no record, or others. */
+export interface PointsElsewhere { name: string; found: string[] }
+
+export async function checkDns(o: DnsCheckOptions): Promise<{ checks: Check[]; records: DnsRecords; elsewhere: PointsElsewhere[] }> {
   const { publicAddress } = o;
   const checks: Check[] = [];
   const records: DnsRecords = [];
+  const elsewhere: PointsElsewhere[] = [];
   for (const name of o.names) {
     // A wildcard has no record of its own: any name under it answers for it.
     const lookup = name.startsWith('*.') ? `portico-check.${name.slice(2)}` : name;
@@ -37,6 +41,7 @@ export async function checkDns(o: DnsCheckOptions): Promise<{ checks: Check[]; r
     else if (!publicAddress) checks.push({ ...base, ok: null, detail: `${name} resolves to ${all.join(', ')}; this network's public address is unknown, so Portico cannot compare.` });
     else if (all.includes(publicAddress)) checks.push({ ...base, ok: true, detail: `${name} resolves to ${publicAddress}, this network's public address.` });
     else checks.push({ ...base, ok: false, detail: `${name} resolves to ${all.join(', ')}, but this network's public address is ${publicAddress}.`, fix: `Change the A record of ${name} to ${publicAddress}, or turn on dynamic DNS so Portico keeps it current.` });
+    if (!r.error && publicAddress && !all.includes(publicAddress)) elsewhere.push({ name, found: all });
   }
-  return { checks, records };
+  return { checks, records, elsewhere };
 }

@@ -115,6 +115,24 @@ export class Reachability {
     return r.checks;
   }
 
+  /**
+   * Before the first certificate order for `names`: why it should wait, or null to go ahead. Only
+   * names that certainly lead elsewhere hold it back (the public address is known, and the name has
+   * no record or other addresses): the CA would not reach the door, and each failed validation
+   * counts against the name's limits. With the public address unknown the CA's answer decides.
+   */
+  async orderHeldBack(names: string[]): Promise<{ message: string; fix: string } | null> {
+    const address = (await this.publicAddress()).address;
+    const r = await checkDns({ names, resolver: this.o.resolver, publicAddress: address });
+    if (!address || r.elsewhere.length === 0) return null;
+    const what = r.elsewhere.map((e) => `${e.name} ${e.found.length ? `points to ${e.found.join(', ')}` : 'has no A record yet'}`).join('; ');
+    const which = r.elsewhere.map((e) => e.name).join(' and ');
+    return {
+      message: `${what}, but this network's public address is ${address}. Portico has not asked for the certificate yet: the certificate authority could not reach this computer, and failed attempts count against the name's limits.`,
+      fix: `At your DNS provider, point the A record of ${which} to ${address} (or turn on dynamic DNS). Portico checks again on its own and asks for the certificate once the name points here.`,
+    };
+  }
+
   /** The records the last DNS check found (empty before the first). */
   dnsRecords(): DnsRecords {
     return this.records;

@@ -15,8 +15,10 @@ import { notOwnerError } from './plex-tv-sign-in.ts';
 export interface VerifyOptions {
   /** Public URL of the door, e.g. https://plex.example.com:443 (fetched as GET <doorUrl>/identity). */
   doorUrl?: string;
-  /** Instead of fetching doorUrl: a function that requests `path` through the door (tests, custom TLS). */
+  /** Instead of fetching doorUrl: a function that requests `path` through the door (its own listener on this machine, tests). */
   doorProbe?: (path: string) => Promise<{ status: number; body: string }>;
+  /** Where doorProbe goes, in the check's words (e.g. "https://plex.example.com through the door at 127.0.0.1:8443"). */
+  doorWhere?: string;
 }
 
 export interface VerifyContext {
@@ -89,8 +91,8 @@ export async function resourcesCheck(x: VerifyContext, tv: PlexTvClient, token: 
 
 export async function doorCheck(x: VerifyContext, opts: VerifyOptions, machineIdentifier: string | undefined): Promise<Check> {
   const title = 'Requests through Portico reach Plex';
-  const target = opts.doorUrl ?? x.urls[0] ?? '';
-  if (!opts.doorProbe && !opts.doorUrl) return { id: 'door-reaches-pms', title, ok: null, detail: 'Not checked: the door is not running.' };
+  const target = (opts.doorProbe ? opts.doorWhere : undefined) ?? opts.doorUrl ?? x.urls[0] ?? '';
+  if (!opts.doorProbe && !opts.doorUrl) return { id: 'door-reaches-pms', title, ok: null, detail: 'Not checked: no domain is set up yet, so there is no door address to try.' };
   let r: { status: number; body: string };
   try {
     r = opts.doorProbe ? await opts.doorProbe('/identity') : await (async () => {
@@ -98,7 +100,11 @@ export async function doorCheck(x: VerifyContext, opts: VerifyOptions, machineId
       return { status: res.status, body: await res.text() };
     })();
   } catch (e) {
-    return { id: 'door-reaches-pms', title, ok: false, detail: `${target} did not answer (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}).`, fix: 'Check that Portico is running and the router forwards the HTTPS port to this computer.' };
+    return {
+      id: 'door-reaches-pms', title, ok: false, detail: `${target} did not answer (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}).`,
+      // A probe goes to the door's own port on this machine: only a stopped Portico leaves it silent.
+      fix: opts.doorProbe ? 'Start Portico (the desktop app or "portico serve") so its door listens there, then verify again.' : 'Check that Portico is running and the router forwards the HTTPS port to this computer.',
+    };
   }
   const got = r.status === 200 ? parsePmsIdentity(r.body)?.machineIdentifier : undefined;
   if (!got) return { id: 'door-reaches-pms', title, ok: false, detail: `${target}/identity answered ${r.status}, not Plex Media Server's identity.`, fix: 'Check that the door routes your domain to plex.url, and that Plex Media Server is running.' };

@@ -69,11 +69,28 @@ export async function checkDoor(opts: DoorCheckOptions): Promise<Check[]> {
   return [certCheck, plexCheck];
 }
 
-function probe(opts: DoorCheckOptions): Promise<Probe> {
+/** Where this machine reaches a door bound to `bind`: the wildcard addresses through loopback. */
+export function doorHost(bind: string): string {
+  return bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+}
+
+/**
+ * A request as a browser at https://<domain> makes it, sent to the door's own listener on this
+ * machine (PlexManager.verify's `doorProbe`, for `portico plex verify`). Throws when nothing answers.
+ */
+export function throughTheDoor(opts: Pick<DoorCheckOptions, 'host' | 'port' | 'domain' | 'timeoutMs'>): (path: string) => Promise<{ status: number; body: string }> {
+  return async (path) => {
+    const p = await probe(opts, path);
+    if (p.status === undefined) throw new Error(p.error ?? 'the connection closed');
+    return { status: p.status, body: p.body ?? '' };
+  };
+}
+
+function probe(opts: Pick<DoorCheckOptions, 'host' | 'port' | 'domain' | 'extraCAs' | 'timeoutMs'>, path = '/identity'): Promise<Probe> {
   return new Promise((resolve) => {
     const out: Probe = { authorized: false };
     const req = request({
-      host: opts.host, port: opts.port, servername: opts.domain, path: '/identity', method: 'GET',
+      host: opts.host, port: opts.port, servername: opts.domain, path, method: 'GET',
       headers: { Host: opts.domain, Accept: 'application/xml' },
       ca: [...rootCertificates, ...(opts.extraCAs ?? [])],
       // Read the certificate even when untrusted, to say precisely what is wrong with it.

@@ -11,7 +11,7 @@ import type { OutsideCheck } from '../certs/outside-check.ts';
 import type { Reachability } from '../network/reachability.ts';
 import type { PlexManager } from '../plex/plex-manager.ts';
 import type { Probe } from './check-runner.ts';
-import { checkDoor } from './door-check.ts';
+import { checkDoor, doorHost } from './door-check.ts';
 
 export interface ProbeDeps {
   config: () => LoadedConfigValue;
@@ -38,7 +38,7 @@ export function serviceProbes(d: ProbeDeps): Probe[] {
     run: async () => {
       const https = d.status().door.listeners.find((l) => l.kind === 'https' && l.listening);
       if (!https) return [{ id: 'door-certificate', title: 'A browser trusts the certificate the door serves', ok: null, notApplicable: true, detail: 'The door is not listening for HTTPS (see the door check).' }];
-      const host = c.door.bind === '0.0.0.0' || c.door.bind === '::' ? '127.0.0.1' : c.door.bind;
+      const host = doorHost(c.door.bind);
       const machineIdentifier = d.status().plex.machineIdentifier;
       const out: Check[] = [];
       for (const domain of names) {

@@ -77,6 +77,8 @@ export class ServiceManagers {
       this.certs = c.domains.length === 0 ? null : CertManager.fromConfig(c, {
         secrets: o.secrets, challenges: o.challenges, clock: o.clock, logger: o.logger,
         onCertificate: (hosts, pem, kind) => { o.serveCertificate(hosts, pem, kind); o.changed(); },
+        // A new name is ordered only once its DNS leads here (a domain changed after setup would otherwise be ordered at once).
+        beforeFirstOrder: (domains) => this.reachability.orderHeldBack(domains),
       });
       this.subscribe('certs', this.certs?.onDidChange((ev) => { this.record(ev); o.changed(); }));
       if (this.background) await this.certs?.start();
@@ -191,6 +193,8 @@ export class ServiceManagers {
     const until = ev.status.notAfter?.slice(0, 10) ?? '?';
     if (ev.kind === 'cert-damaged') {
       this.o.events.add(ev.kind, 'warning', `${ev.status.damaged?.problem ?? `The certificate files for ${names} are damaged.`} ${ev.status.damaged?.fix ?? ''}`.trim());
+    } else if (ev.kind === 'cert-failed' && ev.status.lastError?.code === 'dns-not-ready') {
+      this.o.events.add(ev.kind, 'warning', `Certificate for ${names} not requested yet: ${ev.status.lastError.message} ${ev.status.lastError.fix ?? ''}`.trim());
     } else if (ev.kind === 'cert-failed') {
       this.o.events.add(ev.kind, 'error', `Certificate request for ${names} failed: ${ev.status.lastError?.message ?? 'unknown error'}${ev.nextAttemptAt ? ` Next try ${ev.nextAttemptAt.slice(0, 16).replace('T', ' ')} UTC.` : ''}`);
     } else {

@@ -95,6 +95,7 @@ export class ConfigStore {
       router: { mode: c.router.mode, mapPlexPort: c.router.mapPlexPort },
       plex: { url: c.plex.url },
       routes: c.routes.map((r) => ({ ...r })),
+      publicIp: { lookup: c.publicIp.lookup, services: [...(c.publicIp.stunServer ? [c.publicIp.stunServer] : []), ...c.publicIp.httpEndpoints.map(hostOf)] },
       alerts: {
         webhook: c.alerts.webhook ? { host: hostOf(c.alerts.webhook) } : null,
         ntfy: c.alerts.ntfy ? { host: hostOf(c.alerts.ntfy.url), token: !!c.alerts.ntfy.token } : null,
@@ -145,6 +146,11 @@ export class ConfigStore {
     }
     if (patch.plex?.url !== undefined) section('plex').url = patch.plex.url;
     if (patch.routes !== undefined) doc.routes = patch.routes;
+    if (patch.publicIp?.lookup !== undefined) {
+      const p = section('publicIp');
+      p.lookup = patch.publicIp.lookup;
+      if (!patch.publicIp.lookup) { delete p.stunServer; delete p.httpEndpoints; }
+    }
     if (patch.alerts) this.patchAlerts(section('alerts'), patch.alerts);
     // Also move secrets a person typed into the file by hand, now that we are rewriting it.
     const dnsDoc = doc.dns as Doc | undefined;

@@ -345,6 +345,53 @@ test('CA stopped mid-order: retries follow the schedule while the old certificat
   assert.notEqual((await peerCert(door, pebble.rootPem)).serialNumber, oldSerial);
 });
 
+test('a first order waits while beforeFirstOrder holds it back (nothing asked of the CA), and listeners hear each outcome once the attempt is over, never "renewing"', async (t) => {
+  const challenges = new ChallengeStore();
+  const { door, pebble } = await rig(t, challenges);
+  const dataDir = await tmpDir(t);
+  const clock = new ManualClock(Date.now());
+  let pointsHere = false;
+  const asked: string[][] = [];
+  const cm = manager({
+    dataDir, pebble, door, challenges, clock,
+    beforeFirstOrder: async (names) => {
+      asked.push(names);
+      return pointsHere ? null : { message: `${HOST} has no A record yet, but this network's public address is 203.0.113.9.`, fix: `Point the A record of ${HOST} to 203.0.113.9.` };
+    },
+  });
+  // What a listener (the service's status push) reads when told: the manager's own status at that moment.
+  const heard: { kind: string; state: string; now: string }[] = [];
+  cm.onDidChange((e) => heard.push({ kind: e.kind, state: e.status.state, now: cm.getStatus()[0]!.state }));
+  const alpnSet: string[] = [];
+  const setAlpn = challenges.setAlpn.bind(challenges);
+  challenges.setAlpn = (name, ctx) => { alpnSet.push(name); setAlpn(name, ctx); };
+  await cm.start();
+  t.after(() => cm.stop());
+
+  await clock.advance(0);
+  await waitFor('the held-back attempt', () => heard.length === 1);
+  assert.deepEqual(asked, [[HOST]]);
+  assert.deepEqual(heard[0], { kind: 'cert-failed', state: 'failed', now: 'failed' });
+  const held = cm.getStatus()[0]!;
+  assert.equal(held.lastError?.code, 'dns-not-ready');
+  assert.match(held.lastError?.fix ?? '', /A record of app\.example\.test to 203\.0\.113\.9/);
+  assert.equal(held.lastError?.retryable, true, 'the retry schedule asks again');
+  assert.deepEqual(alpnSet, [], 'no challenge was published: the CA was not asked');
+
+  pointsHere = true;
+  await clock.advance(RETRY_SCHEDULE_MS[0]!);
+  await waitFor('the certificate', () => heard.length === 2, 20_000);
+  assert.deepEqual(heard[1], { kind: 'cert-obtained', state: 'valid', now: 'valid' }, 'told after the attempt, with its outcome');
+  assert.deepEqual(alpnSet, [HOST]);
+
+  // Renewals of a certificate in use are not held back (it is not a first order).
+  pointsHere = false;
+  const renewed = await cm.renewNow({ force: true });
+  assert.ok(renewed.ok, JSON.stringify(renewed));
+  assert.equal(asked.length, 2);
+  assert.deepEqual(heard[2], { kind: 'cert-renewed', state: 'valid', now: 'valid' });
+});
+
 test('rateLimited with Retry-After: the next attempt waits for the CA, not just the schedule', async (t) => {
   // pebble never rate-limits, so this one failure comes from an Issuer that answers as Let's Encrypt does.
   const dataDir = await tmpDir(t);

@@ -115,6 +115,28 @@ test('apply -> verify -> undo leaves Preferences.xml byte-identical; pre-existin
   noSecrets(s);
 });
 
+test('a domain change replaces the URL Portico added in Plex: the old domain\'s URL goes, the user\'s own stay in order, and undo still restores the original', async (t) => {
+  const s = await setup(t);
+  await fetch(`${s.pms.url}/:/prefs?customConnections=${encodeURIComponent('http://192.168.1.10:32400,https://mine.example.net:8443')}`, { method: 'PUT', headers: { 'X-Plex-Token': OWNER.token } });
+  const original = await readFile(s.pms.preferencesPath);
+  assert.ok((await s.m.apply({ manualPort: false, customCertificate: false })).ok);
+  assert.equal(s.pms.pref('customConnections'), `http://192.168.1.10:32400,https://mine.example.net:8443,${OUR_URL}`);
+
+  // The service builds a new PlexManager for the new domain (same data directory, so the same undo record).
+  const moved = new PlexManager({ ...s.options, domains: ['tv.example.test'] });
+  const plan = await moved.plan({ manualPort: false, customCertificate: false });
+  assert.ok(plan.ok, JSON.stringify(plan));
+  assert.deepEqual(plan.value.map((c) => [c.id, c.after]), [['customConnections', 'http://192.168.1.10:32400,https://mine.example.net:8443,https://tv.example.test:443']]);
+  const applied = await moved.apply({ manualPort: false, customCertificate: false });
+  assert.ok(applied.ok, JSON.stringify(applied));
+  assert.equal(s.pms.pref('customConnections'), 'http://192.168.1.10:32400,https://mine.example.net:8443,https://tv.example.test:443');
+  const checks = await moved.verify({ doorProbe: async (p) => { const r = await fetch(s.pms.url + p); return { status: r.status, body: await r.text() }; } });
+  assert.equal(checks.find((c) => c.id === 'plex-prefs')?.ok, true, JSON.stringify(checks));
+
+  assert.ok((await moved.undo()).ok);
+  assert.deepEqual(await readFile(s.pms.preferencesPath), original, 'undo puts back what was there before Portico, not the old domain');
+});
+
 test('apply and undo called at once run one after the other', async (t) => {
   const s = await setup(t);
   const original = await readFile(s.pms.preferencesPath);

@@ -22,6 +22,9 @@ import { waitFor } from '../../helpers/wait-for.ts';
 import { PmsStandIn } from '../../stand-ins/pms.ts';
 import { startDuckDns } from '../../stand-ins/duckdns.ts';
 import { startWhatIsMyIpStandIn } from '../../stand-ins/whatismyip.ts';
+import { startStunStandIn } from '../../stand-ins/stun.ts';
+import { startPublicDns } from '../../helpers/public-dns.ts';
+import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
 import { makeCert, plexDirectUpstream, port, tlsTo } from '../proxy/door-fixtures.ts';
 
 const TOKEN = 'owner-token-service-aaaa';
@@ -37,11 +40,11 @@ async function world(t: TestContext) {
   return { dir, pms, plexTls, https, http };
 }
 
-async function startService(t: TestContext, dir: string, doc: object, clock = new ManualClock()) {
+async function startService(t: TestContext, dir: string, doc: object, clock = new ManualClock(), more: { beginAtStart?: boolean } = {}) {
   const configPath = join(dir, 'portico.json');
   // Tests never ask the internet for the public address: lookups off unless a test names its stand-in.
   await writeFile(configPath, JSON.stringify({ publicIp: { lookup: false }, ...doc }));
-  const opened = await Service.open({ configPath, dataDir: dir, secrets: new MemorySecretStore(), clock, logger: silentLogger });
+  const opened = await Service.open({ configPath, dataDir: dir, secrets: new MemorySecretStore(), clock, logger: silentLogger, ...more });
   assert.ok(opened.ok, JSON.stringify(!opened.ok && opened.error));
   const svc = opened.value;
   t.after(() => svc.stop(0));
@@ -112,6 +115,59 @@ test('setup pending: no domain, door passes only plex.direct through and refuses
   const path = withCert.value.find((c) => c.id === 'customCertificatePath');
   assert.match(path?.after ?? '', /\.p12$/, 'the PKCS#12 export goes to PMS through PlexManager\'s option');
   assert.equal(withCert.value.find((c) => c.id === 'customCertificateKey')?.after, '(hidden)');
+});
+
+test('a domain changed after setup is ordered only once its DNS points here: the certificate card says what to fix, with the address, and the status push follows the order to its end', async (t) => {
+  const w = await world(t);
+  const PUBLIC = '203.0.113.61';
+  const NEW = 'tv.service.test';
+  const pebble = await startPebble({ httpPort: w.http, tlsPort: w.https });
+  t.after(() => pebble.stop());
+  const stun = await startStunStandIn();
+  t.after(() => stun.close());
+  stun.behaviour = { kind: 'answer', reportAddress: PUBLIC };
+  // "Public DNS" answers every name with this network's public address unless told otherwise.
+  const publicDns = await startPublicDns(PUBLIC);
+  t.after(() => publicDns.stop());
+  const clock = new ManualClock(Date.now());
+  const { svc } = await startService(t, w.dir, {
+    domains: [DOMAIN],
+    door: { bind: '127.0.0.1', httpsPorts: [w.https], httpPort: w.http },
+    // No token: the checks that run once setup is done then never ask plex.tv (outside loopback).
+    plex: { url: w.pms.url, tlsPort: port(w.plexTls) },
+    acme: { directoryUrl: pebble.directoryUrl, caFile: pebble.apiCaPath, challenge: 'tls-alpn-01' },
+    router: { mode: 'off' },
+    publicIp: { stunServer: `127.0.0.1:${stun.port}` },
+    dns: { resolver: publicDns.resolver },
+  }, clock, { beginAtStart: true });
+  const pushed: AppStatus[] = [];
+  svc.onDidChangeStatus((s) => pushed.push(s));
+  const certOf = (s: AppStatus | undefined, host: string) => s?.certificates.find((c) => c.domains.includes(host));
+  await clock.advance(0);
+  await waitFor('the first certificate', () => certOf(svc.getStatus(), DOMAIN)?.state === 'valid', 30_000);
+
+  // The new name still points at another address when it is saved.
+  await publicDns.setA(NEW, ['198.51.100.4']);
+  const saved = await svc.handlers['config:update']({ domains: [NEW] });
+  assert.ok(saved.ok, JSON.stringify(saved));
+  await clock.advance(0);
+  await waitFor('the held-back order', () => certOf(svc.getStatus(), NEW)?.lastError, 15_000);
+  const held = certOf(svc.getStatus(), NEW)!;
+  assert.equal(held.lastError?.code, 'dns-not-ready', JSON.stringify(held.lastError));
+  assert.equal(held.state, 'failed');
+  assert.match(held.lastError?.message ?? '', /tv\.service\.test points to 198\.51\.100\.4, but this network's public address is 203\.0\.113\.61/);
+  assert.match(held.lastError?.fix ?? '', /A record of tv\.service\.test to 203\.0\.113\.61/);
+  assert.doesNotMatch(held.lastError?.message ?? '', /domains\[|dns\.resolver/, 'plain words, no config keys');
+  assert.equal(certOf(pushed.at(-1), NEW)?.lastError?.code, 'dns-not-ready', 'the dashboard was told');
+  const noted = svc.events.list().find((e) => e.kind === 'cert-failed');
+  assert.match(noted?.message ?? '', /^Certificate for tv\.service\.test not requested yet: /);
+
+  // The record is fixed: the next scheduled try orders it, and the last push says so (no reload needed).
+  await publicDns.clearA(NEW);
+  await clock.advance(RETRY_SCHEDULE_MS[0]!);
+  await waitFor('the new certificate', () => certOf(svc.getStatus(), NEW)?.state === 'valid', 30_000);
+  await waitFor('the push that says so', () => certOf(pushed.at(-1), NEW)?.state === 'valid', 5000);
+  assert.match((await subject(w.https, NEW, pebble.rootPem)).issuer, /Pebble/i);
 });
 
 test('the background poll notices PMS going down and coming back, on the injected clock', async (t) => {

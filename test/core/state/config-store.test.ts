@@ -145,6 +145,22 @@ test('the settings page\'s fields: Plex address, second door, HSTS and routes ar
   assert.equal(store.get().door.hsts, true);
 });
 
+test('the public-address lookup from the settings page: shown with the services the config names (hosts only); "router only" drops them, "automatic" keeps what is there', async (t) => {
+  const { store, path } = await open(t, { domains: ['plex.example.com'], publicIp: { stunServer: 'stun.example.net:3478', httpEndpoints: ['https://ip.example.org/plain?key=abc'] } });
+  assert.deepEqual(store.view().publicIp, { lookup: true, services: ['stun.example.net:3478', 'ip.example.org'] });
+  const auto = await store.update({ publicIp: { lookup: true } });
+  assert.ok(auto.ok, JSON.stringify(!auto.ok && auto.error));
+  assert.deepEqual(auto.value.publicIp.services, ['stun.example.net:3478', 'ip.example.org'], 'automatic keeps the named services');
+  const routerOnly = await store.update({ publicIp: { lookup: false } });
+  assert.ok(routerOnly.ok, JSON.stringify(!routerOnly.ok && routerOnly.error));
+  assert.deepEqual(routerOnly.value.publicIp, { lookup: false, services: [] });
+  assert.deepEqual(JSON.parse(await readFile(path, 'utf8')).publicIp, { lookup: false });
+  assert.equal(store.get().publicIp.lookup, false);
+  const back = await store.update({ publicIp: { lookup: true } });
+  assert.ok(back.ok);
+  assert.deepEqual(back.value.publicIp, { lookup: true, services: [] }, 'back to the built-in lists');
+});
+
 test('ZeroSSL\'s EAB HMAC key goes to the secret store, never to the file or the view; empty keeps it, null removes the binding', async (t) => {
   const { store, path, secrets, dir } = await open(t, { domains: ['plex.example.com'] });
   const r = await store.update({ acme: { directoryUrl: 'https://acme.zerossl.com/v2/DV90', eab: { kid: 'kid-123', hmacKey: 'hmac-SECRET-value' } } });
