@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UiServer, isLoopbackAddress } from '../../../main/core/ui/ui-server.ts';
+import { UiServer } from '../../../main/core/ui/ui-server.ts';
+import { addressScope } from '../../../main/shared/ip-address.ts';
 import { RENDERER_CSP as UI_CSP } from '../../../main/shared/renderer-csp.ts';
 import { UiToken } from '../../../main/core/ui/ui-token.ts';
 import { CHANNELS, type PorticoApiHandlers } from '../../../main/shared/api.ts';
@@ -154,8 +155,8 @@ test('foreign Host headers (DNS rebinding) and cross-origin requests are refused
 });
 
 test('only loopback peers count as local', () => {
-  for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ['192.168.1.5', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', '128.0.0.1', '', undefined]) assert.equal(isLoopbackAddress(a), false, String(a));
+  for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.equal(addressScope(a), 'loopback', a);
+  for (const a of ['192.168.1.5', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', '128.0.0.1', '']) assert.notEqual(addressScope(a), 'loopback', a);
 });
 
 test('GET /api/events streams the current status, later changes and new events', async (t) => {
