@@ -342,17 +342,16 @@ function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The request body as text, or undefined when it is larger than `max` bytes (read to the end either way). */
+export function readBody(req: IncomingMessage, max = MAX_BODY): Promise<string | undefined> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) over = true;
-      else chunks.push(c);
+      if (size <= max) chunks.push(c);
     });
-    req.on('end', () => resolveBody(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolveBody(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
