@@ -4,7 +4,7 @@
  * router. The real pieces are covered by their own tests and the end-to-end wizard test.
  */
 import type { ConfigPatch, ConfigView, EventRecord, LanAccessView, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
-import { UiPassword } from '../../main/core/ui/ui-password.ts';
+import { passwordProblem } from '../../main/shared/lan-password.ts';
 import { isDomainName } from '../../main/shared/config/host-rules.ts';
 import { health } from '../../main/shared/health.ts';
 import { err, ok } from '../../main/shared/result.ts';
@@ -246,7 +246,7 @@ export class StandInService {
       'ui:lan-get': () => track('ui:lan-get', ok({ ...this.lan })),
       'ui:lan-update': (change) => {
         if (change.password !== undefined) {
-          const problem = UiPassword.problem(change.password);
+          const problem = passwordProblem(change.password);
           if (problem) return track('ui:lan-update', err({ code: 'password-too-weak', message: `The password was not saved. ${problem}`, fix: 'Choose a longer password and save it again.' }));
           this.lanPasswords.push(change.password);
           this.lan = { ...this.lan, passwordSet: true, passwordSetAt: '2026-11-29T10:00:00.000Z' };

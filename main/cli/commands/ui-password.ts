@@ -3,6 +3,7 @@ import { loadConfig } from '../load-config.ts';
 import { parseCliArgs } from '../args.ts';
 import { readSecret } from '../read-secret.ts';
 import { refusedText, ServiceClient } from '../service-client.ts';
+import { passwordProblem } from '../../shared/lan-password.ts';
 import { UiPassword } from '../../core/ui/ui-password.ts';
 import { DataDir } from '../../core/support/data-dir.ts';
 
@@ -31,7 +32,7 @@ export async function uiPassword(args: string[], io: CliIo): Promise<number> {
     io.err('portico ui-password: no password given; type it at the prompt, or pipe it in: `printf "%s\\n" "$PASSWORD" | portico ui-password --config FILE`');
     return EXIT_USAGE;
   }
-  const problem = UiPassword.problem(password);
+  const problem = passwordProblem(password);
   if (problem) {
     io.err(`portico ui-password: ${problem} Nothing was changed.`);
     return EXIT_USAGE;

@@ -5,6 +5,7 @@ import type { Clock } from '../support/clock.ts';
 import { privateIpv4Addresses } from '../support/lan-addresses.ts';
 import type { Logger } from '../support/logger.ts';
 import { LanGate } from './lan-gate.ts';
+import { passwordProblem } from '../../shared/lan-password.ts';
 import { UiPassword, type PasswordRecord } from './ui-password.ts';
 import type { UiListener, UiServer } from './ui-server.ts';
 
@@ -94,7 +95,7 @@ export class LanDashboard {
   async update(change: LanAccessChange): Promise<Result<LanAccessView>> {
     if (typeof change !== 'object' || change === null) return err({ code: 'bad-change', message: 'Nothing was changed: the request named no change.', fix: 'Reload the page and try again.' });
     if (change.password !== undefined) {
-      const problem = UiPassword.problem(change.password);
+      const problem = passwordProblem(change.password);
       if (problem) return err({ code: 'password-too-weak', message: `The password was not saved. ${problem}`, fix: 'Choose a longer password and save it again.' });
       this.record = await UiPassword.save(this.o.dataDir, change.password);
       this.loaded = true;

@@ -160,7 +160,8 @@ export class LanGate implements UiGate {
       notice: notice ?? (signedOut ? { kind: 'info', text: 'You are signed out.' } : undefined),
       noPassword: (await this.o.password()) === undefined,
     });
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Security-Policy': LOGIN_PAGE_CSP, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html), ...extra });
+    // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with the form, which the Origin check must refuse.
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Security-Policy': LOGIN_PAGE_CSP, 'Referrer-Policy': 'same-origin', 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(html), ...extra });
     res.end(req.method === 'HEAD' ? undefined : html);
   }
 }

@@ -23,6 +23,7 @@ export function loginPage(o: LoginPageOptions): string {
   const form = o.noPassword
     ? '<p data-testid="login-no-password">No password is set for this dashboard yet. On the computer that runs Portico, open its dashboard and set one under <strong>Dashboard on your network</strong>.</p>'
     : `<form method="post" action="/login" class="stack" data-testid="login-form">
+        <input type="text" name="username" value="portico" autocomplete="username" hidden>
         <div class="field">
           <label for="password">Password</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required autofocus data-testid="login-password">

@@ -2,6 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { DataDir } from '../support/data-dir.ts';
+import { MAX_PASSWORD_LENGTH, passwordProblem } from '../../shared/lan-password.ts';
 
 /**
  * scrypt's cost, as OWASP's password storage cheat sheet lists it: N=2^15, r=8, p=3 is as strong
@@ -12,10 +13,6 @@ import { DataDir } from '../support/data-dir.ts';
 export const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
 const KEY_LENGTH = 32;
 const SALT_BYTES = 16;
-/** Long enough to resist guessing over the network with the login limit; what a phone keyboard can type. */
-export const MIN_PASSWORD_LENGTH = 8;
-/** scrypt takes any length; this keeps a pasted novel from costing anything before it is refused. */
-export const MAX_PASSWORD_LENGTH = 1024;
 
 /** What `<dataDir>/ui-password` holds: the hash and how to recompute it, never the password. */
 export interface PasswordRecord {
@@ -37,14 +34,6 @@ export interface PasswordRecord {
  * stored, logged or sent back.
  */
 export const UiPassword = {
-  /** Why a new password is not acceptable, in words for the person typing it; undefined when it is. */
-  problem(password: unknown): string | undefined {
-    if (typeof password !== 'string' || password.length === 0) return 'Enter a password.';
-    if ([...password].length < MIN_PASSWORD_LENGTH) return `The password is too short: use at least ${MIN_PASSWORD_LENGTH} characters (a few words make a good one).`;
-    if (password.length > MAX_PASSWORD_LENGTH) return `The password is too long: use at most ${MAX_PASSWORD_LENGTH} characters.`;
-    return undefined;
-  },
-
   async hash(password: string, now: Date = new Date()): Promise<PasswordRecord> {
     const salt = randomBytes(SALT_BYTES);
     const key = await derive(password, salt, SCRYPT_PARAMS);
@@ -53,7 +42,7 @@ export const UiPassword = {
 
   /** Hash and save (atomically, 0600): the previous password stops working. */
   async save(dataDir: string, password: string): Promise<PasswordRecord> {
-    const problem = UiPassword.problem(password);
+    const problem = passwordProblem(password);
     if (problem) throw new Error(problem);
     const record = await UiPassword.hash(password);
     await writeFileAtomic(new DataDir(dataDir).uiPassword, JSON.stringify(record) + '\n', 0o600);
