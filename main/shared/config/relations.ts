@@ -55,7 +55,7 @@ export function relationProblems(parsed: unknown, opts: { requireDomains: boolea
   const lan = obj(obj(c.ui).lan);
   const lanPort = lan.enabled === true ? lan.port : undefined;
   const lanClash = doorPort(lanPort) ?? (isPort(lanPort) && lanPort === uiPort ? { port: lanPort, key: 'ui.port', what: 'the local dashboard\'s port' } : undefined);
-  if (lanClash) bad('ui.lan.port', `${lanClash.port} is also ${lanClash.key === 'ui.port' ? lanClash.what : `the door's ${lanClash.what}`} (${lanClash.key}); give the dashboard on your network a port of its own, e.g. 8766`);
+  if (lanClash) bad('ui.lan.port', `${lanClash.port} is also ${lanClash.key === 'ui.port' ? lanClash.what : `the door's ${lanClash.what}`} (${lanClash.key}); give the dashboard on your network a port of its own`);
 
   // An upstream on this machine at one of our own ports would make the door connect to itself, endlessly.
   const bind = str(door.bind) ?? '0.0.0.0';
