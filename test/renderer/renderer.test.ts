@@ -1036,7 +1036,8 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   await page.getByTestId('login-form').waitFor();
   await noHorizontalScroll(page, 'sign-in page at 390px');
   await axe(page, 'sign-in page');
-  await page.screenshot({ path: `${shots}/lan-sign-in-390x844.png`, fullPage: true });
+  const out = process.env.PORTICO_DOCS_SCREENSHOTS ? `${root}docs/screenshots` : shots;
+  await page.screenshot({ path: `${out}/lan-sign-in-390x844.png`, fullPage: true });
   await page.getByTestId('login-password').fill('not the password');
   await page.getByTestId('login-submit').click();
   assert.match(await page.getByTestId('login-notice').textContent() ?? '', /That password is not right/);
@@ -1048,6 +1049,7 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   assert.match(await page.getByTestId('lan-card').getByTestId('lan-url-0').textContent() ?? '', /^http:\/\/127\.0\.0\.2:\d+\/$/);
   await noHorizontalScroll(page, 'dashboard on the network at 390px');
   await page.screenshot({ path: `${shots}/lan-dashboard-390x844.png`, fullPage: true });
+  await page.getByTestId('lan-card').screenshot({ path: `${out}/lan-card-390x844.png` });
   // The session cookie is not readable by the page's scripts.
   assert.equal(await page.evaluate('document.cookie'), '');
   await page.getByTestId('sign-out').click();

@@ -7,7 +7,8 @@ import type { Logger } from '../support/logger.ts';
 import { LanGate } from './lan-gate.ts';
 import { passwordProblem } from '../../shared/lan-password.ts';
 import { UiPassword, type PasswordRecord } from './ui-password.ts';
-import type { UiListener, UiServer } from './ui-server.ts';
+import type { UiListener } from './ui-gate.ts';
+import type { UiServer } from './ui-server.ts';
 
 export interface LanDashboardOptions {
   dataDir: string;

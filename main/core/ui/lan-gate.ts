@@ -7,7 +7,8 @@ import type { Logger } from '../support/logger.ts';
 import { LoginLimiter, waitWords } from './login-limiter.ts';
 import { LOGIN_PAGE_CSP, loginPage } from './login-page.ts';
 import { UiPassword, type PasswordRecord } from './ui-password.ts';
-import { readBody, SECURITY_HEADERS, type UiGate } from './ui-server.ts';
+import { readBody, SECURITY_HEADERS } from './ui-server.ts';
+import type { UiGate } from './ui-gate.ts';
 
 export const SESSION_COOKIE = 'portico_session';
 /** A session ends after this long unused… */

@@ -1,5 +1,5 @@
 import { addressScope } from '../../shared/ip-address.ts';
-import type { UiGate } from './ui-server.ts';
+import type { UiGate } from './ui-gate.ts';
 import { UiToken } from './ui-token.ts';
 
 export interface TokenGateOptions {

@@ -2,8 +2,8 @@
  * The headless dashboard's HTTP server: static files, every API channel as POST /api/<channel>,
  * Server-Sent Events for status and events, and the guards in front of them (Host and Origin
  * checks, security headers, and each listener's gate: the session token on 127.0.0.1, a signed-in
- * session on the local network). It stays one file, a little over 300 lines, because the guards
- * and the routes they protect read best side by side.
+ * session on the local network; ui-gate.ts). It stays one file, about 340 lines, because the
+ * guards and the routes they protect read best side by side.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import type { Logger } from '../support/logger.ts';
 import { RENDERER_CSP } from '../../shared/renderer-csp.ts';
 import { UiToken } from './ui-token.ts';
 import { tokenGate } from './token-gate.ts';
+import type { UiGate, UiListener } from './ui-gate.ts';
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': RENDERER_CSP,
@@ -64,27 +65,6 @@ export interface UiServerOptions {
 }
 
 type Json = (status: number, body: unknown, extra?: Record<string, string>) => void;
-type Refusal = { code: string; message: string };
-
-/** What one listener lets in: on 127.0.0.1 the session token, on the local network a signed-in session. */
-export interface UiGate {
-  /** The Host values this listener answers to (lower case, `host:port`); the first is the address to open. */
-  hosts(): string[];
-  /** Where to open the dashboard instead, in a refusal: "the link printed by `portico serve`". */
-  readonly where: string;
-  /** Why this peer is not answered at all, or undefined to go on. */
-  refusePeer(address: string | undefined): Refusal | undefined;
-  /** A POST must carry our Origin: where the browser attaches the credential by itself (a cookie). */
-  readonly originRequired: boolean;
-  /** What the gate answers itself (sign-in page, sign-in, sign-out, the way to sign in): true when answered. */
-  answer?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
-  /** Whether this request may use the API: `valid` re-checks later (an event stream outliving a sign-out), or the answer to send. */
-  admit(req: IncomingMessage): { ok: true; valid: () => boolean } | { ok: false; status: number; error: Refusal; headers?: Record<string, string> };
-}
-
-/** One listening socket and the gate in front of it. */
-export interface UiListener { readonly host: string; readonly port: number; close(): Promise<void> }
-
 /**
  * The headless dashboard: the renderer's static files and the PorticoApi over HTTP, on 127.0.0.1
  * (`start`) and on further listeners with their own gate (`listen`: the local network). Defences,

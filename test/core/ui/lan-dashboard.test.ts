@@ -5,7 +5,6 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadlessUi } from '../../../main/core/ui/headless-ui.ts';
@@ -20,25 +19,11 @@ import { healthyStatus } from '../../shared/app-status-fixture.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 import { freePort } from '../../helpers/free-port.ts';
+import { httpCall, type HttpReply } from '../../helpers/http-call.ts';
 import { handlerDeps } from '../service/handler-deps.ts';
 
 const LAN = '127.0.0.2';
 const PASSWORD = 'correct horse battery';
-
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-function http(host: string, port: number, method: string, path: string, o: { headers?: Record<string, string>; body?: string; from?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host, port, method, path, localAddress: o.from, headers: { Host: `${host}:${port}`, ...o.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    r.on('error', reject);
-    r.end(o.body);
-  });
-}
 
 async function world(t: TestContext, lan: Record<string, unknown> = {}) {
   const dir = await tmpDir(t);
@@ -61,21 +46,21 @@ async function world(t: TestContext, lan: Record<string, unknown> = {}) {
   t.after(() => ui.stop());
   const token = (await readFile(join(dir, 'ui-token'), 'utf8')).trim();
   /** A call through the loopback listener with the token, as the dashboard on this computer makes it. */
-  const local = async (channel: string, ...args: unknown[]) => JSON.parse((await http('127.0.0.1', ui.port, 'POST', `/api/${channel}`, {
+  const local = async (channel: string, ...args: unknown[]) => JSON.parse((await httpCall('127.0.0.1', ui.port, 'POST', `/api/${channel}`, {
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ args }),
   })).body) as { ok: boolean; value?: Record<string, unknown>; error?: { code: string; message: string; fix?: string } };
   const origin = `http://${LAN}:${port}`;
-  const signIn = (password: string, from?: string) => http(LAN, port, 'POST', '/login', {
+  const signIn = (password: string, from?: string) => httpCall(LAN, port, 'POST', '/login', {
     from, headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString(),
   });
   return { dir, port, path, ui, token, local, signIn, origin, clock, logs, store: store.value };
 }
 
-const listening = (port: number) => http(LAN, port, 'GET', '/login').then(() => true, (e: NodeJS.ErrnoException) => {
+const listening = (port: number) => httpCall(LAN, port, 'GET', '/login').then(() => true, (e: NodeJS.ErrnoException) => {
   assert.equal(e.code, 'ECONNREFUSED');
   return false;
 });
-const cookieOf = (r: Reply) => String((r.headers['set-cookie'] as string[] | undefined)?.[0] ?? '');
+const cookieOf = (r: HttpReply) => String((r.headers['set-cookie'] as string[] | undefined)?.[0] ?? '');
 
 test('LAN access is off by default: nothing listens on the LAN address, and it cannot be turned on without a password', async (t) => {
   const w = await world(t);
@@ -108,16 +93,16 @@ test('turned on with a password: sign-in page, wrong passwords refused then limi
   assert.deepEqual(Object.keys(JSON.parse(saved)).sort(), ['N', 'hash', 'p', 'r', 'salt', 'scheme', 'setAt']);
 
   // Not signed in: the page sends you to sign in, the API refuses, and the loopback token is no key here.
-  const home = await http(LAN, w.port, 'GET', '/');
+  const home = await httpCall(LAN, w.port, 'GET', '/');
   assert.equal(home.status, 303);
   assert.equal(home.headers.location, '/login');
-  const page = await http(LAN, w.port, 'GET', '/login');
+  const page = await httpCall(LAN, w.port, 'GET', '/login');
   assert.equal(page.status, 200);
   assert.match(page.body, /<form method="post" action="\/login"/);
   assert.match(page.body, /not encrypted/);
   assert.match(String(page.headers['content-security-policy']), /form-action 'self'/);
-  assert.equal((await http(LAN, w.port, 'GET', '/api/status')).status, 401);
-  const withToken = await http(LAN, w.port, 'GET', '/api/status', { headers: { Authorization: `Bearer ${w.token}` } });
+  assert.equal((await httpCall(LAN, w.port, 'GET', '/api/status')).status, 401);
+  const withToken = await httpCall(LAN, w.port, 'GET', '/api/status', { headers: { Authorization: `Bearer ${w.token}` } });
   assert.equal(withToken.status, 401);
   assert.equal(JSON.parse(withToken.body).error.code, 'login-required');
 
@@ -144,36 +129,36 @@ test('turned on with a password: sign-in page, wrong passwords refused then limi
   assert.doesNotMatch(cookie, /Secure/, 'plain http: a Secure cookie would never be sent back');
   const session = cookie.split(';')[0]!;
 
-  const status = await http(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: session } });
+  const status = await httpCall(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: session } });
   assert.equal(status.status, 200);
   assert.equal(JSON.parse(status.body).health.state, 'ok');
-  const post = (headers: Record<string, string>) => http(LAN, w.port, 'POST', '/api/config:get', { headers: { Cookie: session, 'Content-Type': 'application/json', ...headers }, body: '{"args":[]}' });
+  const post = (headers: Record<string, string>) => httpCall(LAN, w.port, 'POST', '/api/config:get', { headers: { Cookie: session, 'Content-Type': 'application/json', ...headers }, body: '{"args":[]}' });
   assert.equal((await post({ Origin: w.origin })).status, 200);
   assert.equal((await post({})).status, 403, 'a POST without Origin is refused where a cookie is the key');
   const foreign = await post({ Origin: 'http://evil.example' });
   assert.equal(foreign.status, 403);
   assert.equal(JSON.parse(foreign.body).error.code, 'cross-origin');
-  assert.equal((await http(LAN, w.port, 'POST', '/api/config:get', { headers: { Cookie: session, Origin: `http://${LAN}:${w.port}`, 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, body: '{"args":[]}' })).status, 403);
+  assert.equal((await httpCall(LAN, w.port, 'POST', '/api/config:get', { headers: { Cookie: session, Origin: `http://${LAN}:${w.port}`, 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }, body: '{"args":[]}' })).status, 403);
 
   // DNS rebinding: another name for this address is refused, session or not; so is the loopback's Host.
   for (const host of [`evil.example:${w.port}`, `127.0.0.1:${w.port}`, `${LAN}:1`]) {
-    const r = await http(LAN, w.port, 'GET', '/api/status', { headers: { Host: host, Cookie: session } });
+    const r = await httpCall(LAN, w.port, 'GET', '/api/status', { headers: { Host: host, Cookie: session } });
     assert.equal(r.status, 421, host);
     assert.match(JSON.parse(r.body).error.message, new RegExp(`only answers to http://${LAN.replace(/\./g, '\\.')}:${w.port}/`));
   }
   // The session belongs to the device that signed in.
-  assert.equal((await http(LAN, w.port, 'GET', '/api/status', { from: '127.0.0.3', headers: { Cookie: session } })).status, 401);
+  assert.equal((await httpCall(LAN, w.port, 'GET', '/api/status', { from: '127.0.0.3', headers: { Cookie: session } })).status, 401);
 
   // The token link on 127.0.0.1 works as before.
   assert.equal((await w.local('status:get')).ok, undefined);
-  assert.equal(JSON.parse((await http('127.0.0.1', w.ui.port, 'GET', '/api/status', { headers: { Authorization: `Bearer ${w.token}` } })).body).health.state, 'ok');
+  assert.equal(JSON.parse((await httpCall('127.0.0.1', w.ui.port, 'GET', '/api/status', { headers: { Authorization: `Bearer ${w.token}` } })).body).health.state, 'ok');
 
   // Signing out ends the session and clears the cookie.
-  const out = await http(LAN, w.port, 'POST', '/logout', { headers: { Cookie: session, Origin: w.origin } });
+  const out = await httpCall(LAN, w.port, 'POST', '/logout', { headers: { Cookie: session, Origin: w.origin } });
   assert.equal(out.status, 303);
   assert.match(cookieOf(out), /^portico_session=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0$/);
-  assert.equal((await http(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: session } })).status, 401);
-  assert.match((await http(LAN, w.port, 'GET', '/login?signed-out')).body, /You are signed out/);
+  assert.equal((await httpCall(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: session } })).status, 401);
+  assert.match((await httpCall(LAN, w.port, 'GET', '/login?signed-out')).body, /You are signed out/);
 });
 
 test('a session ends when unused for the idle time, and at a new password; turning it off closes the listener', async (t) => {
@@ -181,7 +166,7 @@ test('a session ends when unused for the idle time, and at a new password; turni
   await w.local('ui:lan-update', { password: PASSWORD });
   await w.local('ui:lan-update', { enabled: true });
   const session = () => w.signIn(PASSWORD).then((r) => cookieOf(r).split(';')[0]!);
-  const api = (cookie: string) => http(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: cookie } }).then((r) => r.status);
+  const api = (cookie: string) => httpCall(LAN, w.port, 'GET', '/api/status', { headers: { Cookie: cookie } }).then((r) => r.status);
 
   const a = await session();
   await w.clock.advance(SESSION_IDLE_MS - 60_000);

@@ -1,6 +1,5 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UiServer } from '../../../main/core/ui/ui-server.ts';
@@ -13,6 +12,7 @@ import { silentLogger } from '../../../main/core/support/logger.ts';
 import { EventLog } from '../../../main/core/state/event-log.ts';
 import { systemClock } from '../../../main/core/support/clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { httpCall, type HttpReply } from '../../helpers/http-call.ts';
 
 function status(reason: string): AppStatus {
   return {
@@ -24,18 +24,8 @@ function status(reason: string): AppStatus {
   };
 }
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-function call(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers: { Host: `127.0.0.1:${port}`, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    r.on('error', reject);
-    r.end(opts.body);
-  });
+function call(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpReply> {
+  return httpCall('127.0.0.1', port, method, path, opts);
 }
 
 async function setup(t: TestContext) {
