@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { addressScope } from '../../shared/ip-address.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
-import { LoginLimiter, waitWords } from './login-limiter.ts';
+import { LoginLimiter, plainAddress, waitWords } from './login-limiter.ts';
 import { LOGIN_PAGE_CSP, loginPage } from './login-page.ts';
 import { UiPassword, type PasswordRecord } from './ui-password.ts';
 import { readBody, SECURITY_HEADERS } from './ui-server.ts';
@@ -39,7 +39,7 @@ export interface LanGateOptions {
  * address (login-limiter.ts). Only the SHA-256 of each session id is kept.
  */
 export class LanGate implements UiGate {
-  readonly where: string;
+  readonly where = 'its address on your network';
   readonly originRequired = true;
   private readonly o: LanGateOptions;
   private readonly log: Logger;
@@ -50,7 +50,6 @@ export class LanGate implements UiGate {
     this.o = o;
     this.log = o.logger.child('ui-lan');
     this.limiter = new LoginLimiter(o.clock);
-    this.where = 'its address on your network';
   }
 
   hosts(): string[] {
@@ -58,7 +57,7 @@ export class LanGate implements UiGate {
   }
 
   refusePeer(address: string | undefined): { code: string; message: string } | undefined {
-    const scope = addressScope((address ?? '').replace(/%.*$/, ''));
+    const scope = addressScope(plainAddress(address ?? ''));
     if (['private', 'loopback', 'link-local', 'cgnat'].includes(scope)) return undefined;
     return { code: 'not-local-network', message: 'The Portico dashboard answers only devices on your own network. From outside, connect to your home network first (a VPN), or use an SSH tunnel to the computer that runs Portico.' };
   }
@@ -110,7 +109,7 @@ export class LanGate implements UiGate {
     const address = req.socket.remoteAddress ?? '?';
     const attempt = this.limiter.begin(address);
     if ('wait' in attempt) {
-      this.log.warn('LAN sign-in refused: too many wrong passwords', { address });
+      // Not logged: each wrong password already was, and a flood of refused tries must not flood the log.
       await this.page(req, res, 429, { kind: 'error', text: `Too many wrong passwords from this device. Wait ${waitWords(attempt.wait)}, then try again.` }, { 'Retry-After': String(Math.ceil(attempt.wait / 1000)) });
       return true;
     }
@@ -124,7 +123,7 @@ export class LanGate implements UiGate {
     }
     const id = randomBytes(32).toString('base64url');
     const now = this.o.clock.now();
-    this.sessions.set(hashId(id), { created: now, used: now, address: normal(address) });
+    this.sessions.set(hashId(id), { created: now, used: now, address: plainAddress(address) });
     while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
     this.log.info('signed in to the dashboard from the local network', { address });
     return see(res, '/', [this.cookie(req, id, SESSION_MAX_MS / 1000)]);
@@ -141,7 +140,7 @@ export class LanGate implements UiGate {
       this.sessions.delete(key);
       return undefined;
     }
-    return s.address === normal(req.socket.remoteAddress ?? '') ? key : undefined;
+    return s.address === plainAddress(req.socket.remoteAddress ?? '') ? key : undefined;
   }
 
   private live(s: Session): boolean {
@@ -176,10 +175,6 @@ function see(res: ServerResponse, location: string, cookies: string[] = []): tru
 
 function hashId(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
-}
-
-function normal(address: string): string {
-  return address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
 }
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -84,11 +84,16 @@ export function waitWords(ms: number): string {
 
 /** IPv4 (and IPv4-mapped) per address; IPv6 per /64, since one device can pick any address in its /64. */
 function addressKey(address: string): string {
-  const a = address.toLowerCase().replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/, '');
+  const a = plainAddress(address);
   if (!a.includes(':')) return a;
   const [head = '', tail] = a.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const full = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
   return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
+/** A peer address as one device: lower case, without an IPv6 zone, an IPv4-mapped address as IPv4. */
+export function plainAddress(address: string): string {
+  return address.toLowerCase().replace(/%.*$/, '').replace(/^::ffff:(?=\d+\.)/, '');
 }
