@@ -65,6 +65,7 @@ export interface UiServerOptions {
 }
 
 type Json = (status: number, body: unknown, extra?: Record<string, string>) => void;
+
 /**
  * The headless dashboard: the renderer's static files and the PorticoApi over HTTP, on 127.0.0.1
  * (`start`) and on further listeners with their own gate (`listen`: the local network). Defences,
