@@ -2,7 +2,8 @@
  * The renderer's one way to reach the service. In Electron the preload exposes `window.portico`
  * over IPC; in a browser (`portico serve`) the same calls go over HTTP with the session token
  * from the link `portico serve` printed, and push events arrive as Server-Sent Events read with
- * fetch (EventSource can't send the Authorization header).
+ * fetch (EventSource can't send the Authorization header). On the local network there is no
+ * token: the browser sends the session cookie of the sign-in page, and a lapsed session goes back there.
  */
 import { CHANNELS, type Channel, type PorticoApiClient, type PorticoEvents } from '../main/shared/api.ts';
 import { EVENTS, isEventName, type EventName, type PorticoBridge } from '../main/shared/ipc.ts';
@@ -27,6 +28,8 @@ export interface Connection {
   mode: 'electron' | 'http';
   api: PorticoApiClient;
   on: PorticoBridge['on'];
+  /** Signed in with the password (the dashboard on the local network): end that session. */
+  signOut?: () => Promise<void>;
 }
 
 export interface ConnectOptions {
@@ -56,20 +59,22 @@ function readToken(win: Window): string | null {
 function httpConnection(win: Window, initialToken: string | null, opts: ConnectOptions): Connection {
   let token = initialToken;
   const headers = (): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
-  const fail401 = (): never => {
-    opts.onUnauthorized();
+  /** Without a token the session is the sign-in cookie (the dashboard on the local network): a lapsed one signs in again. */
+  const fail401 = async (res?: Response): Promise<never> => {
+    const code = res && !token ? await res.json().then((b: { error?: { code?: string } }) => b.error?.code, () => undefined) : undefined;
+    if (code === 'login-required') win.location.assign('/login');
+    else opts.onUnauthorized();
     throw new UnauthorizedError();
   };
 
   async function call(channel: Channel, args: unknown[]): Promise<unknown> {
-    if (!token) fail401();
     let res: Response;
     try {
       res = await win.fetch(`/api/${channel}`, { method: 'POST', headers: { ...headers(), 'Content-Type': 'application/json' }, body: JSON.stringify({ args }) });
     } catch {
       throw new ConnectionError('Portico did not answer. Check that `portico serve` is still running, then reload this page.');
     }
-    if (res.status === 401 || res.status === 403) fail401();
+    if (res.status === 401 || res.status === 403) await fail401(res);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       throw new ConnectionError(`Portico answered ${res.status} to ${channel}${text ? `: ${text.slice(0, 200)}` : ''}. Reload the page; if it persists, restart \`portico serve\`.`);
@@ -102,7 +107,7 @@ function httpConnection(win: Window, initialToken: string | null, opts: ConnectO
     for (;;) {
       try {
         const res = await win.fetch('/api/events', { headers: { ...headers(), Accept: 'text/event-stream' }, cache: 'no-store' });
-        if (res.status === 401 || res.status === 403) { opts.onUnauthorized(); return; }
+        if (res.status === 401 || res.status === 403) { await fail401(res).catch(() => {}); return; }
         if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
         opts.onLinkChange?.(true);
         delay = 1000;
@@ -121,11 +126,15 @@ function httpConnection(win: Window, initialToken: string | null, opts: ConnectO
 
   function on<E extends EventName>(event: E, listener: (payload: PorticoEvents[E]) => void): () => void {
     listeners.get(event)?.add(listener as (payload: never) => void);
-    if (!started && token) { started = true; void stream(); }
+    if (!started) { started = true; void stream(); }
     return () => { listeners.get(event)?.delete(listener as (payload: never) => void); };
   }
 
-  return { mode: 'http', api, on };
+  const signOut = async () => {
+    await win.fetch('/logout', { method: 'POST' }).catch(() => {});
+    win.location.assign('/login?signed-out');
+  };
+  return { mode: 'http', api, on, ...(token ? {} : { signOut }) };
 }
 
 /** Parse a text/event-stream body: blocks separated by a blank line, `event:` and `data:` fields. */

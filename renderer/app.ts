@@ -76,6 +76,7 @@ async function boot(root: HTMLElement, conn: Connection, link: HTMLElement, isUn
     h('header', { class: 'topbar' },
       h('p', { class: 'brand' }, h('img', { src: 'assets/icon.png', alt: '', width: '28', height: '28' }), ' Portico'),
       h('nav', { 'aria-label': 'Main' }, h('ul', { class: 'topnav' }, h('li', {}, navSetup), h('li', {}, navDash))),
+      conn.signOut ? h('button', { type: 'button', class: 'btn btn-small btn-secondary', 'data-testid': 'sign-out', onclick: conn.signOut }, 'Sign out') : null,
       h('div', { class: 'health-badge' }, pill, pillReason)),
     banner, link, main, announcer);
   drawPill();

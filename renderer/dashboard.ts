@@ -20,6 +20,7 @@ import { checksList } from './views/checks-list.ts';
 import { settingsCard } from './views/settings-card.ts';
 import { dashboardLink } from './views/dashboard-link.ts';
 import { alertsSettings } from './views/alerts-settings.ts';
+import { lanAccess } from './views/lan-access.ts';
 
 const DUPLICATE_LIMIT = 'Let’s Encrypt issues at most 5 certificates per week for the same set of names; each forced renewal uses one, and once they are used up no new certificate can be had for up to a week.';
 import { HEALTH_WORD, statusChecks } from '../main/shared/health.ts';
@@ -209,6 +210,7 @@ export function renderDashboard(deps: DashboardDeps): DashboardView {
       settingsCard(deps.api),
       h('section', { class: 'card', 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'), eventsArea),
       deps.alerts ? alertsSettings(deps.api, deps.alerts) : null,
+      deps.mode === 'http' ? lanAccess(deps.api) : null,
       deps.mode === 'http'
         ? h('details', { class: 'card', 'data-testid': 'dashboard-advanced' }, h('summary', {}, 'Advanced'), dashboardLink(deps.api))
         : null),

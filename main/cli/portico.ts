@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   status: { summary: 'print the status of a running service (status [--json])', load: async () => (await import('./commands/status.ts')).status },
   doctor: { summary: 'diagnose router, ports, DNS and reachability (doctor [--json])', load: async () => (await import('./commands/doctor.ts')).doctor },
   cert: { summary: 'show or renew the certificate (cert show [--json] | cert renew [--force])', load: async () => (await import('./commands/cert.ts')).cert },
+  'ui-password': { summary: 'set the password of the dashboard on your network, read from a prompt or stdin', load: async () => (await import('./commands/ui-password.ts')).uiPassword },
   'ui-link': { summary: 'print the dashboard link, or make a new one (ui-link [--rotate])', load: async () => (await import('./commands/ui-link.ts')).uiLink },
   plex: { summary: 'Plex Media Server settings (plex status|signin|apply|verify|undo [--json])', load: async () => (await import('./commands/plex.ts')).plex },
 };
@@ -15,7 +16,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 function usage(io: CliIo): void {
   io.err('usage: portico <command> [options]');
   io.err('');
-  for (const [name, c] of Object.entries(COMMANDS)) io.err(`  ${name.padEnd(8)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  for (const [name, c] of Object.entries(COMMANDS)) io.err(`  ${name.padEnd(width)} ${c.summary}`);
   io.err('');
   io.err('Every command takes --config FILE (or PORTICO_CONFIG). See README.md.');
 }

@@ -103,6 +103,25 @@ export interface AlertTestResult {
   fix?: string;
 }
 
+/** The dashboard on the local network (headless only), as the Settings show it; never the password or its hash. */
+export interface LanAccessView {
+  /** Turned on in the settings (`ui.lan.enabled`). */
+  enabled: boolean;
+  /** A password is set; when (ISO). */
+  passwordSet: boolean;
+  passwordSetAt: string | null;
+  /** The addresses to open from another device, e.g. "http://192.168.1.20:8766/"; empty while not listening. */
+  urls: string[];
+  /** Why it is on but not reachable (no password, no network address, port in use), in plain words. */
+  problem: string | null;
+}
+
+/** A change to the dashboard on the local network: turn it on or off, or set a new password (signs every device out). */
+export interface LanAccessChange {
+  enabled?: boolean;
+  password?: string;
+}
+
 export interface EventRecord {
   time: string;
   kind: string;
@@ -140,6 +159,10 @@ export interface PorticoApi {
   'alerts:test': () => Result<AlertTestResult[]>;
   /** A new dashboard link (headless only): every link given out before stops working. */
   'ui:rotate-link': () => Result<{ url: string }>;
+  /** The dashboard on the local network (headless only). */
+  'ui:lan-get': () => Result<LanAccessView>;
+  /** Turn it on (refused without a password) or off, or set its password. */
+  'ui:lan-update': (change: LanAccessChange) => Result<LanAccessView>;
 }
 
 export type Channel = keyof PorticoApi;
@@ -162,6 +185,6 @@ const CHANNEL_KEYS: Record<Channel, true> = {
   'status:get': true, 'events:list': true, 'config:get': true, 'config:update': true, 'wizard:get': true, 'wizard:save': true,
   'plex:discover': true, 'plex:signin-start': true, 'plex:signin-poll': true, 'plex:plan': true, 'plex:apply': true, 'plex:undo': true,
   'dns:check': true, 'router:map': true, 'router:diagnose': true, 'cert:issue': true, 'cert:renew': true, 'verify:run': true, 'diagnostics:export': true,
-  'alerts:test': true, 'ui:rotate-link': true,
+  'alerts:test': true, 'ui:rotate-link': true, 'ui:lan-get': true, 'ui:lan-update': true,
 };
 export const CHANNELS: readonly Channel[] = Object.keys(CHANNEL_KEYS) as Channel[];

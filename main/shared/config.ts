@@ -17,6 +17,7 @@ import { err, ok, type Result } from './result.ts';
 import { domainProblem, isIpAddress, withoutCredentials } from './config/host-rules.ts';
 import { nearestKey } from './config/nearest-key.ts';
 import { relationProblems } from './config/relations.ts';
+import { addressScope } from './ip-address.ts';
 
 export const CONFIG_SCHEMA_VERSION = 1;
 
@@ -119,6 +120,10 @@ function name(allowWildcard: boolean) {
     v.transform((s) => s.toLowerCase()),
   );
 }
+
+const LAN_BIND = 'must be one private address of this machine (e.g. "192.168.1.20"), or null for all of them; not 0.0.0.0 or a public address';
+const LAN_SCOPES: readonly string[] = ['private', 'loopback', 'link-local', 'cgnat'];
+const LAN_NAME = 'must be a host name this machine has on your network, e.g. "nas.local" (no port, no http://)';
 
 const DOMAINS = v.array(name(true), 'must be a list of names, e.g. ["plex.example.com"] (a list even for one name)');
 const EMAIL = v.nullable(v.pipe(
@@ -237,6 +242,22 @@ const CONFIG_SCHEMA = section({
   }, 'must be an object, e.g. {"ntfy": {"url": "https://ntfy.sh/your-topic"}}'), {}),
   ui: v.optional(section({
     port: v.optional(port('must be a port (1-65535) for the local dashboard, or 0 to pick a free one', 0), 8765),
+    /** The dashboard on the local network, behind a password (docs/headless.md); off unless turned on. */
+    lan: v.optional(section({
+      enabled: v.optional(flag, false),
+      port: v.optional(port('must be a port (1-65535) for the dashboard on your network, e.g. 8766'), 8766),
+      /** null: every private IPv4 address of this machine. */
+      bind: v.optional(v.nullable(v.pipe(
+        v.string(LAN_BIND),
+        v.check((s) => isIpAddress(s) && LAN_SCOPES.includes(addressScope(s)), (i) => `${JSON.stringify(i.input)}: ${LAN_BIND}`),
+      )), null),
+      /** Further names the dashboard answers to besides its addresses (Host header), e.g. "nas.local". */
+      names: v.optional(v.array(v.pipe(
+        v.string(LAN_NAME),
+        v.regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i, (i) => `${JSON.stringify(i.input)}: ${LAN_NAME}`),
+        v.transform((s) => s.toLowerCase()),
+      ), `must be a list of names, e.g. ["nas.local"]`), []),
+    }, 'must be an object, e.g. {"enabled": true}'), {}),
   }, 'must be an object, e.g. {"port": 8765}'), {}),
 }, 'the config must be a JSON object like {"domains": ["plex.example.com"]}');
 

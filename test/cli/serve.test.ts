@@ -207,3 +207,38 @@ test('setup pending: `{}` starts the door without routes and says to open the da
   p.child.kill('SIGINT');
   assert.equal(await p.exited, 0);
 });
+
+test('the dashboard on the network: on in the file without a password stays closed and says so; `portico ui-password` next to it opens it; no password in any output', async (t) => {
+  const dir = await tmpDir(t);
+  const file = join(dir, 'portico.json');
+  const lanPort = await freePort('127.0.0.2');
+  await writeFile(file, JSON.stringify({
+    dataDir: join(dir, 'data'), door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null }, router: { mode: 'off' },
+    ui: { port: await freePort(), lan: { enabled: true, bind: '127.0.0.2', port: lanPort } },
+  }));
+  const p = portico(['serve', '--config', file]);
+  t.after(() => { if (p.child.exitCode === null) p.child.kill('SIGKILL'); });
+  await waitFor('LAN line', () => /^Dashboard on your network: .*$/m.exec(p.out.stdout), 15_000);
+  assert.match(p.out.stdout, /^Dashboard on your network: not open\. It is turned on, but no password is set yet, so it stays closed\. Set a password to open it\. Set one with `portico ui-password --config FILE`\.$/m);
+  await assert.rejects(fetch(`http://127.0.0.2:${lanPort}/login`), 'nothing listens without a password');
+
+  const pw = spawn(process.execPath, [BIN, 'ui-password', '--config', file], { env: { ...process.env, PORTICO_FROM_SOURCE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let said = '';
+  pw.stdout.on('data', (d: Buffer) => { said += d; });
+  pw.stderr.on('data', (d: Buffer) => { said += d; });
+  pw.stdin.end('correct horse battery\n');
+  assert.equal((await once(pw, 'exit'))[0], 0, said);
+  assert.match(said, /The running service uses it now/);
+
+  const page = await fetch(`http://127.0.0.2:${lanPort}/login`);
+  assert.equal(page.status, 200, 'the first password opened it at once');
+  const signIn = await fetch(`http://127.0.0.2:${lanPort}/login`, {
+    method: 'POST', redirect: 'manual', body: 'password=correct+horse+battery',
+    headers: { Origin: `http://127.0.0.2:${lanPort}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(signIn.status, 303);
+  p.child.kill('SIGINT');
+  assert.equal(await p.exited, 0);
+  for (const text of [p.out.stdout, p.out.stderr, said]) assert.ok(!text.includes('correct horse'), text);
+  assert.match(p.out.stderr + p.out.stdout, /signed in to the dashboard from the local network/);
+});

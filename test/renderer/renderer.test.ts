@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { UiServer } from '../../main/core/ui/ui-server.ts';
+import { HeadlessUi } from '../../main/core/ui/headless-ui.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { silentLogger } from '../../main/core/support/logger.ts';
 import { StandInService } from './stand-in-service.ts';
 
@@ -1003,5 +1005,105 @@ test('router step in manual mode: the LAN IP, gateway and public IP as measured,
   assert.equal(service.config.router.mode, 'auto');
   assert.equal(await page.getByTestId('router-partial').count(), 0);
   await axe(page, 'router step, manual mode');
+  assert.deepEqual(cspErrors, []);
+});
+
+test('dashboard "Dashboard on your network": off by default, refused without a password, the password never shown back, then the address with Copy', async (t) => {
+  const service = await StandInService.finished();
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  const card = page.getByTestId('lan-card');
+  await card.getByTestId('lan-state').waitFor();
+  assert.match(await card.getByTestId('lan-state').textContent() ?? '', /^Off\. Only this computer/);
+  assert.match(await card.getByTestId('lan-plain-http').textContent() ?? '', /not encrypted \(plain http\).*trust.*VPN/);
+  assert.match(await card.getByTestId('lan-password-state').textContent() ?? '', /No password is set yet/);
+
+  await card.getByTestId('lan-toggle').click();
+  await page.getByTestId('lan-confirm').getByRole('button', { name: 'Turn on' }).click();
+  assert.match(await card.getByTestId('lan-update-error').textContent() ?? '', /cannot be opened to your network without a password.*Set a password first/);
+
+  await card.getByTestId('lan-password').fill('short');
+  await card.getByTestId('lan-password-again').fill('short');
+  await card.getByTestId('lan-password-save').click();
+  assert.match(await card.getByTestId('lan-password-problem').textContent() ?? '', /too short: use at least 8 characters/);
+  await card.getByTestId('lan-password').fill('correct horse battery');
+  await card.getByTestId('lan-password-again').fill('correct horse batterY');
+  await card.getByTestId('lan-password-save').click();
+  assert.match(await card.getByTestId('lan-password-problem').textContent() ?? '', /The two passwords differ/);
+  assert.deepEqual(service.lanPasswords, [], 'nothing sent while the form is wrong');
+  await card.getByTestId('lan-password-again').fill('correct horse battery');
+  await card.getByTestId('lan-password-save').click();
+  await card.getByTestId('lan-done').waitFor();
+  assert.deepEqual(service.lanPasswords, ['correct horse battery']);
+  assert.equal(await card.getByTestId('lan-password').inputValue(), '', 'the typed password is cleared');
+  assert.ok(!(await page.content()).includes('correct horse'), 'and shown nowhere');
+  assert.match(await card.getByTestId('lan-password-state').textContent() ?? '', /A password is set \(since .*\)\. Saving a new one signs every device out/);
+
+  await card.getByTestId('lan-toggle').click();
+  await page.getByTestId('lan-confirm').getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(service.lan.enabled, false, 'cancel changes nothing');
+  await card.getByTestId('lan-toggle').click();
+  await page.getByTestId('lan-confirm').getByRole('button', { name: 'Turn on' }).click();
+  await card.getByTestId('lan-url-0').waitFor();
+  assert.equal(await card.getByTestId('lan-url-0').textContent(), 'http://192.168.1.20:8766/');
+  assert.equal(await card.getByTestId('copy-lan-url-0').getAttribute('aria-label'), 'Copy the address on your network');
+  assert.equal(await card.getByTestId('lan-toggle').textContent(), 'Turn off');
+  // Config words only under Advanced.
+  const visible = await card.evaluate((el) => [...el.querySelectorAll(':scope > div > :not(details)')].map((n) => n.textContent).join(' '));
+  assert.doesNotMatch(visible, /ui\.lan|portico ui-password|"enabled"/);
+  await card.getByTestId('lan-advanced').locator('summary').click();
+  assert.match(await card.getByTestId('lan-advanced').textContent() ?? '', /portico ui-password --config FILE/);
+  await axe(page, 'dashboard on your network');
+  assert.deepEqual(cspErrors, []);
+});
+
+test('a phone on the network: signs in at 390×844 on the real LAN listener (127.0.0.2), uses the dashboard, signs out', async (t) => {
+  const service = await StandInService.finished();
+  const data = await mkdtemp(`${tmpdir()}/portico-lan-`);
+  t.after(() => rm(data, { recursive: true, force: true }));
+  const lanCfg = { enabled: false, port: await freePort('127.0.0.2'), bind: '127.0.0.2', names: [] as string[] };
+  const ui = await HeadlessUi.start({
+    dataDir: data, port: 0, staticDir: dir, logger: silentLogger, handlers: service.handlers(),
+    service: { getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus }, events: { onDidAdd: service.onDidAddEvent },
+    lan: { config: () => lanCfg, setEnabled: async (on) => { lanCfg.enabled = on; return { ok: true, value: null }; } },
+  });
+  t.after(() => ui.stop());
+  assert.equal((await ui.lan!.update({ password: 'correct horse battery' })).ok, true);
+  const on = await ui.lan!.update({ enabled: true });
+  assert.ok(on.ok);
+  const url = on.value.urls[0]!;
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const cspErrors: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text()); });
+  page.setDefaultTimeout(10_000);
+  await page.goto(url);
+  assert.equal(new URL(page.url()).pathname, '/login', 'not signed in: the sign-in page');
+  await page.getByTestId('login-form').waitFor();
+  await noHorizontalScroll(page, 'sign-in page at 390px');
+  await axe(page, 'sign-in page');
+  const out = process.env.PORTICO_DOCS_SCREENSHOTS ? `${root}docs/screenshots` : shots;
+  await page.screenshot({ path: `${out}/lan-sign-in-390x844.png`, fullPage: true });
+  await page.getByTestId('login-password').fill('not the password');
+  await page.getByTestId('login-submit').click();
+  assert.match(await page.getByTestId('login-notice').textContent() ?? '', /That password is not right/);
+  await page.getByTestId('login-password').fill('correct horse battery');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('dashboard').waitFor();
+  await settle(page);
+  assert.equal(await page.getByTestId('unauthorized').count(), 0);
+  assert.match(await page.getByTestId('lan-card').getByTestId('lan-url-0').textContent() ?? '', /^http:\/\/127\.0\.0\.2:\d+\/$/);
+  await noHorizontalScroll(page, 'dashboard on the network at 390px');
+  await page.screenshot({ path: `${shots}/lan-dashboard-390x844.png`, fullPage: true });
+  await page.getByTestId('lan-card').screenshot({ path: `${out}/lan-card-390x844.png` });
+  // The session cookie is not readable by the page's scripts.
+  assert.equal(await page.evaluate('document.cookie'), '');
+  await page.getByTestId('sign-out').click();
+  await page.getByTestId('login-notice').waitFor();
+  assert.match(await page.getByTestId('login-notice').textContent() ?? '', /You are signed out/);
+  await page.goto(url);
+  assert.equal(new URL(page.url()).pathname, '/login');
   assert.deepEqual(cspErrors, []);
 });

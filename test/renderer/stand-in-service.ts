@@ -3,7 +3,8 @@
  * contract values and a little state, so the UI can be clicked through without pebble, PMS or a
  * router. The real pieces are covered by their own tests and the end-to-end wizard test.
  */
-import type { ConfigPatch, ConfigView, EventRecord, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
+import type { ConfigPatch, ConfigView, EventRecord, LanAccessView, PorticoApiHandlers, PrefChange, WizardState, Check } from '../../main/shared/api.ts';
+import { passwordProblem } from '../../main/shared/lan-password.ts';
 import { isDomainName } from '../../main/shared/config/host-rules.ts';
 import { health } from '../../main/shared/health.ts';
 import { err, ok } from '../../main/shared/result.ts';
@@ -42,6 +43,10 @@ export class StandInService {
   dropsProvider = false;
   /** Checks Verify returns besides the fixed five (the outside check, say). */
   verifyExtra: Check[] = [];
+  /** The dashboard on the local network, by the real rules: on only with a password, which must be long enough. */
+  lan: LanAccessView = { enabled: false, passwordSet: false, passwordSetAt: null, urls: [], problem: null };
+  /** The passwords the UI sent, so a test can see one was (and that none was shown back). */
+  lanPasswords: string[] = [];
   /** What "New link" does: the test hands the real UiServer's rotation in here. */
   rotateLink: (() => Promise<string>) | null = null;
   private signedIn = false;
@@ -239,6 +244,19 @@ export class StandInService {
             ? { channel: 'ntfy' as const, ok: true, message: 'The ntfy topic took the test alert.' }
             : { channel: 'ntfy' as const, ok: false, message: `${a.ntfy.host} refused the ntfy alert (HTTP 401).`, fix: 'Check the access token, or that the topic allows anonymous publishing.' }] : []),
         ]));
+      },
+      'ui:lan-get': () => track('ui:lan-get', ok({ ...this.lan })),
+      'ui:lan-update': (change) => {
+        if (change.password !== undefined) {
+          const problem = passwordProblem(change.password);
+          if (problem) return track('ui:lan-update', err({ code: 'password-too-weak', message: `The password was not saved. ${problem}`, fix: 'Choose a longer password and save it again.' }));
+          this.lanPasswords.push(change.password);
+          this.lan = { ...this.lan, passwordSet: true, passwordSetAt: '2026-11-29T10:00:00.000Z' };
+        }
+        if (change.enabled && !this.lan.passwordSet) return track('ui:lan-update', err({ code: 'no-password', message: 'The dashboard cannot be opened to your network without a password.', fix: 'Set a password first, then turn it on.' }));
+        if (change.enabled !== undefined) this.lan = { ...this.lan, enabled: change.enabled };
+        this.lan = { ...this.lan, urls: this.lan.enabled && this.lan.passwordSet ? ['http://192.168.1.20:8766/'] : [] };
+        return track('ui:lan-update', ok({ ...this.lan }));
       },
       'ui:rotate-link': async () => track('ui:rotate-link', this.rotateLink
         ? ok({ url: await this.rotateLink() })

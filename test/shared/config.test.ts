@@ -180,3 +180,23 @@ test('every unknown key of an object is named at once; $schema stays allowed at 
   ]);
   assert.ok(parseConfig({ $schema: './portico.schema.json', ...BASE }).ok);
 });
+
+test('ui.lan: off by default; its address must be one private address of this machine; its port its own; typos named', () => {
+  const lines = (input: unknown) => problemsOf(input).map((p) => `${p.key}: ${p.message}`);
+  const d = parseConfig(BASE);
+  assert.ok(d.ok);
+  assert.deepEqual(d.value.ui.lan, { enabled: false, port: 8766, bind: null, names: [] });
+  const on = parseConfig({ ...BASE, ui: { lan: { enabled: true, bind: '192.168.1.20', names: ['NAS.local', 'nas'] } } });
+  assert.ok(on.ok);
+  assert.deepEqual(on.value.ui.lan.names, ['nas.local', 'nas']);
+  for (const bind of ['0.0.0.0', '::', '203.0.113.7', 'nas.local']) {
+    assert.match(lines({ ...BASE, ui: { lan: { bind } } })[0]!, /^ui\.lan\.bind: ".*": must be one private address of this machine \(e\.g\. "192\.168\.1\.20"\), or null for all of them; not 0\.0\.0\.0 or a public address$/, bind);
+  }
+  for (const bind of ['10.0.0.5', '127.0.0.2', 'fd00::5', '100.101.102.103']) assert.ok(parseConfig({ ...BASE, ui: { lan: { bind } } }).ok, bind);
+  assert.match(lines({ ...BASE, ui: { lan: { names: ['http://nas.local:8766'] } } })[0]!, /^ui\.lan\.names\[0\]: "http:\/\/nas\.local:8766": must be a host name .*no port, no http/);
+  assert.deepEqual(lines({ ...BASE, ui: { port: 8766, lan: { enabled: true } } }), ["ui.lan.port: 8766 is also the local dashboard's port (ui.port); give the dashboard on your network a port of its own"]);
+  assert.match(lines({ ...BASE, ui: { lan: { enabled: true, port: 8443 } } })[0]!, /^ui\.lan\.port: 8443 is also the door's HTTPS port \(door\.httpsPorts\)/);
+  assert.ok(parseConfig({ ...BASE, door: { httpsPorts: [8766] } }).ok, 'an unused default never makes a working config invalid');
+  assert.deepEqual(lines({ ...BASE, ui: { lan: { enable: true } } }), ['ui.lan.enable: unknown key; did you mean ui.lan.enabled?']);
+  assert.deepEqual(lines({ ...BASE, ui: { lan: { enabled: 'yes' } } }), ['ui.lan.enabled: must be true or false']);
+});

@@ -10,8 +10,9 @@ import { forwarding } from '../../shared/forwarding.ts';
 import { DataDir } from '../../core/support/data-dir.ts';
 
 /**
- * `portico serve --config FILE`: the whole service and its dashboard on 127.0.0.1:<ui.port>,
- * until SIGINT/SIGTERM. A config without domains starts "setup pending": the wizard chooses one.
+ * `portico serve --config FILE`: the whole service and its dashboard on 127.0.0.1:<ui.port> (and,
+ * when turned on, behind a password on the local network at ui.lan.port), until SIGINT/SIGTERM.
+ * A config without domains starts "setup pending": the wizard chooses one.
  */
 export async function serve(args: string[], io: CliIo): Promise<number> {
   const a = parseCliArgs(args, { command: 'serve', usage: 'portico serve --config FILE', options: ['--config'] }, io);
@@ -39,6 +40,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     await service.start();
     ui = await HeadlessUi.start({
       ...service.api, service, dataDir, port: config.ui.port, staticDir: HeadlessUi.defaultStaticDir(), logger,
+      lan: { config: () => service.configStore.get().ui.lan, setEnabled: (on) => service.configStore.setUiLanEnabled(on) },
     });
   } catch (e) {
     if (e instanceof DoorStartError) io.err(`portico serve: ${e.message}; ${e.fix}`);
@@ -62,6 +64,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   io.out(`plex.direct (${service.door.getStatus().passthrough.names ?? '*.plex.direct'}) -> ${new URL(config.plex.url).hostname}:${config.plex.tlsPort}; other names and no SNI: refused`);
   if (config.domains.length === 0) io.out('Setup not finished: no domain yet. Open the dashboard to choose your domain.');
   io.out(`Dashboard: ${ui.url}`);
+  const lan = await ui.lan!.view();
+  if (lan.urls.length) io.out(`Dashboard on your network (password, plain http: trusted home network only): ${lan.urls.join(' ')}`);
+  if (lan.problem) io.out(`Dashboard on your network: not open. ${lan.problem}${lan.passwordSet ? '' : ' Set one with `portico ui-password --config FILE`.'}`);
   io.out('Press Ctrl+C to stop.');
 
   const signal = await new Promise<NodeJS.Signals>((done) => {

@@ -154,9 +154,18 @@ export function createApiHandlers(deps: ApiHandlerDeps): PorticoApiHandlers {
       message: 'This window has no dashboard link to rotate: the desktop app opens its dashboard without one.',
       fix: 'Rotate the link of a headless service with `portico ui-link --rotate`.',
     }),
+    // Likewise the dashboard on the local network: only `portico serve` has one.
+    'ui:lan-get': () => err(NO_LAN),
+    'ui:lan-update': () => err(NO_LAN),
   };
   return afterEachCall(handlers, deps.changed);
 }
+
+const NO_LAN: AppError = {
+  code: 'no-lan-dashboard',
+  message: 'The desktop app has no dashboard on the local network; only Portico running headless (portico serve) offers one.',
+  fix: 'Use the desktop app on this computer, or run Portico headless to reach its dashboard from other devices.',
+};
 
 const CHANNEL_WORD = { webhook: 'webhook', ntfy: 'ntfy topic' } as const;
 

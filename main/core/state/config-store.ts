@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { networkInterfaces } from 'node:os';
 import type { ConfigPatch, ConfigView } from '../../shared/api.ts';
 import { LETS_ENCRYPT_STAGING, parseConfig, type Config, type ConfigProblem, type DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
+import { privateIpv4Addresses } from '../support/lan-addresses.ts';
 import { Emitter } from '../support/emitter.ts';
 import { SerialQueue } from '../support/serial-queue.ts';
 import { migrateConfigDocument } from './config-migrations.ts';
@@ -109,13 +109,26 @@ export class ConfigStore {
     return this.updates.run(() => this.applyPatch(patch));
   }
 
+  /**
+   * Turn the dashboard on the local network on or off. Not part of ConfigPatch: only the headless
+   * dashboard, which first checks that a password is set, turns it on.
+   */
+  setUiLanEnabled(enabled: boolean): Promise<Result<ConfigView, ConfigUpdateError>> {
+    return this.updates.run(() => this.applyPatch({}, (doc) => {
+      const ui = isDoc(doc.ui) ? doc.ui : (doc.ui = {});
+      const lan = isDoc(ui.lan) ? ui.lan : (ui.lan = {});
+      lan.enabled = enabled;
+    }));
+  }
+
   onDidChange(fn: (c: LoadedConfigValue) => void): () => void {
     return this.changes.on(fn);
   }
 
-  private async applyPatch(patch: ConfigPatch): Promise<Result<ConfigView, ConfigUpdateError>> {
+  private async applyPatch(patch: ConfigPatch, edit?: (doc: Doc) => void): Promise<Result<ConfigView, ConfigUpdateError>> {
     if (typeof patch !== 'object' || patch === null) return err({ code: 'config-invalid', message: 'The settings were not saved: the change must be an object.', fix: 'Reload the page and try again.' });
     const doc = structuredClone(this.doc);
+    edit?.(doc);
     const pending = new Map<string, string>();
     const section = (k: string): Doc => {
       const v = doc[k];
@@ -286,10 +299,5 @@ function isStagingDirectory(url: string): boolean {
 }
 
 function defaultLanAddress(): string | null {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) {
-      if (a.family === 'IPv4' && !a.internal && /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(a.address)) return a.address;
-    }
-  }
-  return null;
+  return privateIpv4Addresses()[0] ?? null;
 }

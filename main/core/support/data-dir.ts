@@ -10,6 +10,7 @@
  *   <root>/plex-undo.json          PMS settings before Portico changed them (0600)
  *   <root>/plex-client.json        this install's plex.tv client identifier
  *   <root>/ui-token                the headless dashboard's session token, kept across restarts (0600)
+ *   <root>/ui-password             the scrypt hash of the LAN dashboard's password, never the password (0600)
  *   <root>/events.jsonl            the dashboard's events and renewal history (0600; .1 the rotation before)
  *   <root>/outside-check.json      what the CA saw of this network from the internet, and when
  *   <root>/ticket-key              the door's TLS session-ticket key, replaced daily (0600)
@@ -81,6 +82,8 @@ export class DataDir {
   get plexClient(): string { return join(this.root, 'plex-client.json'); }
   /** The headless dashboard's session token, kept across restarts; read by `portico status` and `portico ui-link`. */
   get uiToken(): string { return join(this.root, 'ui-token'); }
+  /** The scrypt hash (salt and parameters) of the password for the dashboard on the local network. */
+  get uiPassword(): string { return join(this.root, 'ui-password'); }
   /** Events and renewal history, JSON lines (events.jsonl.1 is the previous rotation). */
   get events(): string { return join(this.root, 'events.jsonl'); }
   /** The CA's last look at the door from the internet (certs/outside-check.ts). */

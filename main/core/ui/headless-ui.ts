@@ -2,10 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventRecord, PorticoApiHandlers } from '../../shared/api.ts';
-import { ok } from '../../shared/result.ts';
+import type { Config } from '../../shared/config.ts';
+import { ok, type AppError, type Result } from '../../shared/result.ts';
 import { DataDir } from '../support/data-dir.ts';
 import type { AppStatus } from '../../shared/status.ts';
 import type { Logger } from '../support/logger.ts';
+import { systemClock, type Clock } from '../support/clock.ts';
+import { LanDashboard } from './lan-dashboard.ts';
 import { UiServer } from './ui-server.ts';
 import { UiToken } from './ui-token.ts';
 
@@ -22,24 +25,40 @@ export interface HeadlessUiOptions {
   service: { getStatus(): AppStatus; onDidChangeStatus(fn: (s: AppStatus) => void): () => void };
   events: { onDidAdd(fn: (e: EventRecord) => void): () => void };
   logger: Logger;
+  /** The dashboard on the local network: its config section now, and how to save it on or off. Left out: none. */
+  lan?: {
+    config: () => Config['ui']['lan'];
+    setEnabled: (enabled: boolean) => Promise<Result<unknown, AppError>>;
+    /** This machine's private addresses, for `bind: null` (default: its interfaces'). */
+    addresses?: () => string[];
+  };
+  clock?: Clock;
 }
 
 /**
  * `portico serve`'s dashboard in one piece: the session token (kept 0600 across restarts for
- * `portico status` and `portico ui-link`, masked in diagnostics bundles, rotated on request), and
- * the loopback HTTP server over the service's API handlers.
+ * `portico status` and `portico ui-link`, masked in diagnostics bundles, rotated on request), the
+ * loopback HTTP server over the service's API handlers, and the dashboard on the local network
+ * when it is turned on (lan-dashboard.ts).
  */
 export class HeadlessUi {
   readonly server: UiServer;
+  /** The dashboard on the local network, when the service offers one. */
+  readonly lan: LanDashboard | undefined;
   private readonly o: HeadlessUiOptions;
   private readonly unredact: (() => void)[] = [];
 
   private constructor(o: HeadlessUiOptions, token: string) {
     this.o = o;
     this.redact(token);
+    this.lan = o.lan && new LanDashboard({ ...o.lan, dataDir: o.dataDir, clock: o.clock ?? systemClock, logger: o.logger, server: () => this.server });
     this.server = new UiServer({
       port: o.port, staticDir: o.staticDir, token, tokenFile: new DataDir(o.dataDir).uiToken, logger: o.logger,
-      handlers: { ...o.handlers, 'ui:rotate-link': async () => ok({ url: await this.rotate() }) },
+      handlers: {
+        ...o.handlers,
+        'ui:rotate-link': async () => ok({ url: await this.rotate() }),
+        ...(this.lan ? { 'ui:lan-get': async () => ok(await this.lan!.view()), 'ui:lan-update': (change) => this.lan!.update(change) } : {}),
+      },
       getStatus: () => o.service.getStatus(),
       onDidChangeStatus: (fn) => o.service.onDidChangeStatus(fn),
       onDidAddEvent: (fn) => o.events.onDidAdd(fn),
@@ -50,6 +69,7 @@ export class HeadlessUi {
     const ui = new HeadlessUi(o, (await UiToken.load(o.dataDir)).token);
     try {
       await ui.server.start();
+      await ui.lan?.start();
     } catch (e) {
       ui.forget();
       throw e;
@@ -103,6 +123,7 @@ export class HeadlessUi {
   }
 
   async stop(): Promise<void> {
+    await this.lan?.stop();
     await this.server.stop();
     this.forget();
   }

@@ -1,8 +1,9 @@
 /**
- * The headless dashboard's HTTP server on 127.0.0.1: static files, every API channel as POST
- * /api/<channel>, Server-Sent Events for status and events, and the guards in front of them
- * (session token, Host and Origin checks, security headers). It stays one file, a little over
- * 300 lines, because the guards and the routes they protect read best side by side.
+ * The headless dashboard's HTTP server: static files, every API channel as POST /api/<channel>,
+ * Server-Sent Events for status and events, and the guards in front of them (Host and Origin
+ * checks, security headers, and each listener's gate: the session token on 127.0.0.1, a signed-in
+ * session on the local network; ui-gate.ts). It stays one file, about 340 lines, because the
+ * guards and the routes they protect read best side by side.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -13,8 +14,10 @@ import type { AppStatus } from '../../shared/status.ts';
 import type { Logger } from '../support/logger.ts';
 import { RENDERER_CSP } from '../../shared/renderer-csp.ts';
 import { UiToken } from './ui-token.ts';
+import { tokenGate } from './token-gate.ts';
+import type { UiGate, UiListener } from './ui-gate.ts';
 
-const SECURITY_HEADERS: Record<string, string> = {
+export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': RENDERER_CSP,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
@@ -65,16 +68,20 @@ type Json = (status: number, body: unknown, extra?: Record<string, string>) => v
 
 /**
  * The headless dashboard: the renderer's static files and the PorticoApi over HTTP, on 127.0.0.1
- * only. Defences, in order: loopback peers only; Host must be ours (DNS rebinding); a foreign
- * Origin is refused (CSRF; no CORS headers are ever sent); every /api call needs the session token
- * as a Bearer header, which a cross-site page cannot attach.
+ * (`start`) and on further listeners with their own gate (`listen`: the local network). Defences,
+ * in order: the gate's peers only (loopback on 127.0.0.1); Host must be ours (DNS rebinding); a
+ * foreign Origin is refused (CSRF; no CORS headers are ever sent), and where a cookie is the
+ * credential a POST must carry our Origin; every /api call passes the gate (on 127.0.0.1 the
+ * session token as a Bearer header, which a cross-site page cannot attach).
  */
 export class UiServer {
   private readonly opts: UiServerOptions;
   private readonly log: Logger;
   private server: Server | undefined;
   private boundPort = 0;
-  private readonly streams = new Set<ServerResponse>();
+  private readonly extra = new Set<Server>();
+  /** Each open event stream, and whether its credential still holds. */
+  private readonly streams = new Map<ServerResponse, () => boolean>();
   private readonly unsubscribe: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private pendingStatus: AppStatus | undefined;
@@ -95,7 +102,12 @@ export class UiServer {
   useToken(token: string): void {
     this.log.addSecret(token);
     this.token = token;
-    for (const s of this.streams) s.end();
+    for (const s of this.streams.keys()) s.end();
+  }
+
+  /** End the event streams whose credential no longer holds (a sign-out, a new password), at once. */
+  recheckStreams(): void {
+    for (const [s, valid] of this.streams) if (!valid()) s.end();
   }
 
   get port(): number {
@@ -110,20 +122,41 @@ export class UiServer {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((req, res) => { void this.handle(req, res); });
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => {
-        reject(e.code === 'EADDRINUSE'
-          ? new Error(`The dashboard could not listen on 127.0.0.1:${this.opts.port}: the port is in use. Stop the other program or set "ui": {"port": ...} in the config.`, { cause: e })
-          : e);
-      });
-      server.listen(this.opts.port, '127.0.0.1', () => resolveListen());
-    });
+    const gate = tokenGate({ port: () => this.boundPort, token: () => this.token, tokenFile: this.opts.tokenFile });
+    const server = await this.open('127.0.0.1', this.opts.port, gate, (port) => `The dashboard could not listen on 127.0.0.1:${port}: the port is in use. Stop the other program or set "ui": {"port": ...} in the config.`);
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
     this.unsubscribe.push(this.opts.onDidChangeStatus((s) => this.queueStatus(s)));
     if (this.opts.onDidAddEvent) this.unsubscribe.push(this.opts.onDidAddEvent((e) => this.broadcast('event:added', e)));
+  }
+
+  /**
+   * One more listener with its own gate (the dashboard on the local network); call after start().
+   * Throws a sentence naming the address and the fix when it cannot listen.
+   */
+  async listen(host: string, port: number, gate: UiGate, inUse: (port: number) => string): Promise<UiListener> {
+    if (!this.server) throw new Error('UiServer.listen() before start(); await start() first');
+    const server = await this.open(host, port, gate, inUse);
+    this.extra.add(server);
+    const bound = (server.address() as AddressInfo).port;
+    return {
+      host, port: bound,
+      close: async () => {
+        if (this.extra.delete(server)) await closeServer(server);
+      },
+    };
+  }
+
+  private async open(host: string, port: number, gate: UiGate, inUse: (port: number) => string): Promise<Server> {
+    const server = createServer((req, res) => { void this.handle(req, res, gate); });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => {
+        reject(e.code === 'EADDRINUSE' ? new Error(inUse(port), { cause: e }) : e);
+      });
+      server.listen(port, host, () => resolveListen());
+    });
+    return server;
   }
 
   async stop(): Promise<void> {
@@ -131,15 +164,15 @@ export class UiServer {
     clearInterval(this.heartbeat);
     clearTimeout(this.statusTimer);
     this.heartbeat = this.statusTimer = undefined;
-    for (const s of this.streams) s.end();
+    for (const s of this.streams.keys()) s.end();
     this.streams.clear();
-    const server = this.server;
+    const servers = [...this.extra, ...(this.server ? [this.server] : [])];
+    this.extra.clear();
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    await Promise.all(servers.map(closeServer));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, gate: UiGate): Promise<void> {
     const json: Json = (status, body, extra = {}) => {
       const text = JSON.stringify(body);
       res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text), ...extra });
@@ -147,22 +180,25 @@ export class UiServer {
     };
     const refuse = (status: number, code: string, message: string) => json(status, { ok: false, error: { code, message } });
     try {
-      if (!isLoopbackAddress(req.socket.remoteAddress)) {
-        return refuse(403, 'not-loopback', 'The Portico dashboard only answers this computer (127.0.0.1). Open it on the machine that runs Portico.');
-      }
-      const allowed = [`127.0.0.1:${this.boundPort}`, `localhost:${this.boundPort}`];
+      const peer = gate.refusePeer(req.socket.remoteAddress);
+      if (peer) return refuse(403, peer.code, peer.message);
+      const allowed = gate.hosts();
       if (!allowed.includes((req.headers.host ?? '').toLowerCase())) {
-        return refuse(421, 'wrong-host', `This server only answers to http://127.0.0.1:${this.boundPort}/; open that address (another name pointing here is refused to stop DNS-rebinding attacks).`);
+        return refuse(421, 'wrong-host', `This server only answers to http://${allowed[0] ?? '127.0.0.1'}/; open that address (another name pointing here is refused to stop DNS-rebinding attacks).`);
       }
       const origin = req.headers.origin;
-      if (origin !== undefined && !allowed.some((h) => origin.toLowerCase() === `http://${h}`)) {
-        return refuse(403, 'cross-origin', 'Requests from other web sites are refused. Open the dashboard at the link printed by `portico serve`.');
-      }
-      if (req.headers['sec-fetch-site'] === 'cross-site') {
-        return refuse(403, 'cross-origin', 'Requests from other web sites are refused. Open the dashboard at the link printed by `portico serve`.');
+      const foreign = origin !== undefined && !allowed.some((h) => origin.toLowerCase() === `http://${h}`);
+      const unsafe = req.method !== 'GET' && req.method !== 'HEAD';
+      if (foreign || req.headers['sec-fetch-site'] === 'cross-site' || (gate.originRequired && unsafe && origin === undefined)) {
+        return refuse(403, 'cross-origin', `Requests from other web sites are refused. Open the dashboard at ${gate.where}.`);
       }
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (path === '/api' || path.startsWith('/api/')) return await this.api(req, res, path, json, refuse);
+      if (gate.answer && await gate.answer(req, res, path)) return;
+      if (path === '/api' || path.startsWith('/api/')) {
+        const admitted = gate.admit(req);
+        if (!admitted.ok) return json(admitted.status, { ok: false, error: admitted.error }, admitted.headers);
+        return await this.api(req, res, path, json, refuse, admitted.valid);
+      }
       return await this.serveStatic(req, res, path);
     } catch (e) {
       this.log.error('dashboard request failed', { url: req.url, error: e });
@@ -171,25 +207,14 @@ export class UiServer {
     }
   }
 
-  private async api(req: IncomingMessage, res: ServerResponse, path: string, json: Json, refuse: (s: number, c: string, m: string) => void): Promise<void> {
-    const auth = req.headers.authorization;
-    const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    if (!UiToken.matches(this.token, presented)) {
-      return json(401, {
-        ok: false,
-        error: {
-          code: 'unauthorized',
-          message: `This request has no valid session token. Get the dashboard link with \`portico ui-link\` on this computer (or read the token from ${this.opts.tokenFile ?? 'the ui-token file in the data directory'}); the link stays the same across restarts until someone rotates it.`,
-        },
-      }, { 'WWW-Authenticate': 'Bearer realm="portico"' });
-    }
+  private async api(req: IncomingMessage, res: ServerResponse, path: string, json: Json, refuse: (s: number, c: string, m: string) => void, valid: () => boolean): Promise<void> {
     if (path === '/api/status') {
       if (req.method !== 'GET') return json(405, { ok: false, error: { code: 'method-not-allowed', message: 'Use GET /api/status.' } }, { Allow: 'GET' });
       return json(200, await this.opts.getStatus());
     }
     if (path === '/api/events') {
       if (req.method !== 'GET') return json(405, { ok: false, error: { code: 'method-not-allowed', message: 'Use GET /api/events.' } }, { Allow: 'GET' });
-      return this.openStream(req, res);
+      return this.openStream(req, res, valid);
     }
     let channel: string;
     try {
@@ -223,10 +248,10 @@ export class UiServer {
     json(200, value ?? null);
   }
 
-  private async openStream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async openStream(req: IncomingMessage, res: ServerResponse, valid: () => boolean): Promise<void> {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     res.write('retry: 3000\n\n');
-    this.streams.add(res);
+    this.streams.set(res, valid);
     req.socket.setKeepAlive(true);
     const drop = () => {
       this.streams.delete(res);
@@ -235,7 +260,7 @@ export class UiServer {
     res.on('close', drop);
     // A heartbeat only while someone listens, so an idle service with no dashboard open costs nothing.
     if (!this.heartbeat) {
-      this.heartbeat = setInterval(() => { for (const s of this.streams) s.write(': heartbeat\n\n'); }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
+      this.heartbeat = setInterval(() => { for (const [s, ok] of this.streams) if (ok()) s.write(': heartbeat\n\n'); else s.end(); }, this.opts.heartbeatMs ?? HEARTBEAT_MS);
       this.heartbeat.unref();
     }
     // Send the current state straight away so a client never starts stale.
@@ -255,7 +280,7 @@ export class UiServer {
   }
 
   private broadcast<K extends keyof PorticoEvents>(event: K, data: PorticoEvents[K]): void {
-    for (const s of this.streams) send(s, event, data);
+    for (const [s, ok] of this.streams) if (ok()) send(s, event, data); else s.end();
   }
 
   private async serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -298,24 +323,20 @@ function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The request body as text, or undefined when it is larger than `max` bytes (read to the end either way). */
+export function readBody(req: IncomingMessage, max = MAX_BODY): Promise<string | undefined> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) over = true;
-      else chunks.push(c);
+      if (size <= max) chunks.push(c);
     });
-    req.on('end', () => resolveBody(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolveBody(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
-export function isLoopbackAddress(addr: string | undefined): boolean {
-  if (!addr) return false;
-  const a = addr.toLowerCase().replace(/^::ffff:/, '');
-  return a === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
 }

@@ -51,6 +51,11 @@ export function relationProblems(parsed: unknown, opts: { requireDomains: boolea
   const uiPort = obj(c.ui).port;
   const uiClash = doorPort(uiPort);
   if (uiClash) bad('ui.port', `${uiClash.port} is also the door's ${uiClash.what} (${uiClash.key}); give the dashboard a port of its own, e.g. 8765`);
+  // Only when on: an unused default must never make a working config invalid.
+  const lan = obj(obj(c.ui).lan);
+  const lanPort = lan.enabled === true ? lan.port : undefined;
+  const lanClash = doorPort(lanPort) ?? (isPort(lanPort) && lanPort === uiPort ? { port: lanPort, key: 'ui.port', what: 'the local dashboard\'s port' } : undefined);
+  if (lanClash) bad('ui.lan.port', `${lanClash.port} is also ${lanClash.key === 'ui.port' ? lanClash.what : `the door's ${lanClash.what}`} (${lanClash.key}); give the dashboard on your network a port of its own`);
 
   // An upstream on this machine at one of our own ports would make the door connect to itself, endlessly.
   const bind = str(door.bind) ?? '0.0.0.0';

@@ -1,9 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UiServer, isLoopbackAddress } from '../../../main/core/ui/ui-server.ts';
+import { UiServer } from '../../../main/core/ui/ui-server.ts';
+import { addressScope } from '../../../main/shared/ip-address.ts';
 import { RENDERER_CSP as UI_CSP } from '../../../main/shared/renderer-csp.ts';
 import { UiToken } from '../../../main/core/ui/ui-token.ts';
 import { CHANNELS, type PorticoApiHandlers } from '../../../main/shared/api.ts';
@@ -12,6 +12,7 @@ import { silentLogger } from '../../../main/core/support/logger.ts';
 import { EventLog } from '../../../main/core/state/event-log.ts';
 import { systemClock } from '../../../main/core/support/clock.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { httpCall, type HttpReply } from '../../helpers/http-call.ts';
 
 function status(reason: string): AppStatus {
   return {
@@ -23,18 +24,8 @@ function status(reason: string): AppStatus {
   };
 }
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-function call(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers: { Host: `127.0.0.1:${port}`, ...opts.headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    r.on('error', reject);
-    r.end(opts.body);
-  });
+function call(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpReply> {
+  return httpCall('127.0.0.1', port, method, path, opts);
 }
 
 async function setup(t: TestContext) {
@@ -154,8 +145,8 @@ test('foreign Host headers (DNS rebinding) and cross-origin requests are refused
 });
 
 test('only loopback peers count as local', () => {
-  for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopbackAddress(a), true, a);
-  for (const a of ['192.168.1.5', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', '128.0.0.1', '', undefined]) assert.equal(isLoopbackAddress(a), false, String(a));
+  for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) assert.equal(addressScope(a), 'loopback', a);
+  for (const a of ['192.168.1.5', '10.0.0.1', '::ffff:192.168.1.5', 'fe80::1', '128.0.0.1', '']) assert.notEqual(addressScope(a), 'loopback', a);
 });
 
 test('GET /api/events streams the current status, later changes and new events', async (t) => {
