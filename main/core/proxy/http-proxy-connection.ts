@@ -11,8 +11,8 @@ import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
 import { errorPage } from './error-page.ts';
-import { ResponseFraming } from './response-framing.ts';
-import type { UpstreamPool } from './upstream-pool.ts';
+import { Upstream, type UpstreamOwner, type UpstreamPool } from './upstream-pool.ts';
+import { Deadline } from '../support/deadline.ts';
 
 /** Live counters of one route, shared by all its connections (read by Door.getStatus). */
 export interface RouteCounters { openConnections: number; requests: number; bytesIn: number; bytesOut: number }
@@ -45,7 +45,7 @@ const REJECT_LINGER_MS = 2000;
  * as `X-Forwarded-For`. `name` is lower case.
  */
 export function isForwardingHeader(name: string): boolean {
-  const n = name.replaceAll('_', '-');
+  const n = name.includes('_') ? name.replaceAll('_', '-') : name;
   return n.startsWith('x-forwarded') || CLIENT_ADDRESS.has(n);
 }
 
@@ -57,22 +57,10 @@ type State =
   | { kind: 'tunnel' }
   | { kind: 'closed' };
 
-/** The upstream connection serving this client's current exchange. */
-interface Binding {
-  socket: Socket;
-  framing: ResponseFraming;
-  /** Came from the pool: the upstream may have closed it just as it was taken. */
-  reused: boolean;
-  /** Response bytes seen on it; an error before any is a 502 (or a retry), after one a cut stream. */
-  bytes: number;
-  /** Requests sent on it while a retry on a fresh connection is still allowed; null once not. */
-  replay: { method: string; head: Buffer }[] | null;
-  /** Carried an upgrade request: never goes back to the pool. */
-  upgrade: boolean;
-  ended: boolean;
-  connectTimer: NodeJS.Timeout | null;
-  off: () => void;
-}
+const HEAD: State = { kind: 'head' };
+const UPGRADE_PENDING: State = { kind: 'upgrade-pending' };
+const TUNNEL: State = { kind: 'tunnel' };
+const CLOSED: State = { kind: 'closed' };
 
 /**
  * One terminated client connection. Requests are read by a strict head parser that drops
@@ -81,18 +69,34 @@ interface Binding {
  * responses are complete, so client and upstream lifetimes are independent and a client that
  * idles between requests holds nothing upstream. Responses flow back as raw bytes with
  * backpressure; their framing is followed only to know where they end.
+ *
+ * This is the door's hottest path: a request on a kept-alive connection allocates no timers and
+ * adds no listeners (Deadline re-arms one timer each; the upstream's listeners are its own).
  */
-export class HttpProxyConnection {
+export class HttpProxyConnection implements UpstreamOwner {
   private readonly o: HttpProxyConnectionOptions;
   private readonly client: HttpProxyConnectionOptions['client'];
   private readonly key: string;
-  private bind: Binding | null = null;
-  private state: State = { kind: 'head' };
+  /** The upstream connection serving this client's current exchange. */
+  private up: Upstream | null = null;
+  /** `up` came from the pool: the upstream may have closed it just as it was taken. */
+  private reused = false;
+  /** Response bytes seen on `up` in this exchange; an error before any is a 502 (or a retry), after one a cut stream. */
+  private upBytes = 0;
+  /** Requests sent on `up` while a retry on a fresh connection is still allowed; null once not. */
+  private replay: { method: string; head: Buffer }[] | null = null;
+  /** `up` carried an upgrade request: it never goes back to the pool. */
+  private upgraded = false;
+  private state: State = HEAD;
   private pending: Buffer | null = null;
-  /** Waiting for a request head: `head` once its first byte arrived (slowloris), else `keepalive` between requests. */
-  private waitTimer: NodeJS.Timeout | null = null;
-  private waitKind: 'head' | 'keepalive' | null = null;
-  private responseTimer: NodeJS.Timeout | null = null;
+  /** A request head started arriving (slowloris limit). */
+  private readonly headWait: Deadline;
+  /** Between requests, after a complete response. */
+  private readonly keepAliveWait: Deadline;
+  /** From a complete request to the first response byte. */
+  private readonly responseWait: Deadline;
+  /** A new upstream connection being opened. */
+  private readonly connectWait: Deadline;
   private readonly clientIp: string;
   /** The client asked to close after the current response (Connection: close, HTTP/1.0), or half-closed. */
   private lastExchange = false;
@@ -105,20 +109,37 @@ export class HttpProxyConnection {
     this.client = o.client;
     this.key = `${o.upstream.tls ? 'tls' : 'tcp'}:${o.upstream.host}:${o.upstream.port}`;
     this.clientIp = normalizeIp(o.client.remoteAddress);
+    const t = o.timeouts;
+    this.headWait = new Deadline(t.headMs, () => {
+      this.o.countError('head-timeout');
+      // A connection opened and never used just closes; a head cut short gets a 408.
+      if (this.pending) this.reject(408, 'the request head did not arrive in time');
+      else this.close();
+    });
+    this.keepAliveWait = new Deadline(t.keepAliveMs, () => this.close());
+    this.responseWait = new Deadline(t.upstreamResponseMs, () => {
+      this.o.countError('upstream-timeout');
+      this.failUpstream(504, 'the upstream server did not answer in time');
+    });
+    this.connectWait = new Deadline(t.upstreamConnectMs, () => {
+      if (!this.up) return;
+      this.o.countError('upstream-connect-timeout');
+      this.failUpstream(504, 'the upstream server did not accept the connection in time');
+    });
     o.counters.openConnections++;
     this.client.on('data', (c: Buffer) => this.onClientData(c));
     this.client.on('end', () => this.onClientEnd());
     this.client.on('error', () => this.close());
     this.client.once('close', () => { o.counters.openConnections--; this.close(); });
     this.client.on('timeout', () => { o.countError('idle-timeout'); this.close(); });
-    (this.client as unknown as Socket).setTimeout?.(o.timeouts.idleMs);
+    (this.client as unknown as Socket).setTimeout?.(t.idleMs);
     // A connection opened and never used (browsers pre-connect) gets the head limit.
-    this.armWait('head');
+    this.waitFor('head');
   }
 
   /** Between requests, nothing in flight, quiet for quietMs: safe to close when the door stops. */
   isIdle(quietMs: number): boolean {
-    return this.state.kind === 'head' && !this.pending && !this.bind && Date.now() - this.lastActivity >= quietMs;
+    return this.state.kind === 'head' && !this.pending && !this.up && Date.now() - this.lastActivity >= quietMs;
   }
 
   private onClientData(chunk: Buffer): void {
@@ -143,7 +164,7 @@ export class HttpProxyConnection {
           const r = parseRequestHead(buf.subarray(off), MAX_HEAD_BYTES);
           if (r.kind === 'need-more') {
             this.pending = buf.subarray(off);
-            if (this.waitKind !== 'head' && !this.bind) this.armWait('head');
+            if (!this.headWait.isArmed && !this.up) this.waitFor('head');
             return;
           }
           if (r.kind === 'invalid') {
@@ -151,14 +172,14 @@ export class HttpProxyConnection {
             this.reject(r.status, r.reason);
             return;
           }
-          this.clearWait();
+          this.stopWaiting();
           off += r.size;
           this.o.counters.requests++;
           if (r.close) this.lastExchange = true;
           this.sendHead(r);
           if (r.upgrade) {
-            this.state = { kind: 'upgrade-pending' };
-            this.armResponseTimer();
+            this.state = UPGRADE_PENDING;
+            this.armResponseWait();
             // Hold whatever follows until the upstream says 101 (tunnel) or not (keep parsing).
             if (off < buf.length) this.pending = buf.subarray(off);
             this.client.pause();
@@ -211,10 +232,11 @@ export class HttpProxyConnection {
   private rewrite(h: RequestHead): Buffer {
     let s = `${h.method} ${h.target} HTTP/${h.version}\r\n`;
     const upgrade: string[] = [];
+    const named = h.connection.length > 0;
     for (const [name, value] of h.headers) {
       const l = name.toLowerCase();
       if (l === 'upgrade') upgrade.push(value);
-      if (HOP_BY_HOP.has(l) || isForwardingHeader(l) || (h.connection.includes(l) && !END_TO_END.has(l))) continue;
+      if (HOP_BY_HOP.has(l) || isForwardingHeader(l) || (named && h.connection.includes(l) && !END_TO_END.has(l))) continue;
       s += `${name}: ${value}\r\n`;
     }
     if (h.body.kind === 'chunked') s += 'Transfer-Encoding: chunked\r\n';
@@ -228,30 +250,30 @@ export class HttpProxyConnection {
   }
 
   private sendHead(h: RequestHead): void {
-    const b = this.bind ?? this.acquire();
+    const u = this.up ?? this.acquire();
     const head = this.rewrite(h);
-    b.framing.onRequest(h.method);
-    if (h.upgrade) b.upgrade = true;
-    if (b.replay && b.bytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) b.replay.push({ method: h.method, head });
-    else b.replay = null;
+    u.framing.onRequest(h.method);
+    if (h.upgrade) this.upgraded = true;
+    if (this.replay && this.upBytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) this.replay.push({ method: h.method, head });
+    else this.replay = null;
     this.sendUp(head);
   }
 
   private requestDone(): void {
-    this.state = { kind: 'head' };
-    const b = this.bind;
-    if (b && b.framing.pending === 0) this.finishExchange(b); // answered before the body ended
-    else this.armResponseTimer();
+    this.state = HEAD;
+    const u = this.up;
+    if (u && u.framing.pending === 0) this.finishExchange(u); // answered before the body ended
+    else this.armResponseWait();
   }
 
   /** Write toward the current upstream, holding the client back while it is full. */
   private sendUp(data: Buffer): void {
-    const b = this.bind;
-    if (!b || data.length === 0) return;
-    if (!b.socket.write(data) && !this.waitingForDrain) {
+    const u = this.up;
+    if (!u || data.length === 0) return;
+    if (!u.socket.write(data) && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.client.pause();
-      b.socket.once('drain', () => {
+      u.socket.once('drain', () => {
         this.waitingForDrain = false;
         if (this.state.kind !== 'upgrade-pending' && this.state.kind !== 'closed') this.client.resume();
       });
@@ -259,82 +281,67 @@ export class HttpProxyConnection {
   }
 
   /** An idle pooled connection, else a new one. */
-  private acquire(): Binding {
-    const pooled = this.o.pool.take(this.key);
-    return this.attach(pooled ?? this.open(), pooled !== null);
+  private acquire(): Upstream {
+    const pooled = this.o.pool.take(this.key, this);
+    if (pooled) {
+      this.bindTo(pooled, true);
+      return pooled;
+    }
+    return this.openUpstream();
   }
 
-  private open(): Socket {
+  private openUpstream(): Upstream {
     const { host, port, tls } = this.o.upstream;
-    return tls
+    const socket = tls
       ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], secureOptions: constants.SSL_OP_NO_RENEGOTIATION }).setNoDelay(true)
       : connect({ host, port, noDelay: true, allowHalfOpen: true });
+    const u = new Upstream(this.key, socket, this.o.hsts);
+    u.owner = this;
+    this.bindTo(u, false);
+    this.connectWait.arm();
+    return u;
   }
 
-  private attach(socket: Socket, reused: boolean): Binding {
-    const b: Binding = {
-      socket, framing: new ResponseFraming(this.o.hsts), reused, bytes: 0, replay: reused ? [] : null, upgrade: false, ended: false, connectTimer: null, off: () => {},
-    };
-    if (!reused) {
-      b.connectTimer = setTimeout(() => {
-        if (this.bind !== b) return;
-        this.o.countError('upstream-connect-timeout');
-        this.failUpstream(504, 'the upstream server did not accept the connection in time');
-      }, this.o.timeouts.upstreamConnectMs);
-      socket.once('connect', () => this.clearConnectTimer(b));
-    }
-    const onData = (c: Buffer) => this.onUpstreamData(b, c);
-    const onEnd = () => this.onUpstreamEnd(b);
-    const onError = (e: NodeJS.ErrnoException) => this.onUpstreamGone(b, e.code);
-    const onClose = () => this.onUpstreamGone(b, undefined);
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    b.off = () => {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    this.bind = b;
-    return b;
+  private bindTo(u: Upstream, reused: boolean): void {
+    this.up = u;
+    this.reused = reused;
+    this.upBytes = 0;
+    this.replay = reused ? [] : null;
+    this.upgraded = false;
   }
 
-  private clearConnectTimer(b: Binding): void {
-    if (b.connectTimer) { clearTimeout(b.connectTimer); b.connectTimer = null; }
+  onUpstreamConnect(u: Upstream): void {
+    if (this.up === u) this.connectWait.disarm();
   }
 
-  private onUpstreamData(b: Binding, c: Buffer): void {
-    if (this.bind !== b) return;
+  onUpstreamData(u: Upstream, c: Buffer): void {
+    if (this.up !== u) return;
     this.lastActivity = Date.now();
-    b.bytes += c.length;
-    b.replay = null;
+    this.upBytes += c.length;
+    this.replay = null;
     this.o.counters.bytesOut += c.length;
-    this.clearResponseTimer();
-    let flowing = true;
+    this.responseWait.disarm();
     // One write per upstream chunk: each write is a TLS record and a syscall of its own.
-    const parts = b.framing.feed(c);
-    if (parts.length) flowing = this.client.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
-    if (!flowing) {
-      b.socket.pause();
-      this.client.once('drain', () => { if (this.bind === b) b.socket.resume(); });
+    const out = u.framing.feed(c);
+    if (out.length > 0 && !this.client.write(out)) {
+      u.socket.pause();
+      this.client.once('drain', () => { if (this.up === u) u.socket.resume(); });
     }
-    this.afterResponseBytes(b);
+    this.afterResponseBytes(u);
   }
 
-  private afterResponseBytes(b: Binding): void {
+  private afterResponseBytes(u: Upstream): void {
     if (this.state.kind === 'upgrade-pending') {
-      if (b.framing.upgraded) {
-        this.state = { kind: 'tunnel' };
+      if (u.framing.upgraded) {
+        this.state = TUNNEL;
         this.resumeHeld();
         return;
       }
-      if (b.framing.pending > 0) return;
-      this.state = { kind: 'head' }; // refused: an ordinary response, and the connection stays HTTP
+      if (u.framing.pending > 0) return;
+      this.state = HEAD; // refused: an ordinary response, and the connection stays HTTP
     }
-    if (this.state.kind === 'head' && b.framing.pending === 0) {
-      this.finishExchange(b);
+    if (this.state.kind === 'head' && u.framing.pending === 0) {
+      this.finishExchange(u);
       if (this.state.kind === 'head') this.resumeHeld();
     }
   }
@@ -342,39 +349,38 @@ export class HttpProxyConnection {
   private resumeHeld(): void {
     const held = this.pending;
     this.pending = null;
-    if (!this.waitingForDrain) this.client.resume();
+    if (!this.waitingForDrain && this.client.isPaused()) this.client.resume();
     if (held) this.process(held);
   }
 
-  private onUpstreamEnd(b: Binding): void {
-    if (this.bind !== b) return;
-    b.ended = true;
+  onUpstreamEnd(u: Upstream): void {
+    if (this.up !== u) return;
     if (this.state.kind === 'tunnel') { (this.client as unknown as Socket).end(); return; }
-    b.framing.onEnd(); // completes a body that runs to the end of the connection
-    if (b.framing.pending > 0) { this.onUpstreamGone(b, undefined); return; }
-    if (this.state.kind === 'head') this.finishExchange(b);
+    u.framing.onEnd(); // completes a body that runs to the end of the connection
+    if (u.framing.pending > 0) { this.onUpstreamGone(u, undefined); return; }
+    if (this.state.kind === 'head') this.finishExchange(u);
     else this.close(); // answered and closed while the request body was still coming
   }
 
-  private onUpstreamGone(b: Binding, code: string | undefined): void {
-    if (this.bind !== b) return;
+  onUpstreamGone(u: Upstream, code: string | undefined): void {
+    if (this.up !== u) return;
     if (this.state.kind === 'tunnel') {
       if (code !== undefined || !(this.client as unknown as Socket).writableEnded) this.close();
       return;
     }
-    this.clearConnectTimer(b);
-    this.unbind(b, false);
-    if (b.bytes > 0 || b.framing.pending === 0) {
+    const replay = this.replay;
+    this.unbind(u, false);
+    if (this.upBytes > 0 || u.framing.pending === 0) {
       this.o.countError('upstream-reset');
       this.close();
       return;
     }
-    if (b.reused && b.replay && b.replay.length > 0) {
+    if (this.reused && replay && replay.length > 0) {
       // pingora's and HAProxy's rule: a reused connection that failed before any response byte,
       // carrying only idempotent requests without a body, is retried once on a fresh connection.
       this.o.countError('upstream-retried');
-      const fresh = this.attach(this.open(), false);
-      for (const r of b.replay) {
+      const fresh = this.openUpstream();
+      for (const r of replay) {
         fresh.framing.onRequest(r.method);
         this.sendUp(r.head);
       }
@@ -385,80 +391,68 @@ export class HttpProxyConnection {
   }
 
   /** The exchange's responses are complete: the upstream goes back to the pool, the client waits for its next request. */
-  private finishExchange(b: Binding): void {
-    this.clearResponseTimer();
-    const reusable = b.framing.reusable && !b.upgrade && !b.ended;
-    this.unbind(b, reusable);
-    if (b.framing.closeAfter || this.lastExchange) {
+  private finishExchange(u: Upstream): void {
+    this.responseWait.disarm();
+    const reusable = u.framing.reusable && !this.upgraded && !u.ended;
+    this.unbind(u, reusable);
+    if (u.framing.closeAfter || this.lastExchange) {
       this.endClient();
       return;
     }
-    this.armWait(this.pending ? 'head' : 'keepalive');
+    this.waitFor(this.pending ? 'head' : 'keepalive');
   }
 
-  private unbind(b: Binding, toPool: boolean): void {
-    b.off();
-    this.clearConnectTimer(b);
-    if (this.bind === b) this.bind = null;
-    if (toPool) this.o.pool.give(this.key, b.socket);
-    else b.socket.destroy();
+  private unbind(u: Upstream, toPool: boolean): void {
+    this.connectWait.disarm();
+    if (this.up === u) this.up = null;
+    if (toPool) this.o.pool.give(u);
+    else u.destroy();
   }
 
   private onClientEnd(): void {
     this.lastExchange = true;
     const st = this.state.kind;
-    if (st === 'tunnel') this.bind?.socket.end();
+    if (st === 'tunnel') this.up?.socket.end();
     // Half-close after a complete request: let the response still come back.
-    else if (!this.bind || st === 'length' || st === 'chunked') this.close();
+    else if (!this.up || st === 'length' || st === 'chunked') this.close();
   }
 
   private endClient(): void {
-    this.state = { kind: 'closed' };
-    this.teardownTimers();
+    this.state = CLOSED;
+    this.disposeTimers();
     this.pending = null;
     this.client.end();
   }
 
-  private armWait(kind: 'head' | 'keepalive'): void {
-    this.clearWait();
-    this.waitKind = kind;
-    this.waitTimer = setTimeout(() => {
-      this.waitTimer = null;
-      this.waitKind = null;
-      if (kind === 'keepalive') return this.close();
-      this.o.countError('head-timeout');
-      // A connection opened and never used just closes; a head cut short gets a 408.
-      if (this.pending) this.reject(408, 'the request head did not arrive in time');
-      else this.close();
-    }, kind === 'head' ? this.o.timeouts.headMs : this.o.timeouts.keepAliveMs);
+  /** Wait for the next request head: `head` once its first byte arrived (slowloris), `keepalive` between requests. */
+  private waitFor(kind: 'head' | 'keepalive'): void {
+    if (kind === 'head') {
+      this.keepAliveWait.disarm();
+      this.headWait.arm();
+    } else {
+      this.headWait.disarm();
+      this.keepAliveWait.arm();
+    }
   }
 
-  private clearWait(): void {
-    if (this.waitTimer) { clearTimeout(this.waitTimer); this.waitTimer = null; this.waitKind = null; }
+  private stopWaiting(): void {
+    this.headWait.disarm();
+    this.keepAliveWait.disarm();
   }
 
-  private armResponseTimer(): void {
-    if (this.responseTimer) return;
-    this.responseTimer = setTimeout(() => {
-      this.responseTimer = null;
-      this.o.countError('upstream-timeout');
-      this.failUpstream(504, 'the upstream server did not answer in time');
-    }, this.o.timeouts.upstreamResponseMs);
-  }
-
-  private clearResponseTimer(): void {
-    if (this.responseTimer) { clearTimeout(this.responseTimer); this.responseTimer = null; }
+  private armResponseWait(): void {
+    if (!this.responseWait.isArmed) this.responseWait.arm();
   }
 
   private failUpstream(status: 502 | 504, why: string): void {
-    if (this.bind && this.bind.bytes > 0) return this.close();
+    if (this.up && this.upBytes > 0) return this.close();
     this.reject(status, why);
   }
 
   /** Answer with a small page, close the client after it, drop the upstream. */
   private reject(status: number, why: string): void {
     if (this.state.kind === 'closed') return;
-    if (this.bind) this.unbind(this.bind, false);
+    if (this.up) this.unbind(this.up, false);
     this.client.removeAllListeners('data');
     this.client.write(errorPage(status, why, this.o.hsts));
     this.endClient();
@@ -466,19 +460,21 @@ export class HttpProxyConnection {
     setTimeout(() => this.client.destroy(), REJECT_LINGER_MS).unref();
   }
 
-  private teardownTimers(): void {
-    this.clearWait();
-    this.clearResponseTimer();
+  private disposeTimers(): void {
+    this.headWait.dispose();
+    this.keepAliveWait.dispose();
+    this.responseWait.dispose();
+    this.connectWait.dispose();
   }
 
   /** Tear both sides down (idempotent). */
   close(): void {
     if (this.finished) return;
     this.finished = true;
-    this.state = { kind: 'closed' };
-    this.teardownTimers();
+    this.state = CLOSED;
+    this.disposeTimers();
     this.pending = null;
-    if (this.bind) this.unbind(this.bind, false);
+    if (this.up) this.unbind(this.up, false);
     this.client.destroy();
   }
 }

@@ -1,8 +1,25 @@
 import { ChunkedBody } from './chunked-body.ts';
 
 export const HSTS_HEADER = 'Strict-Transport-Security: max-age=31536000';
+const HSTS_TAIL = Buffer.from(`${HSTS_HEADER}\r\n\r\n`, 'latin1');
 const MAX_RESPONSE_HEAD = 64 * 1024;
-const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CR = 0x0d;
+const LF = 0x0a;
+/** readHead: the head is not complete yet, or longer than any head the door follows. */
+const NEED_MORE = -1;
+const TOO_LARGE = -2;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const SP = 0x20;
+const HTAB = 0x09;
+const HTTP_1 = Buffer.from('HTTP/1.');
+const CLOSE = Buffer.from('close');
+const KEEP_ALIVE = Buffer.from('keep-alive');
+/** The response header fields the framing reads, lower case (every other field is skipped unread). */
+const CONNECTION = Buffer.from('connection');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
+const CONTENT_LENGTH = Buffer.from('content-length');
+const STRICT_TRANSPORT_SECURITY = Buffer.from('strict-transport-security');
 
 type State =
   | { kind: 'head' }
@@ -11,6 +28,9 @@ type State =
   /** Body to the end of the connection, a 101 tunnel, or a response it could not follow. */
   | { kind: 'raw' };
 
+const HEAD: State = { kind: 'head' };
+const RAW: State = { kind: 'raw' };
+
 /**
  * Follows the framing of the responses on one upstream connection (RFC 9112 6.3), to know when
  * each response is complete: that is when the connection may go back to the pool and when the
@@ -18,12 +38,18 @@ type State =
  * Strict-Transport-Security to each final response head. The upstream is ours (configured), so it
  * is read leniently: what it cannot follow becomes a raw pass-through on a connection that is
  * never reused.
+ *
+ * It runs once per response on the door's hottest path, so a head is read in place, byte by
+ * byte, and `feed` hands back the bytes it was given (no copy) unless it has to change them.
  */
 export class ResponseFraming {
   private readonly hsts: boolean;
   /** Methods of the requests sent whose final response has not started yet, in order. */
   private readonly methods: string[] = [];
-  private state: State = { kind: 'head' };
+  private state: State = HEAD;
+  /** The head just read gets Strict-Transport-Security (set by readHead). */
+  private addHsts = false;
+  /** A response head cut across reads, held until its end arrives. */
   private head: Buffer | null = null;
   /** False once the connection must not carry another request (close, HTTP/1.0, raw, 101, junk). */
   reusable = true;
@@ -48,95 +74,201 @@ export class ResponseFraming {
 
   /** The upstream closed: a body that runs to the end of the connection is complete now. */
   onEnd(): void {
-    if (this.state.kind === 'raw' && !this.upgraded) this.state = { kind: 'head' };
+    if (this.state.kind === 'raw' && !this.upgraded) this.state = HEAD;
   }
 
-  /** Bytes from the upstream in, bytes for the client out. */
-  feed(c: Buffer): Buffer[] {
-    const out: Buffer[] = [];
+  /**
+   * Bytes from the upstream in, bytes for the client out: `c` itself when nothing in it changes
+   * (the common case), else the changed bytes (a head held from an earlier read, HSTS added, or
+   * bytes nobody asked for dropped). May be empty.
+   */
+  feed(c: Buffer): Buffer {
+    /** Changed output so far; null while the output is `c` itself from `from` on. */
+    let out = null as Buffer[] | null;
+    /** Start of the run of `c` not yet in `out`. */
+    let from = 0;
     let off = 0;
+    const replace = (at: number, part: Buffer | null, resume: number): void => {
+      out ??= [];
+      if (at > from) out.push(c.subarray(from, at));
+      if (part) out.push(part);
+      from = resume;
+    };
     while (off < c.length) {
       const st = this.state;
-      switch (st.kind) {
-        case 'raw':
-          out.push(off ? c.subarray(off) : c);
-          return out;
-        case 'length': {
-          const n = Math.min(st.remaining, c.length - off);
-          out.push(c.subarray(off, off + n));
-          off += n;
-          st.remaining -= n;
-          if (st.remaining === 0) this.state = { kind: 'head' };
-          break;
-        }
-        case 'chunked': {
-          const r = st.body.feed(c, off);
-          if (r.kind === 'invalid') { this.toRaw(); break; }
-          out.push(c.subarray(off, off + r.used));
-          off += r.used;
-          if (r.kind === 'done') this.state = { kind: 'head' };
-          break;
-        }
-        case 'head': {
-          if (this.methods.length === 0) {
-            // Bytes nobody asked for: the upstream is out of step; drop them and this connection.
-            this.reusable = false;
-            this.closeAfter = true;
-            return out;
-          }
-          const start = this.head ? this.head.length : 0;
-          const buf = this.head ? Buffer.concat([this.head, c.subarray(off)]) : c.subarray(off);
-          const end = buf.indexOf(CRLFCRLF, Math.max(0, start - 3));
-          if (end < 0) {
-            if (buf.length > MAX_RESPONSE_HEAD) { this.head = null; this.toRaw(); out.push(buf); return out; }
-            this.head = Buffer.from(buf);
-            return out;
-          }
-          this.head = null;
-          const headLen = end + 4;
-          out.push(this.completeHead(buf.subarray(0, headLen)));
-          off += headLen - start;
-          break;
-        }
+      if (st.kind === 'raw') break;
+      if (st.kind === 'length') {
+        const n = Math.min(st.remaining, c.length - off);
+        off += n;
+        st.remaining -= n;
+        if (st.remaining === 0) this.state = HEAD;
+        continue;
       }
+      if (st.kind === 'chunked') {
+        const r = st.body.feed(c, off);
+        if (r.kind === 'invalid') { this.toRaw(); break; }
+        off += r.used;
+        if (r.kind === 'done') this.state = HEAD;
+        continue;
+      }
+      if (this.methods.length === 0) {
+        // Bytes nobody asked for: the upstream is out of step; drop them and this connection.
+        this.reusable = false;
+        this.closeAfter = true;
+        replace(off, null, c.length);
+        break;
+      }
+      const held = this.head;
+      if (held) {
+        // The head started in an earlier read: complete it from this one (rare; a copy is fine).
+        const joined = Buffer.concat([held, c.subarray(off)]);
+        const headEnd = this.readHead(joined, 0);
+        if (headEnd === NEED_MORE) {
+          this.head = joined;
+          replace(off, null, c.length);
+          break;
+        }
+        this.head = null;
+        if (headEnd === TOO_LARGE) { this.toRaw(); replace(off, held, off); break; }
+        const used = headEnd - held.length;
+        const whole = joined.subarray(0, headEnd);
+        replace(off, this.addHsts ? withHsts(whole, 0, headEnd) : whole, off + used);
+        off += used;
+        continue;
+      }
+      const headEnd = this.readHead(c, off);
+      if (headEnd === NEED_MORE) {
+        this.head = Buffer.from(c.subarray(off));
+        replace(off, null, c.length);
+        break;
+      }
+      if (headEnd === TOO_LARGE) { this.toRaw(); break; }
+      if (this.addHsts) replace(off, withHsts(c, off, headEnd), headEnd);
+      off = headEnd;
     }
-    return out;
+    if (!out) return from === 0 ? c : c.subarray(from);
+    if (from < c.length) out.push(c.subarray(from));
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
   private toRaw(): void {
-    this.state = { kind: 'raw' };
+    this.state = RAW;
     this.reusable = false;
     this.closeAfter = true;
   }
 
-  private completeHead(head: Buffer): Buffer {
-    const text = head.toString('latin1');
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(text);
-    if (!m) { this.toRaw(); return head; }
-    const status = Number(m[2]);
+  /**
+   * Reads the response head that starts at `b[start]` in one pass, and moves to its body: where
+   * the head ends (after its empty line), or NEED_MORE / TOO_LARGE. Sets `addHsts`.
+   */
+  private readHead(b: Buffer, start: number): number {
+    const n = Math.min(b.length, start + MAX_RESPONSE_HEAD);
+    // The status line, "HTTP/1.x NNN ...".
+    let p = lineEnd(b, start, n);
+    if (p < 0) return b.length - start > MAX_RESPONSE_HEAD ? TOO_LARGE : NEED_MORE;
+    const minor = b[start + 7]! - 0x30;
+    const status = digit(b[start + 9]) * 100 + digit(b[start + 10]) * 10 + digit(b[start + 11]);
+    const valid = p - start >= 12 && startsWith(b, start, HTTP_1) && b[start + 8] === 0x20 &&
+      (minor === 0 || minor === 1) && status >= 100 && status <= 999;
+    let close = false;
+    let keepAlive = false;
+    let te: string | undefined;
+    let cl: number | undefined;
+    let hasHsts = false;
+    p += 2;
+    for (;;) {
+      const e = lineEnd(b, p, n);
+      if (e < 0) return b.length - start > MAX_RESPONSE_HEAD ? TOO_LARGE : NEED_MORE;
+      if (e === p) { p += 2; break; } // the empty line: the head ends
+      // Only names starting with c, t or s matter; the rest are skipped unread.
+      const first = b[p]! | 0x20;
+      if (first === 0x63) {
+        if (isField(b, p, e, CONNECTION)) {
+          // Options, comma-separated with optional white space.
+          let t = p + CONNECTION.length + 1;
+          while (t < e) {
+            while (t < e && (b[t] === SP || b[t] === HTAB || b[t] === COMMA)) t++;
+            let z = t;
+            while (z < e && b[z] !== COMMA) z++;
+            let y = z;
+            while (y > t && (b[y - 1] === SP || b[y - 1] === HTAB)) y--;
+            if (y - t === CLOSE.length && sameLower(b, t, CLOSE)) close = true;
+            else if (y - t === KEEP_ALIVE.length && sameLower(b, t, KEEP_ALIVE)) keepAlive = true;
+            t = z;
+          }
+        } else if (cl === undefined && isField(b, p, e, CONTENT_LENGTH)) {
+          let d = p + CONTENT_LENGTH.length + 1;
+          while (d < e && (b[d] === SP || b[d] === HTAB)) d++;
+          let v = 0;
+          let digits = 0;
+          for (; d < e && b[d]! >= 0x30 && b[d]! <= 0x39 && digits < 16; d++, digits++) v = v * 10 + b[d]! - 0x30;
+          if (digits > 0 && digits < 16) cl = v; // 16 digits and more: not a length the door follows (raw)
+        }
+      } else if (first === 0x74) {
+        if (te === undefined && isField(b, p, e, TRANSFER_ENCODING)) te = value(b, p + TRANSFER_ENCODING.length, e).toLowerCase();
+      } else if (first === 0x73) {
+        if (isField(b, p, e, STRICT_TRANSPORT_SECURITY)) hasHsts = true;
+      }
+      p = e + 2;
+    }
+    this.addHsts = false;
+    if (!valid) { this.toRaw(); return p; }
     if (status === 101) {
       this.methods.shift();
       this.upgraded = true;
       this.toRaw();
-      return head;
+      return p;
     }
-    if (status < 200) return head; // interim (100 Continue): the final response follows
+    if (status < 200) return p; // interim (100 Continue): the final response follows
     const method = this.methods.shift();
-    const lower = text.toLowerCase();
-    const connection = [...lower.matchAll(/\r\nconnection:([^\r]*)/g)].flatMap((x) => x[1]!.split(',').map((t) => t.trim()));
-    if (connection.includes('close') || (m[1] === '0' && !connection.includes('keep-alive'))) {
+    if (close || (minor === 0 && !keepAlive)) {
       this.reusable = false;
       this.closeAfter = true;
     }
-    const te = /\r\ntransfer-encoding:([^\r]*)/.exec(lower)?.[1]?.trim();
-    const cl = /\r\ncontent-length:[ \t]*(\d+)/.exec(lower)?.[1];
-    if (method === 'HEAD' || status === 204 || status === 304) this.state = { kind: 'head' };
+    if (method === 'HEAD' || status === 204 || status === 304) this.state = HEAD;
     else if (te !== undefined) {
       if (te.endsWith('chunked')) this.state = { kind: 'chunked', body: new ChunkedBody() };
       else this.toRaw();
-    } else if (cl !== undefined) this.state = Number(cl) > 0 ? { kind: 'length', remaining: Number(cl) } : { kind: 'head' };
+    } else if (cl !== undefined) this.state = cl > 0 ? { kind: 'length', remaining: cl } : HEAD;
     else this.toRaw(); // body runs to the end of the connection
-    if (!this.hsts || lower.includes('\r\nstrict-transport-security:')) return head;
-    return Buffer.concat([head.subarray(0, head.length - 2), Buffer.from(`${HSTS_HEADER}\r\n\r\n`, 'latin1')]);
+    this.addHsts = this.hsts && !hasHsts;
+    return p;
   }
+}
+
+/** Index of the CR of the CRLF ending the line that starts at `p`, or -1 if none before `n`. A plain JS scan: heads are short, a native call per line costs more. */
+function lineEnd(b: Buffer, p: number, n: number): number {
+  for (let i = p; i + 1 < n; i++) if (b[i] === CR && b[i + 1] === LF) return i;
+  return -1;
+}
+
+function digit(x: number | undefined): number {
+  return x !== undefined && x >= 0x30 && x <= 0x39 ? x - 0x30 : NaN;
+}
+
+/** The line at b[p..lineEnd) is the field `lower` (name compared ASCII case-insensitively; names hold no control bytes), colon included. */
+function isField(b: Buffer, p: number, lineEnd: number, lower: Buffer): boolean {
+  const n = lower.length;
+  return p + n < lineEnd && b[p + n] === COLON && sameLower(b, p, lower);
+}
+
+/** b[p..] equals `lower` compared ASCII case-insensitively (for letters, digits, '-', ' '; no control bytes). */
+function sameLower(b: Buffer, p: number, lower: Buffer): boolean {
+  for (let i = 0; i < lower.length; i++) if ((b[p + i]! | 0x20) !== lower[i]) return false;
+  return true;
+}
+
+function startsWith(b: Buffer, p: number, prefix: Buffer): boolean {
+  for (let i = 0; i < prefix.length; i++) if (b[p + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** The field value after the colon at `colon`, up to `lineEnd`, trimmed. */
+function value(b: Buffer, colon: number, lineEnd: number): string {
+  return b.toString('latin1', colon + 1, lineEnd).trim();
+}
+
+/** The head b[start..end) with Strict-Transport-Security added as its last field. */
+function withHsts(b: Buffer, start: number, end: number): Buffer {
+  return Buffer.concat([b.subarray(start, end - 2), HSTS_TAIL]);
 }

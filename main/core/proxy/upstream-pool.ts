@@ -1,66 +1,134 @@
 import type { Socket } from 'node:net';
+import { ResponseFraming } from './response-framing.ts';
 
 export interface UpstreamPoolOptions {
   /** Idle connections kept per upstream; more are closed when given back. */
   maxIdlePerUpstream: number;
-  /** An idle connection is closed after this; keep it below the upstream's own keep-alive (PMS: 20 s). */
+  /** An idle connection is closed after this (at most a quarter more); keep it below the upstream's own keep-alive (PMS: 20 s). */
   idleMs: number;
 }
 
-interface Idle { socket: Socket; onGone: () => void }
+/** What the client connection borrowing an upstream connection hears from it. */
+export interface UpstreamOwner {
+  onUpstreamConnect(u: Upstream): void;
+  onUpstreamData(u: Upstream, c: Buffer): void;
+  onUpstreamEnd(u: Upstream): void;
+  /** An error (`code`) or the socket closed (`undefined`). */
+  onUpstreamGone(u: Upstream, code: string | undefined): void;
+}
+
+/**
+ * One upstream connection. Its listeners are installed once, when it is opened, and pass what
+ * happens to whoever holds it: the client connection that borrowed it, or the pool while it idles
+ * (where anything it does closes it). Handing it over is two field writes, not listeners added
+ * and removed on every request.
+ */
+export class Upstream {
+  readonly key: string;
+  readonly socket: Socket;
+  /** Follows the responses on this connection (it outlives each client that borrows it). */
+  readonly framing: ResponseFraming;
+  owner: UpstreamOwner | null = null;
+  /** The upstream ended its side. */
+  ended = false;
+  /** When the pool got it back (ms). */
+  idleSince = 0;
+  private pool: UpstreamPool | null = null;
+
+  constructor(key: string, socket: Socket, hsts: boolean) {
+    this.key = key;
+    this.socket = socket;
+    this.framing = new ResponseFraming(hsts);
+    if (socket.connecting) socket.once('connect', () => this.owner?.onUpstreamConnect(this));
+    socket.on('data', (c: Buffer) => {
+      if (this.owner) this.owner.onUpstreamData(this, c);
+      else this.dropIdle();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      if (this.owner) this.owner.onUpstreamEnd(this);
+      else this.dropIdle();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.owner) this.owner.onUpstreamGone(this, e.code);
+      else this.dropIdle();
+    });
+    socket.on('close', () => {
+      if (this.owner) this.owner.onUpstreamGone(this, undefined);
+      else this.dropIdle();
+    });
+  }
+
+  /** Close it, wherever it is. */
+  destroy(): void {
+    this.owner = null;
+    this.dropIdle();
+    this.socket.destroy();
+  }
+
+  private dropIdle(): void {
+    const pool = this.pool;
+    this.pool = null;
+    pool?.remove(this);
+    this.socket.destroy();
+  }
+
+  /** @internal the pool's bookkeeping */
+  setPool(pool: UpstreamPool | null): void {
+    this.pool = pool;
+  }
+}
 
 /**
  * Idle keep-alive connections to the upstreams, shared by all client connections (HAProxy's
  * `http-reuse safe`): a connection comes back only between complete requests and responses, and
- * anything it does while idle (data, end, error, timeout) closes it. Most recently used first, so
- * the connections that stay warm are few and the rest time out.
+ * anything it does while idle (data, end, error) closes it. Most recently used first, so the
+ * connections that stay warm are few and the rest time out; one sweep every quarter of `idleMs`
+ * closes those idle longer than `idleMs` (no timer per connection).
  */
 export class UpstreamPool {
   private readonly o: UpstreamPoolOptions;
-  private readonly idle = new Map<string, Idle[]>();
+  /** Per upstream, oldest first. */
+  private readonly idle = new Map<string, Upstream[]>();
   private size = 0;
+  private sweeper: NodeJS.Timeout | null = null;
 
   constructor(o: UpstreamPoolOptions) {
     this.o = o;
   }
 
-  /** An idle connection to `key`, now owned by the caller (no listeners of the pool left), or null. */
-  take(key: string): Socket | null {
+  /** An idle connection to `key`, now owned by `owner`, or null. */
+  take(key: string, owner: UpstreamOwner): Upstream | null {
     const list = this.idle.get(key);
-    for (let e = list?.pop(); e; e = list!.pop()) {
-      this.detach(e);
-      if (!e.socket.destroyed && e.socket.writable) return e.socket;
-      e.socket.destroy();
+    for (let u = list?.pop(); u; u = list!.pop()) {
+      this.size--;
+      u.setPool(null);
+      const s = u.socket;
+      if (!s.destroyed && s.writable && !u.ended) {
+        u.owner = owner;
+        return u;
+      }
+      s.destroy();
     }
     return null;
   }
 
-  /** Give back a connection whose last response is complete; the caller removed its own listeners. */
-  give(key: string, socket: Socket): void {
-    let list = this.idle.get(key);
-    if (!list) this.idle.set(key, (list = []));
-    if (list.length >= this.o.maxIdlePerUpstream || socket.destroyed || !socket.writable || !socket.readable) {
-      socket.destroy();
+  /** Give back a connection whose last response is complete (its owner is done with it). */
+  give(u: Upstream): void {
+    u.owner = null;
+    const s = u.socket;
+    let list = this.idle.get(u.key);
+    if (!list) this.idle.set(u.key, (list = []));
+    if (list.length >= this.o.maxIdlePerUpstream || s.destroyed || !s.writable || !s.readable || u.ended) {
+      s.destroy();
       return;
     }
-    const e: Idle = {
-      socket,
-      onGone: () => {
-        const i = list.indexOf(e);
-        if (i >= 0) list.splice(i, 1);
-        this.detach(e);
-        socket.destroy();
-      },
-    };
-    socket.on('data', e.onGone);
-    socket.on('end', e.onGone);
-    socket.on('error', e.onGone);
-    socket.on('timeout', e.onGone);
-    socket.on('close', e.onGone);
-    socket.setTimeout(this.o.idleMs);
-    socket.resume();
-    list.push(e);
+    u.idleSince = Date.now();
+    u.setPool(this);
+    s.resume();
+    list.push(u);
     this.size++;
+    this.sweeper ??= setTimeout(this.sweep, Math.max(1, this.o.idleMs / 4)).unref();
   }
 
   /** Idle connections held now (status and tests). */
@@ -69,16 +137,37 @@ export class UpstreamPool {
   }
 
   closeAll(): void {
-    for (const list of this.idle.values()) for (const e of list.splice(0)) { this.detach(e); e.socket.destroy(); }
+    for (const list of this.idle.values()) {
+      for (const u of list.splice(0)) {
+        this.size--;
+        u.setPool(null);
+        u.socket.destroy();
+      }
+    }
+    if (this.sweeper) clearTimeout(this.sweeper);
+    this.sweeper = null;
   }
 
-  private detach(e: Idle): void {
+  /** @internal an idle connection that closed or misbehaved */
+  remove(u: Upstream): void {
+    const list = this.idle.get(u.key);
+    const i = list ? list.indexOf(u) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
     this.size--;
-    e.socket.setTimeout(0);
-    e.socket.off('data', e.onGone);
-    e.socket.off('end', e.onGone);
-    e.socket.off('error', e.onGone);
-    e.socket.off('timeout', e.onGone);
-    e.socket.off('close', e.onGone);
   }
+
+  private readonly sweep = (): void => {
+    this.sweeper = null;
+    const old = Date.now() - this.o.idleMs;
+    for (const list of this.idle.values()) {
+      while (list.length > 0 && list[0]!.idleSince <= old) {
+        const u = list.shift()!;
+        this.size--;
+        u.setPool(null);
+        u.socket.destroy();
+      }
+    }
+    if (this.size > 0) this.sweeper = setTimeout(this.sweep, Math.max(1, this.o.idleMs / 4)).unref();
+  };
 }

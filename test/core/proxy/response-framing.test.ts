@@ -19,7 +19,7 @@ test('HSTS added to every final response head, bodies untouched, however the byt
     METHODS.forEach((m) => h.onRequest(m));
     const first = h.feed(stream.subarray(0, split));
     assert.ok(h.pending > 0, `split ${split}: responses still outstanding`);
-    const out = Buffer.concat([...first, ...h.feed(stream.subarray(split))]).toString('latin1');
+    const out = Buffer.concat([first, h.feed(stream.subarray(split))]).toString('latin1');
     assert.equal(h.pending, 0, `split ${split}: every response complete`);
     assert.equal(h.reusable, true);
     const want = RESPONSES.map((r, i) => (i === 0 || i === 5 ? r : r.replace('\r\n\r\n', `\r\n${HSTS_HEADER}\r\n\r\n`))).join('');
@@ -30,12 +30,12 @@ test('HSTS added to every final response head, bodies untouched, however the byt
 test('a 101 or a body to the end of the connection turns into a raw pass-through', () => {
   const h = new ResponseFraming(true);
   h.onRequest('GET');
-  const out = Buffer.concat(h.feed(Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  const out = (h.feed(Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
   assert.deepEqual([h.upgraded, h.reusable], [true, false]);
   assert.equal(out, 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\n\r\n');
   const c = new ResponseFraming(true);
   c.onRequest('GET');
-  const o2 = Buffer.concat(c.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
+  const o2 = (c.feed(Buffer.from('HTTP/1.0 200 OK\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))).toString();
   assert.equal(o2, `HTTP/1.0 200 OK\r\n${HSTS_HEADER}\r\n\r\nHTTP/1.1 200 OK\r\n\r\n`);
   assert.equal(c.pending, 1, 'a body to the end of the connection ends only with it');
   c.onEnd();
@@ -46,8 +46,10 @@ test('reuse: only keep-alive responses leave the connection reusable; without hs
   const reusable = (response: string, method = 'GET') => {
     const f = new ResponseFraming(false);
     f.onRequest(method);
-    const out = Buffer.concat(f.feed(Buffer.from(response, 'latin1'))).toString('latin1');
-    assert.equal(out, response);
+    const input = Buffer.from(response, 'latin1');
+    const out = f.feed(input);
+    assert.equal(out.toString('latin1'), response);
+    assert.equal(out, input, 'unchanged bytes are handed back as they came, not copied');
     return [f.pending, f.reusable, f.closeAfter];
   };
   assert.deepEqual(reusable('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), [0, true, false]);
@@ -58,6 +60,18 @@ test('reuse: only keep-alive responses leave the connection reusable; without hs
   // bytes nobody asked for: the connection is out of step
   const f = new ResponseFraming(false);
   f.onRequest('GET');
-  assert.equal(Buffer.concat(f.feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\nJUNK'))).toString(), 'HTTP/1.1 204 No Content\r\n\r\n');
+  assert.equal((f.feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\nJUNK'))).toString(), 'HTTP/1.1 204 No Content\r\n\r\n');
   assert.deepEqual([f.reusable, f.closeAfter], [false, true]);
+});
+
+test('field names in any case; Connection options in a list; chunked after another coding', () => {
+  const f = new ResponseFraming(true);
+  f.onRequest('GET');
+  f.onRequest('GET');
+  const a = 'HTTP/1.1 200 OK\r\nCONTENT-length:  3 \r\nSTRICT-Transport-Security: max-age=5\r\n\r\nabc';
+  const b = 'HTTP/1.1 200 OK\r\ntransfer-ENCODING: gzip, Chunked\r\nconnection: Keep-Alive, CLOSE\r\n\r\n1\r\nx\r\n0\r\n\r\n';
+  const input = Buffer.from(a + b, 'latin1');
+  const out = f.feed(input).toString('latin1');
+  assert.equal(out, a + b.replace('\r\n\r\n', `\r\n${HSTS_HEADER}\r\n\r\n`), 'HSTS only where the upstream sent none');
+  assert.deepEqual([f.pending, f.reusable, f.closeAfter], [0, false, true]);
 });
