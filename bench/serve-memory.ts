@@ -3,7 +3,7 @@
  * keep-alive TLS connections held open through the door, and after they close.
  *
  * The setup is a finished one, on loopback only: a 90-day certificate already in the data directory
- * (so nothing is ordered at start), a fresh outside-check result (the CA is asked every 4 h, not at
+ * (so nothing is ordered at start), the placeholder certificate made at an earlier start, a fresh outside-check result (the CA is asked every 4 h, not at
  * this start), a PMS stand-in as the route's upstream, router off, no public-IP lookups, the ACME
  * directory a closed local port. The service runs with the flags of bin/portico.js's shebang line,
  * from `dist/` (`npm run build` first) unless FROM=source. The probe (bench/serve-probe.js, plain JS)
@@ -13,6 +13,7 @@
  *
  * usage: npx node bench/serve-memory.ts    knobs (env): SETTLE=30 (s)  RUNS=1  CONNS="500 2000"
  *        FROM=dist|source  PROBE=1  HOLD=5 (s with the connections open before sampling)
+ *        NODE_ARGS="…" (node flags after the shebang's; a later V8 flag wins, e.g. --max-semi-space-size=4)
  * Linux only (reads /proc/<pid>/status).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,9 +21,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as netConnect } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { CertStore } from '../main/core/certs/cert-store.ts';
 import { DataDir } from '../main/core/support/data-dir.ts';
+import { placeholderCert } from '../main/core/proxy/placeholder-cert.ts';
 import { makeTestCa } from '../test/helpers/test-ca.ts';
 import { freePort } from '../test/helpers/free-port.ts';
 import { PmsStandIn } from '../test/stand-ins/pms.ts';
@@ -45,6 +48,7 @@ if (FROM === 'dist' && !existsSync(join(root, 'dist/main/cli/portico.js'))) {
 }
 // The flags users get: those on bin/portico.js's `#!/usr/bin/env -S node …` line.
 const shebangFlags = readFileSync(bin, 'utf8').split('\n')[0]!.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+const nodeFlags = [...shebangFlags, ...(env.NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
 const probeFlags = PROBE ? ['--expose-gc', '--import', new URL('./serve-probe.js', import.meta.url).href] : [];
 
 const dir = await mkdtemp(join(tmpdir(), 'portico-mem-'));
@@ -55,6 +59,7 @@ const dataDir = join(dir, 'data');
 await new DataDir(dataDir).ensure();
 const directoryUrl = `https://127.0.0.1:${await freePort()}/directory`;
 await new CertStore(dataDir, [DOMAIN]).save({ key: ca.keyPem, cert: ca.certPem + ca.caPem }, { domains: [DOMAIN], issuedAt: new Date().toISOString(), directoryUrl, challenge: 'tls-alpn-01' });
+await placeholderCert(dataDir, [DOMAIN]);
 await writeFile(new DataDir(dataDir).outsideCheck, JSON.stringify({ at: new Date().toISOString(), domain: DOMAIN, https: { reached: true }, http: null }));
 const doorPort = await freePort();
 const config = join(dir, 'portico.json');
@@ -93,7 +98,8 @@ const line = (label: string, s: Sample) => `${label.padEnd(22)} rss=${mb(s.rssKb
 function idleConnection(i: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const localAddress = `127.0.${Math.floor(i / PER_ADDRESS / 250)}.${2 + (Math.floor(i / PER_ADDRESS) % 250)}`;
-    const s = connect({ host: '127.0.0.1', port: doorPort, servername: DOMAIN, ca: ca.caPem, localAddress }, () => {
+    const tcp = netConnect({ host: '127.0.0.1', port: doorPort, localAddress });
+    const s = connect({ socket: tcp, servername: DOMAIN, ca: ca.caPem }, () => {
       s.write(`GET /identity HTTP/1.1\r\nHost: ${DOMAIN}\r\n\r\n`);
     });
     let got = '';
@@ -119,11 +125,11 @@ async function openConnections(n: number): Promise<TLSSocket[]> {
   return out;
 }
 
-console.log(`portico serve from ${FROM}, node ${[...shebangFlags, ...probeFlags.filter((f) => f.startsWith('--expose'))].join(' ')}${PROBE ? ' + probe' : ''}; settle ${SETTLE} s`);
+console.log(`portico serve from ${FROM}, node ${[...nodeFlags, ...probeFlags.filter((f) => f.startsWith('--expose'))].join(' ')}${PROBE ? ' + probe' : ''}; settle ${SETTLE} s`);
 try {
   for (let run = 1; run <= RUNS; run++) {
     const err = { text: '' };
-    const child = spawn(process.execPath, [...shebangFlags, ...probeFlags, bin, 'serve', '--config', config], {
+    const child = spawn(process.execPath, [...nodeFlags, ...probeFlags, bin, 'serve', '--config', config], {
       env: { ...env, ...(FROM === 'source' ? { PORTICO_FROM_SOURCE: '1' } : {}), PORTICO_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
