@@ -10,8 +10,7 @@
  */
 import { Agent, request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
-import forge from 'node-forge';
+import type * as Acme from 'acme-client';
 import type { ChallengeType } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import type { ChallengeStore } from './challenge-store.ts';
@@ -61,6 +60,12 @@ class TrackingAgent extends Agent {
     return s;
   }
 }
+/**
+ * acme-client, with axios, node-forge and @peculiar/x509 under it (about 10 MB resident, bench.md),
+ * is loaded at the first exchange with the CA, not at start: a service whose certificate is not due
+ * needs none of it until the next outside check or order. The ARI lookup does without it.
+ */
+const acmeClient = () => import('acme-client').then((m) => m.default);
 const ACCOUNT_STEP = 'creating the ACME account';
 const DEFAULT_PROPAGATION: Record<DnsProvider['kind'], number> = { cloudflare: 10_000, duckdns: 30_000, rfc2136: 1_000 };
 
@@ -70,6 +75,8 @@ export class AcmeIssuer implements Issuer {
   private readonly log: Logger;
   private readonly solver: ChallengeSolver;
   private readonly caName: string;
+  /** ECDSA: acme-client's default RSA-2048 key costs ~100 ms per tls-alpn-01 challenge. */
+  private alpnKey: Promise<Buffer> | null = null;
 
   constructor(o: AcmeIssuerOptions) {
     this.o = o;
@@ -82,7 +89,10 @@ export class AcmeIssuer implements Issuer {
       dns: o.dns,
       dnsPropagationMs: o.dnsPropagationMs ?? (o.dns ? DEFAULT_PROPAGATION[o.dns.kind] : 0),
       clock: o.clock ?? systemClock,
-      alpnKey: acme.crypto.createPrivateEcdsaKey('P-256'),
+      alpnCertificate: async (authz, keyAuthorization) => {
+        const acme = await acmeClient();
+        return acme.crypto.createAlpnCertificate(authz, keyAuthorization, await (this.alpnKey ??= acme.crypto.createPrivateEcdsaKey('P-256')));
+      },
     });
   }
 
@@ -90,15 +100,15 @@ export class AcmeIssuer implements Issuer {
     const name = `acme-account-key:${this.o.directoryUrl}`;
     const existing = await this.o.secrets.get(name);
     if (existing) return existing;
-    const key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+    const key = (await (await acmeClient()).crypto.createPrivateEcdsaKey('P-256')).toString();
     await this.o.secrets.set(name, key);
     return key;
   }
 
-  private async client(captured: { last?: Captured }): Promise<acme.Client> {
+  private async client(captured: { last?: Captured }): Promise<Acme.Client> {
     const accountKey = await this.accountKey();
     this.log.addSecret(accountKey);
-    const client = new acme.Client({
+    const client = new (await acmeClient()).Client({
       directoryUrl: this.o.directoryUrl,
       accountKey,
       ...(this.o.eab ? { externalAccountBinding: this.o.eab } : {}),
@@ -136,7 +146,7 @@ export class AcmeIssuer implements Issuer {
    * Find the account for our key, else register it. acme-client's createAccount() turns an
    * existing account into an empty update, which CAs may refuse; onlyReturnExisting avoids that.
    */
-  private async ensureAccount(client: acme.Client, captured: { last?: Captured }): Promise<void> {
+  private async ensureAccount(client: Acme.Client, captured: { last?: Captured }): Promise<void> {
     try {
       await client.createAccount({ onlyReturnExisting: true });
       return;
@@ -166,9 +176,10 @@ export class AcmeIssuer implements Issuer {
         if (!answered.ok) return answered;
       }
       step = 'finalizing the order';
-      const key = (req.keyType === 'rsa-2048' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
+      const { crypto } = await acmeClient();
+      const key = (req.keyType === 'rsa-2048' ? await crypto.createPrivateRsaKey(2048) : await crypto.createPrivateEcdsaKey('P-256')).toString();
       const plain = req.domains.find((d) => !d.startsWith('*.')) ?? req.domains[0]!;
-      const [, csr] = await acme.crypto.createCsr({ commonName: plain, altNames: req.domains }, key);
+      const [, csr] = await crypto.createCsr({ commonName: plain, altNames: req.domains }, key);
       const finalized = await client.finalizeOrder(order, csr);
       step = 'downloading the certificate';
       const cert = await client.getCertificate(finalized);
@@ -179,11 +190,11 @@ export class AcmeIssuer implements Issuer {
   }
 
   /** Present the answer for one authorization (one validation of a name at a time), let the CA validate it, and always take the answer down again. */
-  private answer(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
+  private answer(client: Acme.Client, authz: Acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
     return this.o.challenges.exclusive(authz.identifier.value, () => this.answerNow(client, authz, type));
   }
 
-  private async answerNow(client: acme.Client, authz: acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
+  private async answerNow(client: Acme.Client, authz: Acme.Authorization, type: ChallengeType): Promise<Result<void, IssueFailure>> {
     const challenge = authz.challenges.find((c) => c.type === type);
     if (!challenge) {
       return err({ code: 'acme-challenge-unsupported', retryable: false, message: `${this.caName} does not offer ${type} for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`, fix: 'set acme.challenge to one of the offered types' });
@@ -216,7 +227,7 @@ export class AcmeIssuer implements Issuer {
     try {
       const client = await this.client(captured);
       await this.ensureAccount(client, captured);
-      const pending = async (): Promise<acme.Authorization> => {
+      const pending = async (): Promise<Acme.Authorization> => {
         step = 'placing the order';
         const order = await client.createOrder({ identifiers: [{ type: 'dns', value: domain }] });
         const [authz] = await client.getAuthorizations(order);
@@ -298,19 +309,45 @@ function parseRetryAfter(v: string | undefined): number | undefined {
 
 const b64url = (b: Buffer) => b.toString('base64url');
 
-/** RFC 9773 section 4.1: base64url(AKI keyIdentifier) "." base64url(serial DER contents). */
+/** One DER element at `at`: its tag and where its contents start and end (definite lengths, as DER has). */
+function derAt(b: Buffer, at: number): { tag: number; start: number; end: number } {
+  let len = b[at + 1]!;
+  let start = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i]!;
+    start += n;
+  }
+  if (start + len > b.length) throw new Error('certificate DER is cut short');
+  return { tag: b[at]!, start, end: start + len };
+}
+
+function derChildren(b: Buffer, el: { start: number; end: number }): { tag: number; start: number; end: number }[] {
+  const out = [];
+  for (let at = el.start; at < el.end; at = out[out.length - 1]!.end) out.push(derAt(b, at));
+  return out;
+}
+
+/** 2.5.29.35, authorityKeyIdentifier, as DER OID contents. */
+const AKI_OID = Buffer.from([0x55, 0x1d, 0x23]);
+
+/**
+ * RFC 9773 section 4.1: base64url(AKI keyIdentifier) "." base64url(serial DER contents). A few
+ * lines of DER walking rather than an ASN.1 library, so the renewal check loads nothing heavy.
+ */
 export function ariCertId(certPem: string): string {
   const x = new X509Certificate(certPem);
-  const cert = forge.asn1.fromDer(forge.util.createBuffer(x.raw.toString('binary')));
-  const tbs = (cert.value as forge.asn1.Asn1[])[0]!;
-  const extWrap = (tbs.value as forge.asn1.Asn1[]).find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  const der = x.raw;
+  const tbs = derChildren(der, derAt(der, 0))[0]!;
+  const extensions = derChildren(der, tbs).find((e) => e.tag === 0xa3); // [3] EXPLICIT Extensions
   let keyId: Buffer | undefined;
-  for (const ext of ((extWrap?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value as forge.asn1.Asn1[] | undefined) ?? []) {
-    const parts = ext.value as forge.asn1.Asn1[];
-    if (forge.asn1.derToOid(parts[0]!.value as string) !== '2.5.29.35') continue;
-    const aki = forge.asn1.fromDer(forge.util.createBuffer(parts[parts.length - 1]!.value as string));
-    const kid = (aki.value as forge.asn1.Asn1[]).find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
-    if (kid) keyId = Buffer.from(kid.value as string, 'binary');
+  for (const ext of extensions ? derChildren(der, derChildren(der, extensions)[0]!) : []) {
+    const parts = derChildren(der, ext); // extnID, critical?, extnValue
+    if (!der.subarray(parts[0]!.start, parts[0]!.end).equals(AKI_OID)) continue;
+    const aki = derAt(der, parts[parts.length - 1]!.start); // the AuthorityKeyIdentifier SEQUENCE inside the OCTET STRING
+    const kid = derChildren(der, aki).find((e) => e.tag === 0x80); // [0] IMPLICIT keyIdentifier
+    if (kid) keyId = der.subarray(kid.start, kid.end);
   }
   if (!keyId) throw new Error('certificate has no Authority Key Identifier');
   let serial = Buffer.from(x.serialNumber.length % 2 ? `0${x.serialNumber}` : x.serialNumber, 'hex');

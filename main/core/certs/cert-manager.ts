@@ -26,7 +26,6 @@ import { AcmeIssuer } from './acme-issuer.ts';
 import { FileLock } from '../support/file-lock.ts';
 import { CertStore, type StoredCert } from './cert-store.ts';
 import type { IssueFailure, Issuer } from './issuer.ts';
-import { exportPkcs12 } from './pkcs12-export.ts';
 import { pkcs12Passphrase } from './pkcs12-passphrase.ts';
 import { Preflight } from './preflight.ts';
 import { CHECK_INTERVAL_MS, isEmergency, lifetimeWindow, pickRenewalTime } from './renewal-policy.ts';
@@ -412,6 +411,8 @@ export class CertManager {
     const passphrase = await pkcs12Passphrase(this.o.secrets, this.store.dir);
     this.log.addSecret(passphrase);
     const path = this.store.files.pkcs12;
+    // node-forge (about 4 MB resident) only for the export, after an issuance or when asked.
+    const { exportPkcs12 } = await import('./pkcs12-export.ts');
     await writeFileAtomic(path, exportPkcs12(c.key, c.cert, passphrase), 0o600);
     this.pkcs12Exported = true;
     return { path, passphrase };

@@ -3,7 +3,7 @@
  * ChallengeStore the doors answer from; dns-01 as a TXT record through a DnsProvider.
  */
 import { createSecureContext } from 'node:tls';
-import acme from 'acme-client';
+import type * as Acme from 'acme-client';
 import type { ChallengeType } from '../../shared/config.ts';
 import type { ChallengeStore } from './challenge-store.ts';
 import type { DnsError, DnsProvider } from '../dns/dns-provider.ts';
@@ -18,7 +18,7 @@ export interface ChallengeTarget {
   token: string;
   /** For dns-01 acme-client already gives the TXT value (base64url SHA-256 of the key authorization). */
   keyAuthorization: string;
-  authz: acme.Authorization;
+  authz: Acme.Authorization;
 }
 
 export interface ChallengeSolver {
@@ -27,7 +27,16 @@ export interface ChallengeSolver {
   cleanup(t: ChallengeTarget): Promise<Result<void, DnsError>>;
 }
 
-export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProvider | null; dnsPropagationMs: number; clock: Clock; alpnKey: Promise<Buffer> }): ChallengeSolver {
+export interface ChallengeSolverDeps {
+  challenges: ChallengeStore;
+  dns: DnsProvider | null;
+  dnsPropagationMs: number;
+  clock: Clock;
+  /** The tls-alpn-01 certificate (RFC 8737) for an authorization: [key, cert] in PEM. */
+  alpnCertificate: (authz: Acme.Authorization, keyAuthorization: string) => Promise<[Buffer, Buffer]>;
+}
+
+export function challengeSolver(deps: ChallengeSolverDeps): ChallengeSolver {
   const txtName = (t: ChallengeTarget) => `_acme-challenge.${t.identifier}`;
   return {
     async present(t) {
@@ -36,8 +45,7 @@ export function challengeSolver(deps: { challenges: ChallengeStore; dns: DnsProv
           deps.challenges.setHttp(t.token, t.keyAuthorization);
           return ok(undefined);
         case 'tls-alpn-01': {
-          // ECDSA: acme-client's default RSA-2048 key costs ~100 ms per challenge.
-          const [key, cert] = await acme.crypto.createAlpnCertificate(t.authz, t.keyAuthorization, await deps.alpnKey);
+          const [key, cert] = await deps.alpnCertificate(t.authz, t.keyAuthorization);
           deps.challenges.setAlpn(t.identifier, createSecureContext({ key, cert }));
           return ok(undefined);
         }

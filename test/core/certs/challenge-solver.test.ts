@@ -15,7 +15,7 @@ test('dns-01: the TXT record is published, then the propagation wait runs on the
   const clock = new ManualClock();
   const solver = challengeSolver({
     challenges: new ChallengeStore(), dns: new DuckDns({ kind: 'duckdns', token: duck.token, apiBase: duck.apiBase }, silentLogger),
-    dnsPropagationMs: 30_000, clock, alpnKey: Promise.resolve(Buffer.alloc(0)),
+    dnsPropagationMs: 30_000, clock, alpnCertificate: () => Promise.reject(new Error('no tls-alpn-01 here')),
   });
   const target = { type: 'dns-01' as const, identifier: 'plex.portico.duckdns.org', token: 'tok', keyAuthorization: 'txt-value', authz: {} as acme.Authorization };
   let done = false;
