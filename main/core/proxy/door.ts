@@ -391,9 +391,12 @@ export class Door {
       socket.off('data', onData);
       socket.off('end', onEarlyEnd);
       socket.pause();
+      // `buf` lives in the scope the close listener keeps for the whole connection: let it go.
+      const hello = buf;
+      buf = null;
       if (r.kind !== 'hello') {
         clearTimeout(timer);
-        if (looksLikeHttp(buf)) {
+        if (looksLikeHttp(hello)) {
           this.countError('plain-http');
           socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nThis is the HTTPS port; use https:// in the address.\n');
           setTimeout(() => socket.destroy(), 1000).unref();
@@ -405,11 +408,10 @@ export class Door {
       }
       const sni = r.sni;
       const acme = sni !== undefined && r.alpn.includes('acme-tls/1') ? this.o.challenges.getAlpn(sni) : undefined;
-      if (acme) return this.answerAlpnChallenge(socket, buf, acme, timer);
+      if (acme) return this.answerAlpnChallenge(socket, hello, acme, timer);
       const route = sni !== undefined ? this.routeFor(sni) : undefined;
       const cert = route ? this.certFor(route.route.host) : undefined;
-      if (route && cert) return this.terminate(socket, buf, route, cert.context, timer);
-      const hello = buf;
+      if (route && cert) return this.terminate(socket, hello, route, cert.context, timer);
       if (sni === undefined) return this.refuseName(socket, 'no-sni');
       void this.plexDirect.accepts(sni).then((ok) => {
         if (socket.destroyed) return;

@@ -79,6 +79,8 @@ export class HttpProxyConnection implements UpstreamOwner {
   private readonly key: string;
   /** The upstream connection serving this client's current exchange. */
   private up: Upstream | null = null;
+  /** The upstream connection of the previous exchange, taken again when still idle in the pool. */
+  private lastUp: Upstream | null = null;
   /** `up` came from the pool: the upstream may have closed it just as it was taken. */
   private reused = false;
   /** Response bytes seen on `up` in this exchange; an error before any is a 502 (or a retry), after one a cut stream. */
@@ -282,7 +284,7 @@ export class HttpProxyConnection implements UpstreamOwner {
 
   /** An idle pooled connection, else a new one. */
   private acquire(): Upstream {
-    const pooled = this.o.pool.take(this.key, this);
+    const pooled = this.o.pool.take(this.key, this, this.lastUp);
     if (pooled) {
       this.bindTo(pooled, true);
       return pooled;
@@ -405,6 +407,7 @@ export class HttpProxyConnection implements UpstreamOwner {
   private unbind(u: Upstream, toPool: boolean): void {
     this.connectWait.disarm();
     if (this.up === u) this.up = null;
+    this.lastUp = toPool ? u : null;
     if (toPool) this.o.pool.give(u);
     else u.destroy();
   }

@@ -1,6 +1,5 @@
 import { webcrypto, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import * as x509 from '@peculiar/x509';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { DataDir } from '../support/data-dir.ts';
 
@@ -35,6 +34,8 @@ export async function placeholderCert(dataDir: string, hosts: string[], now: Dat
 }
 
 async function generate(hosts: string[], now: Date): Promise<PlaceholderCert> {
+  // Loaded only to make one (rare): kept out of every start's memory (docs/bench.md, Memory).
+  const x509 = await import('@peculiar/x509');
   const crypto = webcrypto as unknown as typeof globalThis.crypto;
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);

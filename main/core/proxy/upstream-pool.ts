@@ -35,6 +35,11 @@ export class Upstream {
   idleSince = 0;
   private pool: UpstreamPool | null = null;
 
+  /** The pool it idles in, if any. */
+  get pooledIn(): UpstreamPool | null {
+    return this.pool;
+  }
+
   constructor(key: string, socket: Socket, hsts: boolean) {
     this.key = key;
     this.socket = socket;
@@ -97,20 +102,36 @@ export class UpstreamPool {
     this.o = o;
   }
 
-  /** An idle connection to `key`, now owned by `owner`, or null. */
-  take(key: string, owner: UpstreamOwner): Upstream | null {
+  /**
+   * An idle connection to `key`, now owned by `owner`, or null: `prefer` (the one this client used
+   * last) when it is still idle here, as warm as a connection kept by the client but without the
+   * client holding it while idle; else the most recently used.
+   */
+  take(key: string, owner: UpstreamOwner, prefer?: Upstream | null): Upstream | null {
     const list = this.idle.get(key);
-    for (let u = list?.pop(); u; u = list!.pop()) {
-      this.size--;
-      u.setPool(null);
-      const s = u.socket;
-      if (!s.destroyed && s.writable && !u.ended) {
-        u.owner = owner;
-        return u;
+    if (!list) return null;
+    if (prefer && prefer.pooledIn === this && prefer.key === key) {
+      const i = list.lastIndexOf(prefer);
+      if (i >= 0) {
+        list.splice(i, 1);
+        if (this.claim(prefer, owner)) return prefer;
       }
-      s.destroy();
     }
+    for (let u = list.pop(); u; u = list.pop()) if (this.claim(u, owner)) return u;
     return null;
+  }
+
+  /** An idle connection leaves the pool: to `owner` when still usable, else closed. */
+  private claim(u: Upstream, owner: UpstreamOwner): boolean {
+    this.size--;
+    u.setPool(null);
+    const s = u.socket;
+    if (!s.destroyed && s.writable && !u.ended) {
+      u.owner = owner;
+      return true;
+    }
+    s.destroy();
+    return false;
   }
 
   /** Give back a connection whose last response is complete (its owner is done with it). */
@@ -125,7 +146,7 @@ export class UpstreamPool {
     }
     u.idleSince = Date.now();
     u.setPool(this);
-    s.resume();
+    if (s.isPaused()) s.resume(); // held back by a slow client: reading again notices a close while idle
     list.push(u);
     this.size++;
     this.sweeper ??= setTimeout(this.sweep, Math.max(1, this.o.idleMs / 4)).unref();

@@ -82,6 +82,40 @@ test('reuse: three clients one after another are served over one upstream connec
   assert.equal((await connectionsOf(from)).size, 1, JSON.stringify(await nginx.log()));
 });
 
+test('affinity: a kept-alive client gets its own upstream connection back when it is still idle', async () => {
+  const from = (await nginx.log()).length;
+  // a client that reads its own answers, one request at a time, on one connection
+  const keepAlive = async () => {
+    const s = await tlsTo(https, { servername: NGINX });
+    let buf = '';
+    s.on('data', (c: Buffer) => { buf += c.toString('latin1'); });
+    return async (path: string) => {
+      buf = '';
+      s.write(`GET ${path} HTTP/1.1\r\nHost: ${NGINX}\r\n\r\n`);
+      await waitFor(`answer to ${path}`, () => new RegExp(`origin GET ${path}\n$`).test(buf));
+    };
+  };
+  // one client holds an upstream connection with a download it has stopped reading...
+  const slow = await tlsTo(https, { servername: NGINX });
+  let got = 0;
+  slow.on('data', (c: Buffer) => { if (got === 0) slow.pause(); got += c.length; });
+  slow.write(`GET /big HTTP/1.1\r\nHost: ${NGINX}\r\n\r\n`);
+  await waitFor('download started', () => got > 0);
+  // ...while a kept-alive client is served on a second one
+  const b = await keepAlive();
+  await b('/b1');
+  // the download ends after it: the most recently used idle connection is now not b's
+  slow.resume();
+  await waitFor('download done', () => got >= 8 * 1024 * 1024);
+  await new Promise((r) => setTimeout(r, 50));
+  await b('/b2');
+  slow.destroy();
+  const log = (await nginx.log()).slice(from);
+  const conn = (path: string) => log.find((l) => l.request.startsWith(`GET ${path} `))?.connection;
+  assert.notEqual(conn('/big'), conn('/b1'), 'two upstream connections');
+  assert.equal(conn('/b2'), conn('/b1'), 'b got its own connection back, not the one used last');
+});
+
 test('a stale pooled connection: GET is retried on a fresh connection transparently; POST gets a 502', async () => {
   const first = await rawExchange(https, STALE, `GET /a HTTP/1.1\r\nHost: ${STALE}\r\nConnection: close\r\n\r\n`);
   assert.match(first, /fresh$/);
