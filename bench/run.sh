@@ -34,6 +34,9 @@ PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
 TESTS=${TESTS:-"bulk par4 small hs hsres pass serve"}
 DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
+# The node flags Portico ships with (bin/portico.js's shebang line, their one home): the door and
+# `portico serve` are measured as they run for users; DOOR_NODE_ARGS / SERVE_NODE_ARGS come after them.
+SHIP_FLAGS=$(head -1 "$ROOT/bin/portico.js" | sed -E 's/^#!.*[/ ]node( |$)//')
 SERVE_NODE_ARGS=${SERVE_NODE_ARGS:-}
 PROFILE=${PROFILE:-0}
 PORT_BASE=${PORT_BASE:-28080}
@@ -236,7 +239,7 @@ start_subject() {  # name -> 0 if listening
     door)
       [ -f "$DOOR_SERVER" ] || { log "door: $DOOR_SERVER does not exist"; return 1; }
       # shellcheck disable=SC2086  # DOOR_NODE_ARGS is a list of flags
-      $PX "$NODE" $DOOR_NODE_ARGS "$DOOR_SERVER" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
+      $PX "$NODE" $SHIP_FLAGS $DOOR_NODE_ARGS "$DOOR_SERVER" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
         >"$W/logs/door.out" 2>&1 & started door $! ;;
     node-pipe|node-tcp|node-tcp-hwm)
       local mode=tls hwm=""; [ "$n" = node-pipe ] || mode=tcp; [ "$n" = node-tcp-hwm ] && hwm=262144
@@ -448,7 +451,8 @@ t_serve() {
   local i r
   port_free ${PORT[serve]} && port_free ${PORT[serve-ui]} || { log "serve: port ${PORT[serve]} or ${PORT[serve-ui]} is in use; pick others with PORT_BASE=<n>"; return 1; }
   # shellcheck disable=SC2086  # SERVE_NODE_ARGS is a list of flags
-  $PX "$NODE" $SERVE_NODE_ARGS "$ROOT/bin/portico.js" serve --config "$W/conf/serve.json" >"$W/logs/serve.out" 2>&1 & started serve $!
+  # shellcheck disable=SC2086  # flag lists
+  $PX "$NODE" $SHIP_FLAGS $SERVE_NODE_ARGS "$ROOT/bin/portico.js" serve --config "$W/conf/serve.json" >"$W/logs/serve.out" 2>&1 & started serve $!
   for i in $(seq 300); do grep -q 'Press Ctrl+C' "$W/logs/serve.out" 2>/dev/null && break; alive serve || break; sleep 0.1; done
   if ! { alive serve && grep -q 'Press Ctrl+C' "$W/logs/serve.out"; }; then
     local pid; pid=$(pid_of serve)
@@ -497,7 +501,7 @@ versions() {
   echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}') | $(h2load --version | head -1)"
   echo "caddy $(caddy version 2>/dev/null | cut -d' ' -f1) ($(caddy build-info 2>/dev/null | awk '/^go/{print $2}'))"
   echo "pinning: $PINNING"
-  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")"
+  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER") node flags (door, serve)=\"$SHIP_FLAGS $DOOR_NODE_ARGS\""
 }
 
 bg_sample() {  # label: CPU busy % on each core over 1 s while our subjects sit idle = other people's load
