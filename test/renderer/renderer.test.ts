@@ -70,6 +70,18 @@ async function noHorizontalScroll(page: Page, label: string): Promise<void> {
   assert.ok(scroll <= width, `${label}: content is ${scroll}px wide in a ${width}px viewport (horizontal scrolling)`);
 }
 
+/**
+ * No box hides part of its content sideways: a table wider than its card scrolls inside it
+ * (the page itself does not), which on a phone cuts the rows off. Names each box that does;
+ * 1-px boxes are the visually hidden text for screen readers.
+ */
+async function nothingClippedSideways(page: Page, label: string): Promise<void> {
+  const clipped = await page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.clientWidth > 1 && getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+    .map((el) => (el.querySelector('[data-testid]') ?? el).getAttribute('data-testid') ?? el.className + ': ' + el.scrollWidth + 'px in ' + el.clientWidth + 'px')`) as string[];
+  assert.deepEqual(clipped, [], `${label}: content cut off sideways inside its box`);
+}
+
 async function openPage(t: TestContext, base: string, opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ colorScheme: opts.colorScheme, viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, acceptDownloads: true });
   const page = await context.newPage();
@@ -953,6 +965,7 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
     await page.getByTestId('dashboard').waitFor();
     await settle(page);
     await noHorizontalScroll(page, `dashboard at ${width}px`);
+    await nothingClippedSideways(page, `dashboard at ${width}px`);
     await page.screenshot({ path: `${out}/dashboard-${width}x${height}.png`, fullPage: true });
     if (width === 1280) await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
     await page.getByTestId('settings-plex-url').waitFor();
@@ -965,6 +978,7 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
       if (s === 'verify') await page.getByTestId('verify-checks').waitFor();
       await settle(page);
       await noHorizontalScroll(page, `${s} at ${width}px`);
+      await nothingClippedSideways(page, `${s} at ${width}px`);
       await page.screenshot({ path: `${out}/wizard-${s}-${width}x${height}.png`, fullPage: true });
       if (width === 1280 && (s === 'certificate' || s === 'router')) await page.screenshot({ path: `${out}/wizard-${s}.png`, fullPage: true });
     }
@@ -1005,6 +1019,41 @@ test('router step in manual mode: the LAN IP, gateway and public IP as measured,
   assert.equal(service.config.router.mode, 'auto');
   assert.equal(await page.getByTestId('router-partial').count(), 0);
   await axe(page, 'router step, manual mode');
+  assert.deepEqual(cspErrors, []);
+});
+
+test('on a phone (390 px) the forwarding rows fit their card, dashboard and router step alike; each Copy button is on screen and copies its rule', async (t) => {
+  const service = await StandInService.finished();
+  service.config.router.mode = 'manual';
+  service.update((s) => {
+    s.router = { mode: 'manual', state: 'manual', mappings: [], findings: [], lanAddress: '192.168.1.20', publicAddress: '203.0.113.7', manual: [
+      { name: 'HTTPS (your Plex address)', externalPort: 443, internalClient: '192.168.1.20', internalPort: 8443, transport: 'TCP' },
+      { name: 'HTTP (certificate checks, redirects)', externalPort: 80, internalClient: '192.168.1.20', internalPort: 8080, transport: 'TCP' },
+    ] };
+  });
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light', width: 390, height: 844 });
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  for (const [where, testid] of [['dashboard', 'dash-forwarding'], ['router step', 'router-manual-rows']] as const) {
+    if (where === 'router step') {
+      await page.goto(`${base}/#/setup/router`);
+      await step(page, 'router');
+    }
+    await page.getByTestId(testid).waitFor();
+    await settle(page);
+    await noHorizontalScroll(page, `${where} at 390px`);
+    await nothingClippedSideways(page, `${where} at 390px`);
+    for (const i of [0, 1]) {
+      const copy = page.getByTestId(`${testid}-copy-${i}`);
+      await copy.scrollIntoViewIfNeeded();
+      const box = await copy.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${where}: Copy button ${i} is on screen (${JSON.stringify(box)})`);
+    }
+    await page.getByTestId(`${testid}-copy-1`).click();
+    await page.locator(`[data-testid="${testid}-copy-1"]:text-is("Copied")`).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), 'HTTP (certificate checks, redirects): outside port 80 TCP → 192.168.1.20 port 8080');
+    await axe(page, `${where} at 390px`);
+  }
   assert.deepEqual(cspErrors, []);
 });
 
