@@ -1113,7 +1113,7 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   const lanCfg = { enabled: false, port: await freePort('127.0.0.2'), bind: '127.0.0.2', names: [] as string[] };
   const ui = await HeadlessUi.start({
     dataDir: data, port: 0, staticDir: dir, logger: silentLogger, handlers: service.handlers(),
-    service: { getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus }, events: { onDidAdd: service.onDidAddEvent },
+    service: { getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus }, events: { onDidAdd: service.onDidAddEvent, add: (kind, level, message) => service.addEvent(kind, level, message) },
     lan: { config: () => lanCfg, setEnabled: async (on) => { lanCfg.enabled = on; return { ok: true, value: null }; } },
   });
   t.after(() => ui.stop());
@@ -1144,6 +1144,10 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   await settle(page);
   assert.equal(await page.getByTestId('unauthorized').count(), 0);
   assert.match(await page.getByTestId('lan-card').getByTestId('lan-url-0').textContent() ?? '', /^http:\/\/127\.0\.0\.2:\d+\/$/);
+  // Setting the password and turning it on are in the dashboard's event list (without the password).
+  await page.getByTestId('events-list').getByText('The dashboard was opened to your network, behind its password').waitFor();
+  assert.match(await page.getByTestId('events-list').textContent() ?? '', /The password of the dashboard on your network was changed/);
+  assert.doesNotMatch(await page.content(), /correct horse/);
   await noHorizontalScroll(page, 'dashboard on the network at 390px');
   await page.screenshot({ path: `${shots}/lan-dashboard-390x844.png`, fullPage: true });
   await page.getByTestId('lan-card').screenshot({ path: `${out}/lan-card-390x844.png` });
