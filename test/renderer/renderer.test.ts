@@ -82,6 +82,20 @@ async function nothingClippedSideways(page: Page, label: string): Promise<void> 
   assert.deepEqual(clipped, [], `${label}: content cut off sideways inside its box`);
 }
 
+/**
+ * Chromium's hints about form fields ("[DOM] Password field is not contained in a form"), each
+ * with the element it is about (`input#lan-password`): DevTools' log, read over CDP.
+ */
+async function domHints(page: Page): Promise<string[]> {
+  const hints: string[] = [];
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Log.entryAdded', ({ entry }) => {
+    if (entry.text.startsWith('[DOM]')) hints.push(`${entry.text} ${(entry.args ?? []).map((a) => a.description).join(' ')}`);
+  });
+  await cdp.send('Log.enable');
+  return hints;
+}
+
 async function openPage(t: TestContext, base: string, opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ colorScheme: opts.colorScheme, viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, acceptDownloads: true });
   const page = await context.newPage();
@@ -1061,6 +1075,7 @@ test('dashboard "Dashboard on your network": off by default, refused without a p
   const service = await StandInService.finished();
   const base = await serve(t, service);
   const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  const hints = await domHints(page);
   const card = page.getByTestId('lan-card');
   await card.getByTestId('lan-state').waitFor();
   assert.match(await card.getByTestId('lan-state').textContent() ?? '', /^Off\. Only this computer/);
@@ -1080,9 +1095,12 @@ test('dashboard "Dashboard on your network": off by default, refused without a p
   await card.getByTestId('lan-password-save').click();
   assert.match(await card.getByTestId('lan-password-problem').textContent() ?? '', /The two passwords differ/);
   assert.deepEqual(service.lanPasswords, [], 'nothing sent while the form is wrong');
+  // Enter in the field saves, as in any form; the page stays (the submit is handled, never posted).
+  const url = page.url();
   await card.getByTestId('lan-password-again').fill('correct horse battery');
-  await card.getByTestId('lan-password-save').click();
+  await card.getByTestId('lan-password-again').press('Enter');
   await card.getByTestId('lan-done').waitFor();
+  assert.equal(page.url(), url);
   assert.deepEqual(service.lanPasswords, ['correct horse battery']);
   assert.equal(await card.getByTestId('lan-password').inputValue(), '', 'the typed password is cleared');
   assert.ok(!(await page.content()).includes('correct horse'), 'and shown nowhere');
@@ -1104,6 +1122,7 @@ test('dashboard "Dashboard on your network": off by default, refused without a p
   assert.match(await card.getByTestId('lan-advanced').textContent() ?? '', /portico ui-password --config FILE/);
   await axe(page, 'dashboard on your network');
   assert.deepEqual(cspErrors, []);
+  assert.deepEqual(hints.filter((m) => /#lan-/.test(m)), [], 'the password fields are one form, with its user name');
 });
 
 test('a phone on the network: signs in at 390×844 on the real LAN listener (127.0.0.2), uses the dashboard, signs out', async (t) => {
@@ -1128,6 +1147,7 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   const cspErrors: string[] = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text()); });
   page.setDefaultTimeout(10_000);
+  const hints = await domHints(page);
   await page.goto(url);
   assert.equal(new URL(page.url()).pathname, '/login', 'not signed in: the sign-in page');
   await page.getByTestId('login-form').waitFor();
@@ -1159,4 +1179,5 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   await page.goto(url);
   assert.equal(new URL(page.url()).pathname, '/login');
   assert.deepEqual(cspErrors, []);
+  assert.deepEqual(hints.filter((m) => /#lan-|#password/.test(m)), [], 'the sign-in page and the LAN card raise no password-form hint');
 });
