@@ -110,11 +110,16 @@ export function field(label: string, input: HTMLInputElement | HTMLSelectElement
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
 }
 
-/** A table with a caption (its accessible name) and header cells. */
+/**
+ * A table with a caption (its accessible name) and header cells. Where its box is too narrow for
+ * the columns (a phone, a narrow card) the stylesheet shows each row as a card of "header: value"
+ * lines, from each cell's `data-label`. The explicit roles keep it a table for screen readers
+ * then: some browsers drop table semantics from a table whose parts are given another display.
+ */
 export function table(caption: string, head: string[], rows: (string | Node)[][], testid: string): HTMLElement {
   return h('div', { class: 'table-wrap' },
-    h('table', { 'data-testid': testid },
+    h('table', { 'data-testid': testid, role: 'table' },
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, head.map((c) => h('th', { scope: 'col', role: 'columnheader' }, c)))),
+      h('tbody', { role: 'rowgroup' }, rows.map((r) => h('tr', { role: 'row' }, r.map((c, i) => h('td', { role: 'cell', 'data-label': head[i] ?? '' }, c)))))));
 }

@@ -5,7 +5,7 @@
  * command line are under Advanced.
  */
 import type { LanAccessChange, LanAccessView, PorticoApiClient } from '../../main/shared/api.ts';
-import { passwordProblem } from '../../main/shared/lan-password.ts';
+import { LAN_USERNAME, passwordProblem } from '../../main/shared/lan-password.ts';
 import { button, field, h, notice, replaceChildren } from '../dom.ts';
 import { formatDate } from '../format.ts';
 import { callThenShow } from './call-then-show.ts';
@@ -68,9 +68,14 @@ function draw(body: HTMLElement, api: PorticoApiClient, v: LanAccessView): void 
     h('div', { class: 'actions' }, button(v.enabled ? 'Turn off' : 'Turn on…', { testid: 'lan-toggle', class: 'btn btn-secondary' }, toggle)),
     h('h3', {}, v.passwordSet ? 'Change the password' : 'Set a password'),
     current,
-    field('New password', pw, 'At least 8 characters; a few words make a good one.'),
-    field('New password again', again),
-    h('div', { class: 'actions' }, button('Save password', { testid: 'lan-password-save', class: 'btn btn-secondary' }, savePassword)),
+    // A form, so browsers and password managers see the fields as one password form, and Enter in
+    // either field saves: implicit submission clicks the default button, whose handler does the work.
+    // The submit itself is always cancelled, so nothing is ever posted (the CSP allows no form action).
+    h('form', { id: 'lan-password-form', class: 'stack', 'aria-label': 'Password of the dashboard on your network', method: 'post', novalidate: true, onsubmit: (e: Event) => e.preventDefault() },
+      h('input', { type: 'text', name: 'username', value: LAN_USERNAME, autocomplete: 'username', hidden: true }),
+      field('New password', pw, 'At least 8 characters; a few words make a good one.'),
+      field('New password again', again),
+      h('div', { class: 'actions' }, button('Save password', { testid: 'lan-password-save', class: 'btn btn-secondary', type: 'submit' }, savePassword))),
     result,
     h('details', { 'data-testid': 'lan-advanced' }, h('summary', {}, 'Advanced'),
       h('p', { class: 'hint' }, 'In the config file: ', h('code', {}, '"ui": {"lan": {"enabled": true, "port": 8766, "bind": null, "names": []}}'),

@@ -70,6 +70,32 @@ async function noHorizontalScroll(page: Page, label: string): Promise<void> {
   assert.ok(scroll <= width, `${label}: content is ${scroll}px wide in a ${width}px viewport (horizontal scrolling)`);
 }
 
+/**
+ * No box hides part of its content sideways: a table wider than its card scrolls inside it
+ * (the page itself does not), which on a phone cuts the rows off. Names each box that does;
+ * 1-px boxes are the visually hidden text for screen readers.
+ */
+async function nothingClippedSideways(page: Page, label: string): Promise<void> {
+  const clipped = await page.evaluate(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.clientWidth > 1 && getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1)
+    .map((el) => (el.querySelector('[data-testid]') ?? el).getAttribute('data-testid') ?? el.className + ': ' + el.scrollWidth + 'px in ' + el.clientWidth + 'px')`) as string[];
+  assert.deepEqual(clipped, [], `${label}: content cut off sideways inside its box`);
+}
+
+/**
+ * Chromium's hints about form fields ("[DOM] Password field is not contained in a form"), each
+ * with the element it is about (`input#lan-password`): DevTools' log, read over CDP.
+ */
+async function domHints(page: Page): Promise<string[]> {
+  const hints: string[] = [];
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Log.entryAdded', ({ entry }) => {
+    if (entry.text.startsWith('[DOM]')) hints.push(`${entry.text} ${(entry.args ?? []).map((a) => a.description).join(' ')}`);
+  });
+  await cdp.send('Log.enable');
+  return hints;
+}
+
 async function openPage(t: TestContext, base: string, opts: { colorScheme: 'light' | 'dark'; width?: number; height?: number }): Promise<{ page: Page; cspErrors: string[] }> {
   const context = await browser.newContext({ colorScheme: opts.colorScheme, viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, acceptDownloads: true });
   const page = await context.newPage();
@@ -953,6 +979,7 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
     await page.getByTestId('dashboard').waitFor();
     await settle(page);
     await noHorizontalScroll(page, `dashboard at ${width}px`);
+    await nothingClippedSideways(page, `dashboard at ${width}px`);
     await page.screenshot({ path: `${out}/dashboard-${width}x${height}.png`, fullPage: true });
     if (width === 1280) await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
     await page.getByTestId('settings-plex-url').waitFor();
@@ -965,6 +992,7 @@ test('screenshots of every step and the dashboard at 1280×800 and 390×844; not
       if (s === 'verify') await page.getByTestId('verify-checks').waitFor();
       await settle(page);
       await noHorizontalScroll(page, `${s} at ${width}px`);
+      await nothingClippedSideways(page, `${s} at ${width}px`);
       await page.screenshot({ path: `${out}/wizard-${s}-${width}x${height}.png`, fullPage: true });
       if (width === 1280 && (s === 'certificate' || s === 'router')) await page.screenshot({ path: `${out}/wizard-${s}.png`, fullPage: true });
     }
@@ -1008,10 +1036,46 @@ test('router step in manual mode: the LAN IP, gateway and public IP as measured,
   assert.deepEqual(cspErrors, []);
 });
 
+test('on a phone (390 px) the forwarding rows fit their card, dashboard and router step alike; each Copy button is on screen and copies its rule', async (t) => {
+  const service = await StandInService.finished();
+  service.config.router.mode = 'manual';
+  service.update((s) => {
+    s.router = { mode: 'manual', state: 'manual', mappings: [], findings: [], lanAddress: '192.168.1.20', publicAddress: '203.0.113.7', manual: [
+      { name: 'HTTPS (your Plex address)', externalPort: 443, internalClient: '192.168.1.20', internalPort: 8443, transport: 'TCP' },
+      { name: 'HTTP (certificate checks, redirects)', externalPort: 80, internalClient: '192.168.1.20', internalPort: 8080, transport: 'TCP' },
+    ] };
+  });
+  const base = await serve(t, service);
+  const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light', width: 390, height: 844 });
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  for (const [where, testid] of [['dashboard', 'dash-forwarding'], ['router step', 'router-manual-rows']] as const) {
+    if (where === 'router step') {
+      await page.goto(`${base}/#/setup/router`);
+      await step(page, 'router');
+    }
+    await page.getByTestId(testid).waitFor();
+    await settle(page);
+    await noHorizontalScroll(page, `${where} at 390px`);
+    await nothingClippedSideways(page, `${where} at 390px`);
+    for (const i of [0, 1]) {
+      const copy = page.getByTestId(`${testid}-copy-${i}`);
+      await copy.scrollIntoViewIfNeeded();
+      const box = await copy.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${where}: Copy button ${i} is on screen (${JSON.stringify(box)})`);
+    }
+    await page.getByTestId(`${testid}-copy-1`).click();
+    await page.locator(`[data-testid="${testid}-copy-1"]:text-is("Copied")`).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), 'HTTP (certificate checks, redirects): outside port 80 TCP → 192.168.1.20 port 8080');
+    await axe(page, `${where} at 390px`);
+  }
+  assert.deepEqual(cspErrors, []);
+});
+
 test('dashboard "Dashboard on your network": off by default, refused without a password, the password never shown back, then the address with Copy', async (t) => {
   const service = await StandInService.finished();
   const base = await serve(t, service);
   const { page, cspErrors } = await openPage(t, base, { colorScheme: 'light' });
+  const hints = await domHints(page);
   const card = page.getByTestId('lan-card');
   await card.getByTestId('lan-state').waitFor();
   assert.match(await card.getByTestId('lan-state').textContent() ?? '', /^Off\. Only this computer/);
@@ -1031,9 +1095,12 @@ test('dashboard "Dashboard on your network": off by default, refused without a p
   await card.getByTestId('lan-password-save').click();
   assert.match(await card.getByTestId('lan-password-problem').textContent() ?? '', /The two passwords differ/);
   assert.deepEqual(service.lanPasswords, [], 'nothing sent while the form is wrong');
+  // Enter in the field saves, as in any form; the page stays (the submit is handled, never posted).
+  const url = page.url();
   await card.getByTestId('lan-password-again').fill('correct horse battery');
-  await card.getByTestId('lan-password-save').click();
+  await card.getByTestId('lan-password-again').press('Enter');
   await card.getByTestId('lan-done').waitFor();
+  assert.equal(page.url(), url);
   assert.deepEqual(service.lanPasswords, ['correct horse battery']);
   assert.equal(await card.getByTestId('lan-password').inputValue(), '', 'the typed password is cleared');
   assert.ok(!(await page.content()).includes('correct horse'), 'and shown nowhere');
@@ -1055,6 +1122,7 @@ test('dashboard "Dashboard on your network": off by default, refused without a p
   assert.match(await card.getByTestId('lan-advanced').textContent() ?? '', /portico ui-password --config FILE/);
   await axe(page, 'dashboard on your network');
   assert.deepEqual(cspErrors, []);
+  assert.deepEqual(hints.filter((m) => /#lan-/.test(m)), [], 'the password fields are one form, with its user name');
 });
 
 test('a phone on the network: signs in at 390×844 on the real LAN listener (127.0.0.2), uses the dashboard, signs out', async (t) => {
@@ -1064,7 +1132,7 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   const lanCfg = { enabled: false, port: await freePort('127.0.0.2'), bind: '127.0.0.2', names: [] as string[] };
   const ui = await HeadlessUi.start({
     dataDir: data, port: 0, staticDir: dir, logger: silentLogger, handlers: service.handlers(),
-    service: { getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus }, events: { onDidAdd: service.onDidAddEvent },
+    service: { getStatus: () => service.status, onDidChangeStatus: service.onDidChangeStatus }, events: { onDidAdd: service.onDidAddEvent, add: (kind, level, message) => service.addEvent(kind, level, message) },
     lan: { config: () => lanCfg, setEnabled: async (on) => { lanCfg.enabled = on; return { ok: true, value: null }; } },
   });
   t.after(() => ui.stop());
@@ -1079,6 +1147,7 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   const cspErrors: string[] = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text()); });
   page.setDefaultTimeout(10_000);
+  const hints = await domHints(page);
   await page.goto(url);
   assert.equal(new URL(page.url()).pathname, '/login', 'not signed in: the sign-in page');
   await page.getByTestId('login-form').waitFor();
@@ -1095,6 +1164,10 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   await settle(page);
   assert.equal(await page.getByTestId('unauthorized').count(), 0);
   assert.match(await page.getByTestId('lan-card').getByTestId('lan-url-0').textContent() ?? '', /^http:\/\/127\.0\.0\.2:\d+\/$/);
+  // Setting the password and turning it on are in the dashboard's event list (without the password).
+  await page.getByTestId('events-list').getByText('The dashboard was opened to your network, behind its password').waitFor();
+  assert.match(await page.getByTestId('events-list').textContent() ?? '', /The password of the dashboard on your network was changed/);
+  assert.doesNotMatch(await page.content(), /correct horse/);
   await noHorizontalScroll(page, 'dashboard on the network at 390px');
   await page.screenshot({ path: `${shots}/lan-dashboard-390x844.png`, fullPage: true });
   await page.getByTestId('lan-card').screenshot({ path: `${out}/lan-card-390x844.png` });
@@ -1106,4 +1179,5 @@ test('a phone on the network: signs in at 390×844 on the real LAN listener (127
   await page.goto(url);
   assert.equal(new URL(page.url()).pathname, '/login');
   assert.deepEqual(cspErrors, []);
+  assert.deepEqual(hints.filter((m) => /#lan-|#password/.test(m)), [], 'the sign-in page and the LAN card raise no password-form hint');
 });

@@ -23,7 +23,8 @@ export interface HeadlessUiOptions {
   /** Mask the session token in diagnostics bundles too; returns the undo. */
   redactInDiagnostics?: (secret: string) => () => void;
   service: { getStatus(): AppStatus; onDidChangeStatus(fn: (s: AppStatus) => void): () => void };
-  events: { onDidAdd(fn: (e: EventRecord) => void): () => void };
+  /** The service's event list: the dashboard shows it, and the dashboard on the local network adds to it. */
+  events: { onDidAdd(fn: (e: EventRecord) => void): () => void; add(kind: string, level: EventRecord['level'], message: string): unknown };
   logger: Logger;
   /** The dashboard on the local network: its config section now, and how to save it on or off. Left out: none. */
   lan?: {
@@ -51,7 +52,7 @@ export class HeadlessUi {
   private constructor(o: HeadlessUiOptions, token: string) {
     this.o = o;
     this.redact(token);
-    this.lan = o.lan && new LanDashboard({ ...o.lan, dataDir: o.dataDir, clock: o.clock ?? systemClock, logger: o.logger, server: () => this.server });
+    this.lan = o.lan && new LanDashboard({ ...o.lan, dataDir: o.dataDir, clock: o.clock ?? systemClock, logger: o.logger, events: o.events, server: () => this.server });
     this.server = new UiServer({
       port: o.port, staticDir: o.staticDir, token, tokenFile: new DataDir(o.dataDir).uiToken, logger: o.logger,
       handlers: {

@@ -1,4 +1,4 @@
-import type { LanAccessChange, LanAccessView } from '../../shared/api.ts';
+import type { EventRecord, LanAccessChange, LanAccessView } from '../../shared/api.ts';
 import type { Config } from '../../shared/config.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { Clock } from '../support/clock.ts';
@@ -19,6 +19,8 @@ export interface LanDashboardOptions {
   server: () => UiServer;
   clock: Clock;
   logger: Logger;
+  /** The dashboard's event list: turning it on or off and a new password are recorded there (never the password). */
+  events: { add(kind: string, level: EventRecord['level'], message: string): unknown };
 }
 
 const NO_PASSWORD = 'It is turned on, but no password is set yet, so it stays closed. Set a password to open it.';
@@ -103,7 +105,9 @@ export class LanDashboard {
       this.gate.endAllSessions();
       this.o.server().recheckStreams();
       this.log.info('the password of the dashboard on the local network was changed; every device signed in before must sign in again');
+      this.o.events.add('lan-password-changed', 'info', 'The password of the dashboard on your network was changed; devices signed in before must sign in again.');
     }
+    let turned: boolean | undefined;
     if (change.enabled !== undefined && change.enabled !== this.o.config().enabled) {
       if (change.enabled && !(await this.password())) {
         return err({ code: 'no-password', message: 'The dashboard cannot be opened to your network without a password.', fix: 'Set a password first, then turn it on.' });
@@ -111,10 +115,20 @@ export class LanDashboard {
       const saved = await this.o.setEnabled(change.enabled);
       if (!saved.ok) return saved;
       this.log.info(change.enabled ? 'the dashboard on the local network was turned on' : 'the dashboard on the local network was turned off');
+      turned = change.enabled;
     }
     // Re-open with what is saved now: a first password opens a dashboard that was on but closed.
     if (change.enabled !== undefined || (change.password !== undefined && this.o.config().enabled && this.listeners.length === 0)) await this.start();
+    if (turned !== undefined) this.recordTurned(turned);
     return ok(await this.view());
+  }
+
+  /** After start(): "opened" only where it listens, with the problem when there is one. */
+  private recordTurned(on: boolean): void {
+    const events = this.o.events;
+    if (!on) events.add('lan-access-turned-off', 'info', 'The dashboard on your network was turned off; only this computer can open it now.');
+    else if (!this.listeners.length) events.add('lan-access-turned-on', 'warning', `The dashboard on your network was turned on but is not open: ${this.problem ?? 'nothing listens.'}`);
+    else events.add('lan-access-turned-on', this.problem ? 'warning' : 'info', `The dashboard was opened to your network, behind its password: ${this.urls().join(', ')}${this.problem ? `. ${this.problem}` : ''}`);
   }
 
   /** Where to open it from another device. */

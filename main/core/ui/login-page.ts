@@ -3,6 +3,7 @@
  * stylesheet, no script (so it works before anything else loads, and the strict CSP holds), a
  * form that posts to /login. The only page whose CSP allows a form, and only to this server.
  */
+import { LAN_USERNAME } from '../../shared/lan-password.ts';
 import { RENDERER_CSP } from '../../shared/renderer-csp.ts';
 
 export const LOGIN_PAGE_CSP = RENDERER_CSP.replace("form-action 'none'", "form-action 'self'");
@@ -23,7 +24,7 @@ export function loginPage(o: LoginPageOptions): string {
   const form = o.noPassword
     ? '<p data-testid="login-no-password">No password is set for this dashboard yet. On the computer that runs Portico, open its dashboard and set one under <strong>Dashboard on your network</strong>.</p>'
     : `<form method="post" action="/login" class="stack" data-testid="login-form">
-        <input type="text" name="username" value="portico" autocomplete="username" hidden>
+        <input type="text" name="username" value="${LAN_USERNAME}" autocomplete="username" hidden>
         <div class="field">
           <label for="password">Password</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required autofocus data-testid="login-password">

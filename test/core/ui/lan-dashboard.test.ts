@@ -6,6 +6,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { HeadlessUi } from '../../../main/core/ui/headless-ui.ts';
 import { createApiHandlers } from '../../../main/core/service/api-handlers.ts';
@@ -53,7 +54,7 @@ async function world(t: TestContext, lan: Record<string, unknown> = {}) {
   const signIn = (password: string, from?: string) => httpCall(LAN, port, 'POST', '/login', {
     from, headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ password }).toString(),
   });
-  return { dir, port, path, ui, token, local, signIn, origin, clock, logs, store: store.value };
+  return { dir, port, path, ui, token, local, signIn, origin, clock, logs, store: store.value, events };
 }
 
 const listening = (port: number) => httpCall(LAN, port, 'GET', '/login').then(() => true, (e: NodeJS.ErrnoException) => {
@@ -189,6 +190,38 @@ test('a session ends when unused for the idle time, and at a new password; turni
   assert.equal(JSON.parse(await readFile(w.path, 'utf8')).ui.lan.enabled, false);
 });
 
+test('turning it on and off and each new password are in the dashboard\'s event list, in plain words; a refused change adds nothing', async (t) => {
+  const w = await world(t);
+  const seen = () => w.events.list().map((e) => `${e.kind} ${e.level}: ${e.message}`);
+  await w.local('ui:lan-update', { enabled: true });
+  await w.local('ui:lan-update', { password: 'short' });
+  assert.deepEqual(seen(), [], 'refused changes change nothing, so nothing to record');
+
+  await w.local('ui:lan-update', { password: PASSWORD });
+  await w.local('ui:lan-update', { enabled: true });
+  await w.local('ui:lan-update', { password: 'a brand new password' });
+  await w.local('ui:lan-update', { enabled: false });
+  assert.deepEqual(seen(), [
+    'lan-password-changed info: The password of the dashboard on your network was changed; devices signed in before must sign in again.',
+    `lan-access-turned-on info: The dashboard was opened to your network, behind its password: http://${LAN}:${w.port}/`,
+    'lan-password-changed info: The password of the dashboard on your network was changed; devices signed in before must sign in again.',
+    'lan-access-turned-off info: The dashboard on your network was turned off; only this computer can open it now.',
+  ]);
+  // The list the dashboard shows (and the diagnostics bundle) is this one, over the API.
+  const listed = await w.local('events:list') as unknown as { kind: string }[];
+  assert.deepEqual(listed.map((e) => e.kind), ['lan-password-changed', 'lan-access-turned-on', 'lan-password-changed', 'lan-access-turned-off']);
+
+  // Turned on but nothing could listen (the port is taken): a warning that says so, not "opened".
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(w.port, LAN, resolve));
+  t.after(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  await w.local('ui:lan-update', { enabled: true });
+  const last = w.events.list().at(-1)!;
+  assert.equal(last.kind, 'lan-access-turned-on');
+  assert.equal(last.level, 'warning');
+  assert.match(last.message, new RegExp(`^The dashboard on your network was turned on but is not open: It could not listen everywhere: port ${w.port} is in use on ${LAN.replaceAll('.', '\\.')}`));
+});
+
 test('on in the file but no password: the service starts, the LAN stays closed, and the dashboard says why', async (t) => {
   const w = await world(t, { enabled: true });
   assert.equal(await listening(w.port), false);
@@ -211,7 +244,7 @@ test('the password and its hash appear in no log, status, diagnostics bundle or 
   await w.signIn(PASSWORD);
   const record = JSON.parse(await readFile(join(w.dir, 'ui-password'), 'utf8')) as { hash: string; salt: string };
   const bundle = (await w.local('diagnostics:export')).value as { content: string };
-  const answers = [JSON.stringify(w.logs), bundle.content, JSON.stringify(await w.local('status:get')), JSON.stringify(await w.local('ui:lan-get')), JSON.stringify(await w.local('config:get')), await readFile(w.path, 'utf8')];
+  const answers = [JSON.stringify(w.logs), bundle.content, JSON.stringify(await w.local('status:get')), JSON.stringify(await w.local('ui:lan-get')), JSON.stringify(await w.local('config:get')), JSON.stringify(await w.local('events:list')), await readFile(w.path, 'utf8')];
   for (const text of answers) {
     for (const secret of [PASSWORD, 'wrong guess 1', record.hash, record.salt]) assert.ok(!text.includes(secret), `${secret} leaked into ${text.slice(0, 80)}`);
   }
