@@ -86,7 +86,7 @@ export class HttpProxyConnection implements UpstreamOwner {
   /** Response bytes seen on `up` in this exchange; an error before any is a 502 (or a retry), after one a cut stream. */
   private upBytes = 0;
   /** Requests sent on `up` while a retry on a fresh connection is still allowed; null once not. */
-  private replay: { method: string; head: Buffer }[] | null = null;
+  private replay: { method: string; close: boolean; head: Buffer }[] | null = null;
   /** `up` carried an upgrade request: it never goes back to the pool. */
   private upgraded = false;
   private state: State = HEAD;
@@ -254,9 +254,9 @@ export class HttpProxyConnection implements UpstreamOwner {
   private sendHead(h: RequestHead): void {
     const u = this.up ?? this.acquire();
     const head = this.rewrite(h);
-    u.framing.onRequest(h.method);
+    u.framing.onRequest(h.method, this.lastExchange);
     if (h.upgrade) this.upgraded = true;
-    if (this.replay && this.upBytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) this.replay.push({ method: h.method, head });
+    if (this.replay && this.upBytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) this.replay.push({ method: h.method, close: this.lastExchange, head });
     else this.replay = null;
     this.sendUp(head);
   }
@@ -383,7 +383,7 @@ export class HttpProxyConnection implements UpstreamOwner {
       this.o.countError('upstream-retried');
       const fresh = this.openUpstream();
       for (const r of replay) {
-        fresh.framing.onRequest(r.method);
+        fresh.framing.onRequest(r.method, r.close);
         this.sendUp(r.head);
       }
       return;

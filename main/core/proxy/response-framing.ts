@@ -1,7 +1,6 @@
 import { ChunkedBody } from './chunked-body.ts';
 
 export const HSTS_HEADER = 'Strict-Transport-Security: max-age=31536000';
-const HSTS_TAIL = Buffer.from(`${HSTS_HEADER}\r\n\r\n`, 'latin1');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -20,6 +19,11 @@ const CONNECTION = Buffer.from('connection');
 const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const CONTENT_LENGTH = Buffer.from('content-length');
 const STRICT_TRANSPORT_SECURITY = Buffer.from('strict-transport-security');
+const KEEP_ALIVE_FIELD = Buffer.from('keep-alive');
+const PROXY_CONNECTION = Buffer.from('proxy-connection');
+const CONNECTION_CLOSE_LINE = Buffer.from('Connection: close\r\n', 'latin1');
+const HSTS_LINE = Buffer.from(`${HSTS_HEADER}\r\n`, 'latin1');
+const CRLF = Buffer.from('\r\n');
 
 type State =
   | { kind: 'head' }
@@ -34,10 +38,16 @@ const RAW: State = { kind: 'raw' };
 /**
  * Follows the framing of the responses on one upstream connection (RFC 9112 6.3), to know when
  * each response is complete: that is when the connection may go back to the pool and when the
- * client may send its next request on an idle timer. With `hsts` it also adds
- * Strict-Transport-Security to each final response head. The upstream is ours (configured), so it
- * is read leniently: what it cannot follow becomes a raw pass-through on a connection that is
- * never reused.
+ * client may send its next request on an idle timer. The upstream is ours (configured), so it is
+ * read leniently: what it cannot follow becomes a raw pass-through on a connection that is never
+ * reused.
+ *
+ * It also makes each final response head right for the client's hop (RFC 9110 7.6.1): the
+ * upstream's hop-by-hop fields (`Connection`, `Keep-Alive`, `Proxy-Connection` and fields named in
+ * `Connection`) describe the door's connection to the upstream, not the client's, so they are
+ * dropped, and `Connection: close` is added when the door closes the client after this response.
+ * With `hsts` it adds Strict-Transport-Security. A 101's head passes unchanged (the client needs
+ * its `Connection: Upgrade`).
  *
  * It runs once per response on the door's hottest path, so a head is read in place, byte by
  * byte, and `feed` hands back the bytes it was given (no copy) unless it has to change them.
@@ -46,9 +56,13 @@ export class ResponseFraming {
   private readonly hsts: boolean;
   /** Methods of the requests sent whose final response has not started yet, in order. */
   private readonly methods: string[] = [];
+  /** For each of those: the client asked to close after its response. */
+  private readonly clientCloses: boolean[] = [];
   private state: State = HEAD;
-  /** The head just read gets Strict-Transport-Security (set by readHead). */
-  private addHsts = false;
+  /** The head just read, as the client gets it; null when unchanged (set by readHead). */
+  private rewritten: Buffer | null = null;
+  /** Spans [start, end) of the lines to drop from the head being read (reused, no allocation per head). */
+  private readonly drop: number[] = [];
   /** A response head cut across reads, held until its end arrives. */
   private head: Buffer | null = null;
   /** False once the connection must not carry another request (close, HTTP/1.0, raw, 101, junk). */
@@ -62,9 +76,10 @@ export class ResponseFraming {
     this.hsts = hsts;
   }
 
-  /** A request was sent; its response will come in order. */
-  onRequest(method: string): void {
+  /** A request was sent; its response will come in order. `clientCloses`: the door closes the client after it. */
+  onRequest(method: string, clientCloses: boolean): void {
     this.methods.push(method);
+    this.clientCloses.push(clientCloses);
   }
 
   /** Requests sent whose response is not complete yet. */
@@ -131,8 +146,7 @@ export class ResponseFraming {
         this.head = null;
         if (headEnd === TOO_LARGE) { this.toRaw(); replace(off, held, off); break; }
         const used = headEnd - held.length;
-        const whole = joined.subarray(0, headEnd);
-        replace(off, this.addHsts ? withHsts(whole, 0, headEnd) : whole, off + used);
+        replace(off, this.rewritten ?? joined.subarray(0, headEnd), off + used);
         off += used;
         continue;
       }
@@ -143,7 +157,7 @@ export class ResponseFraming {
         break;
       }
       if (headEnd === TOO_LARGE) { this.toRaw(); break; }
-      if (this.addHsts) replace(off, withHsts(c, off, headEnd), headEnd);
+      if (this.rewritten) replace(off, this.rewritten, headEnd);
       off = headEnd;
     }
     if (!out) return from === 0 ? c : c.subarray(from);
@@ -159,7 +173,7 @@ export class ResponseFraming {
 
   /**
    * Reads the response head that starts at `b[start]` in one pass, and moves to its body: where
-   * the head ends (after its empty line), or NEED_MORE / TOO_LARGE. Sets `addHsts`.
+   * the head ends (after its empty line), or NEED_MORE / TOO_LARGE. Sets `rewritten`.
    */
   private readHead(b: Buffer, start: number): number {
     const n = Math.min(b.length, start + MAX_RESPONSE_HEAD);
@@ -175,6 +189,10 @@ export class ResponseFraming {
     let te: string | undefined;
     let cl: number | undefined;
     let hasHsts = false;
+    /** Other fields named in Connection (rare): dropped too. */
+    let named: string[] | null = null;
+    const drop = this.drop;
+    drop.length = 0;
     p += 2;
     for (;;) {
       const e = lineEnd(b, p, n);
@@ -184,6 +202,7 @@ export class ResponseFraming {
       const first = b[p]! | 0x20;
       if (first === 0x63) {
         if (isField(b, p, e, CONNECTION)) {
+          drop.push(p, e + 2);
           // Options, comma-separated with optional white space.
           let t = p + CONNECTION.length + 1;
           while (t < e) {
@@ -194,6 +213,7 @@ export class ResponseFraming {
             while (y > t && (b[y - 1] === SP || b[y - 1] === HTAB)) y--;
             if (y - t === CLOSE.length && sameLower(b, t, CLOSE)) close = true;
             else if (y - t === KEEP_ALIVE.length && sameLower(b, t, KEEP_ALIVE)) keepAlive = true;
+            else if (y > t) (named ??= []).push(b.toString('latin1', t, y).toLowerCase());
             t = z;
           }
         } else if (cl === undefined && isField(b, p, e, CONTENT_LENGTH)) {
@@ -208,19 +228,25 @@ export class ResponseFraming {
         if (te === undefined && isField(b, p, e, TRANSFER_ENCODING)) te = value(b, p + TRANSFER_ENCODING.length, e).toLowerCase();
       } else if (first === 0x73) {
         if (isField(b, p, e, STRICT_TRANSPORT_SECURITY)) hasHsts = true;
+      } else if (first === 0x6b) {
+        if (isField(b, p, e, KEEP_ALIVE_FIELD)) drop.push(p, e + 2);
+      } else if (first === 0x70) {
+        if (isField(b, p, e, PROXY_CONNECTION)) drop.push(p, e + 2);
       }
       p = e + 2;
     }
-    this.addHsts = false;
+    this.rewritten = null;
     if (!valid) { this.toRaw(); return p; }
     if (status === 101) {
       this.methods.shift();
+      this.clientCloses.shift();
       this.upgraded = true;
       this.toRaw();
       return p;
     }
     if (status < 200) return p; // interim (100 Continue): the final response follows
     const method = this.methods.shift();
+    const clientCloses = this.clientCloses.shift() ?? false;
     if (close || (minor === 0 && !keepAlive)) {
       this.reusable = false;
       this.closeAfter = true;
@@ -231,7 +257,10 @@ export class ResponseFraming {
       else this.toRaw();
     } else if (cl !== undefined) this.state = cl > 0 ? { kind: 'length', remaining: cl } : HEAD;
     else this.toRaw(); // body runs to the end of the connection
-    this.addHsts = this.hsts && !hasHsts;
+    if (named) dropNamed(b, start, p, named, drop);
+    const addHsts = this.hsts && !hasHsts;
+    const addClose = clientCloses || this.closeAfter;
+    if (drop.length > 0 || addHsts || addClose) this.rewritten = rewriteHead(b, start, p, drop, addHsts, addClose);
     return p;
   }
 }
@@ -268,7 +297,36 @@ function value(b: Buffer, colon: number, lineEnd: number): string {
   return b.toString('latin1', colon + 1, lineEnd).trim();
 }
 
-/** The head b[start..end) with Strict-Transport-Security added as its last field. */
-function withHsts(b: Buffer, start: number, end: number): Buffer {
-  return Buffer.concat([b.subarray(start, end - 2), HSTS_TAIL]);
+/** The lines of the fields named in `names` (lower case), added to `drop` in order. */
+function dropNamed(b: Buffer, start: number, end: number, names: string[], drop: number[]): void {
+  const spans: number[] = [];
+  let p = lineEnd(b, start, end) + 2;
+  while (p < end - 2) {
+    const e = lineEnd(b, p, end);
+    const colon = b.indexOf(COLON, p);
+    if (colon > p && colon < e && names.includes(b.toString('latin1', p, colon).toLowerCase())) spans.push(p, e + 2);
+    p = e + 2;
+  }
+  // merge with the spans already found, keeping start order
+  const all: [number, number][] = [];
+  for (let i = 0; i < drop.length; i += 2) all.push([drop[i]!, drop[i + 1]!]);
+  for (let i = 0; i < spans.length; i += 2) if (!all.some(([s]) => s === spans[i])) all.push([spans[i]!, spans[i + 1]!]);
+  all.sort((x, y) => x[0] - y[0]);
+  drop.length = 0;
+  for (const [s, e] of all) drop.push(s, e);
+}
+
+/** The head b[start..end) without the `drop` spans, with HSTS and `Connection: close` added as its last fields. */
+function rewriteHead(b: Buffer, start: number, end: number, drop: number[], addHsts: boolean, addClose: boolean): Buffer {
+  const parts: Buffer[] = [];
+  let from = start;
+  for (let i = 0; i < drop.length; i += 2) {
+    if (drop[i]! > from) parts.push(b.subarray(from, drop[i]!));
+    from = drop[i + 1]!;
+  }
+  parts.push(b.subarray(from, end - 2)); // up to the empty line
+  if (addHsts) parts.push(HSTS_LINE);
+  if (addClose) parts.push(CONNECTION_CLOSE_LINE);
+  parts.push(CRLF);
+  return Buffer.concat(parts);
 }

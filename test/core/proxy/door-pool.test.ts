@@ -116,6 +116,24 @@ test('affinity: a kept-alive client gets its own upstream connection back when i
   assert.equal(conn('/b2'), conn('/b1'), 'b got its own connection back, not the one used last');
 });
 
+test("hop-by-hop answers: the upstream's Connection and Keep-Alive never reach the client; a client that asked to close is told Connection: close", async () => {
+  // nginx answers every request with `Connection: keep-alive` (the door's own hop to it)
+  const closing = await rawExchange(https, NGINX, `GET /bye HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);
+  const head = closing.slice(0, closing.indexOf('\r\n\r\n'));
+  assert.match(head, /^HTTP\/1\.1 200 /);
+  assert.deepEqual(head.split('\r\n').filter((l) => /^(connection|keep-alive):/i.test(l)), ['Connection: close']);
+  // a kept-alive client sees no Connection field at all, and its connection carries the next request
+  const s = await tlsTo(https, { servername: NGINX });
+  let out = '';
+  s.on('data', (c: Buffer) => { out += c.toString('latin1'); });
+  s.write(`GET /one HTTP/1.1\r\nHost: ${NGINX}\r\n\r\n`);
+  await waitFor('first answer', () => out.includes('origin GET /one\n'));
+  assert.doesNotMatch(out, /\r\n(connection|keep-alive):/i);
+  s.write(`GET /two HTTP/1.1\r\nHost: ${NGINX}\r\n\r\n`);
+  await waitFor('second answer on the same connection', () => out.includes('origin GET /two\n'));
+  s.destroy();
+});
+
 test('a stale pooled connection: GET is retried on a fresh connection transparently; POST gets a 502', async () => {
   const first = await rawExchange(https, STALE, `GET /a HTTP/1.1\r\nHost: ${STALE}\r\nConnection: close\r\n\r\n`);
   assert.match(first, /fresh$/);
