@@ -61,6 +61,8 @@ export class ResponseFraming {
   private state: State = HEAD;
   /** The head just read, as the client gets it; null when unchanged (set by readHead). */
   private rewritten: Buffer | null = null;
+  /** Or: the head was rewritten in place, and now starts here in the bytes read (set by readHead). */
+  private movedTo = -1;
   /** Spans [start, end) of the lines to drop from the head being read (reused, no allocation per head). */
   private readonly drop: number[] = [];
   /** A response head cut across reads, held until its end arrives. */
@@ -146,7 +148,7 @@ export class ResponseFraming {
         this.head = null;
         if (headEnd === TOO_LARGE) { this.toRaw(); replace(off, held, off); break; }
         const used = headEnd - held.length;
-        replace(off, this.rewritten ?? joined.subarray(0, headEnd), off + used);
+        replace(off, this.rewritten ?? joined.subarray(Math.max(0, this.movedTo), headEnd), off + used);
         off += used;
         continue;
       }
@@ -158,6 +160,7 @@ export class ResponseFraming {
       }
       if (headEnd === TOO_LARGE) { this.toRaw(); break; }
       if (this.rewritten) replace(off, this.rewritten, headEnd);
+      else if (this.movedTo > off) replace(off, null, this.movedTo); // lines dropped in place: skip the gap
       off = headEnd;
     }
     if (!out) return from === 0 ? c : c.subarray(from);
@@ -236,6 +239,7 @@ export class ResponseFraming {
       p = e + 2;
     }
     this.rewritten = null;
+    this.movedTo = -1;
     if (!valid) { this.toRaw(); return p; }
     if (status === 101) {
       this.methods.shift();
@@ -260,7 +264,8 @@ export class ResponseFraming {
     if (named) dropNamed(b, start, p, named, drop);
     const addHsts = this.hsts && !hasHsts;
     const addClose = clientCloses || this.closeAfter;
-    if (drop.length > 0 || addHsts || addClose) this.rewritten = rewriteHead(b, start, p, drop, addHsts, addClose);
+    if (addHsts || addClose) this.rewritten = rewriteHead(b, start, p, drop, addHsts, addClose);
+    else if (drop.length > 0) this.movedTo = dropInPlace(b, start, drop);
     return p;
   }
 }
@@ -314,6 +319,23 @@ function dropNamed(b: Buffer, start: number, end: number, names: string[], drop:
   all.sort((x, y) => x[0] - y[0]);
   drop.length = 0;
   for (const [s, e] of all) drop.push(s, e);
+}
+
+/**
+ * Removes the `drop` spans from the head that starts at `start` by moving the bytes before each of
+ * them forward (the common case: an upstream's `Connection: keep-alive`), so the head still ends
+ * where it ended and runs on into its body with no copy of the answer. Returns where it starts now.
+ * `b` is the door's own read buffer, nobody else's.
+ */
+function dropInPlace(b: Buffer, start: number, drop: number[]): number {
+  let dst = drop[drop.length - 1]!;
+  for (let i = drop.length - 2; i >= 0; i -= 2) {
+    const keepFrom = i === 0 ? start : drop[i - 1]!;
+    const keepTo = drop[i]!;
+    dst -= keepTo - keepFrom;
+    b.copyWithin(dst, keepFrom, keepTo);
+  }
+  return dst;
 }
 
 /** The head b[start..end) without the `drop` spans, with HSTS and `Connection: close` added as its last fields. */

@@ -28,6 +28,21 @@ test("HSTS added to every final response head, the upstream's hop-by-hop fields 
   }
 });
 
+test('without HSTS the hop-by-hop lines are dropped in place, however the bytes are split', () => {
+  const answers = 'HTTP/1.1 200 OK\r\nServer: x\r\nConnection: keep-alive\r\nContent-Length: 2\r\nKeep-Alive: timeout=20\r\nETag: "e"\r\n\r\nok' +
+    'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n';
+  const want = answers.replaceAll('Connection: keep-alive\r\n', '').replace('Keep-Alive: timeout=20\r\n', '');
+  for (let split = 0; split < answers.length; split++) {
+    const f = new ResponseFraming(false);
+    f.onRequest('GET', false);
+    f.onRequest('GET', false);
+    const bytes = Buffer.from(answers, 'latin1');
+    const parts = split === 0 ? [f.feed(bytes)] : [f.feed(bytes.subarray(0, split)), f.feed(bytes.subarray(split))];
+    assert.equal(Buffer.concat(parts).toString('latin1'), want, `split ${split}`);
+    assert.deepEqual([f.pending, f.reusable], [0, true]);
+  }
+});
+
 test('a 101 or a body to the end of the connection turns into a raw pass-through', () => {
   const h = new ResponseFraming(true);
   h.onRequest('GET', false);
