@@ -95,8 +95,9 @@ export class ResponseFraming {
   }
 
   /**
-   * Bytes from the upstream in, bytes for the client out: `c` itself when nothing in it changes
-   * (the common case), else the changed bytes (a head held from an earlier read, HSTS added, or
+   * Bytes from the upstream in, bytes for the client out: `c` itself when nothing in it changes,
+   * a part of `c` when only hop-by-hop lines were dropped (in place: `c` is the door's own read
+   * buffer), else new bytes (a head held from an earlier read, HSTS or `Connection: close` added,
    * bytes nobody asked for dropped). May be empty.
    */
   feed(c: Buffer): Buffer {
