@@ -4,10 +4,11 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * What `portico serve` loads before it talks to a CA. acme-client (with axios and node-forge under
- * it) and node-forge are loaded at their first use (an order, an outside check, a PKCS#12 export):
- * about 10 MB of resident memory a service with a valid certificate does without (docs/bench.md).
+ * it) and node-forge are loaded at their first use (an order, an outside check, a PKCS#12 export),
+ * and @peculiar/x509 when a placeholder certificate is made: resident memory a service with a valid
+ * certificate does without (docs/bench.md).
  */
-test('the service and `portico serve` load no ACME client and no node-forge until they are used', () => {
+test('the service and `portico serve` load no ACME client, node-forge or x509 builder until they are used', () => {
   const modules = (entry: string) => execFileSync(process.execPath, ['--input-type=module', '-e', `
     import { registerHooks } from 'node:module';
     const seen = [];
@@ -18,7 +19,7 @@ test('the service and `portico serve` load no ACME client and no node-forge unti
   for (const entry of ['../../../main/core/service/service.ts', '../../../main/cli/commands/serve.ts']) {
     const loaded = JSON.parse(modules(entry)) as string[];
     assert.ok(loaded.some((u) => u.endsWith('/cert-manager.ts')), `${entry}: the certificate manager is loaded (the check sees the real import graph)`);
-    for (const pkg of ['acme-client', 'node-forge', 'axios']) {
+    for (const pkg of ['acme-client', 'node-forge', 'axios', '@peculiar/x509']) {
       assert.deepEqual(loaded.filter((u) => u.includes(`/node_modules/${pkg}/`)), [], `${entry} loads ${pkg} at start`);
     }
   }
