@@ -19,7 +19,7 @@ SA=${1:?usage: door-ab.sh <door-server.ts A> <door-server.ts B>}; SB=${2:?usage:
 BACKEND=$(grep -o 'listen 127.0.0.1:[0-9]*' "$W/conf/nginx.conf" | head -1 | cut -d: -f2)
 ORIGIN=$(grep -o 'listen 127.0.0.1:[0-9]* ssl' "$W/conf/nginx.conf" | head -1 | cut -d: -f2 | cut -d' ' -f1)
 PA=$((BACKEND + 20)); PB=$((BACKEND + 21))
-SHIP_FLAGS=$(head -1 "$ROOT/bin/portico.js" | sed -E 's/^#!.*[/ ]node( |$)//')
+SHIP_FLAGS=$(bash "$B/ship-flags.sh")
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
 trap cleanup EXIT

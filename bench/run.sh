@@ -34,9 +34,8 @@ PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
 TESTS=${TESTS:-"bulk par4 small hs hsres pass serve"}
 DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
-# The node flags Portico ships with (bin/portico.js's shebang line, their one home): the door and
-# `portico serve` are measured as they run for users; DOOR_NODE_ARGS / SERVE_NODE_ARGS come after them.
-SHIP_FLAGS=$(head -1 "$ROOT/bin/portico.js" | sed -E 's/^#!.*[/ ]node( |$)//')
+# The door and `portico serve` run with the node flags Portico ships; DOOR_NODE_ARGS / SERVE_NODE_ARGS come after them.
+SHIP_FLAGS=$(bash "$B/ship-flags.sh")
 SERVE_NODE_ARGS=${SERVE_NODE_ARGS:-}
 PROFILE=${PROFILE:-0}
 PORT_BASE=${PORT_BASE:-28080}

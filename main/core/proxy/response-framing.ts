@@ -21,6 +21,8 @@ const CONTENT_LENGTH = Buffer.from('content-length');
 const STRICT_TRANSPORT_SECURITY = Buffer.from('strict-transport-security');
 const KEEP_ALIVE_FIELD = Buffer.from('keep-alive');
 const PROXY_CONNECTION = Buffer.from('proxy-connection');
+/** The upstream's hop-by-hop fields, never passed to the client (RFC 9110 7.6.1). */
+const HOP_BY_HOP_FIELDS = [CONNECTION, KEEP_ALIVE_FIELD, PROXY_CONNECTION].map((f) => f.toString('latin1'));
 const CONNECTION_CLOSE_LINE = Buffer.from('Connection: close\r\n', 'latin1');
 const HSTS_LINE = Buffer.from(`${HSTS_HEADER}\r\n`, 'latin1');
 const CRLF = Buffer.from('\r\n');
@@ -303,23 +305,17 @@ function value(b: Buffer, colon: number, lineEnd: number): string {
   return b.toString('latin1', colon + 1, lineEnd).trim();
 }
 
-/** The lines of the fields named in `names` (lower case), added to `drop` in order. */
+/** HOP_BY_HOP_FIELDS plus the fields named in `Connection` (lower case): `drop` becomes their lines, in order (rare). */
 function dropNamed(b: Buffer, start: number, end: number, names: string[], drop: number[]): void {
-  const spans: number[] = [];
+  drop.length = 0;
   let p = lineEnd(b, start, end) + 2;
   while (p < end - 2) {
     const e = lineEnd(b, p, end);
     const colon = b.indexOf(COLON, p);
-    if (colon > p && colon < e && names.includes(b.toString('latin1', p, colon).toLowerCase())) spans.push(p, e + 2);
+    const name = colon > p && colon < e ? b.toString('latin1', p, colon).toLowerCase() : '';
+    if (HOP_BY_HOP_FIELDS.includes(name) || names.includes(name)) drop.push(p, e + 2);
     p = e + 2;
   }
-  // merge with the spans already found, keeping start order
-  const all: [number, number][] = [];
-  for (let i = 0; i < drop.length; i += 2) all.push([drop[i]!, drop[i + 1]!]);
-  for (let i = 0; i < spans.length; i += 2) if (!all.some(([s]) => s === spans[i])) all.push([spans[i]!, spans[i + 1]!]);
-  all.sort((x, y) => x[0] - y[0]);
-  drop.length = 0;
-  for (const [s, e] of all) drop.push(s, e);
 }
 
 /**

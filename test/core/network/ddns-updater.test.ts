@@ -2,7 +2,7 @@
  * Dynamic DNS against a real BIND 9 through RFC 2136 (TSIG), with the public address coming
  * from the STUN stand-in: each address change produces exactly one update.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBind } from '../../helpers/bind.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
@@ -15,13 +15,18 @@ import type { DdnsStatus } from '../../../main/shared/status/router.ts';
 import { parseConfig } from '../../../main/shared/config.ts';
 import { tmpDir } from '../../helpers/tmp-dir.ts';
 
-test('an address change triggers exactly one RFC 2136 update; changes are rate-limited', async (t) => {
+/** A real bind9 zone with RFC 2136 updates, a STUN stand-in, and the name to publish in the zone. */
+async function bindAndStun(t: TestContext) {
   const bind = await startBind();
   t.after(() => bind.stop());
   const stun = await startStunStandIn();
   t.after(() => stun.close());
-  const name = `plex.${bind.zone}`;
   const dns = new Rfc2136({ kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: bind.keySecret }, silentLogger);
+  return { bind, stun, name: `plex.${bind.zone}`, dns };
+}
+
+test('an address change triggers exactly one RFC 2136 update; changes are rate-limited', async (t) => {
+  const { bind, stun, name, dns } = await bindAndStun(t);
   const sent: string[] = [];
   const provider = { setAddresses: (n: string, type: 'A' | 'AAAA', v: string[]) => { sent.push(`${n} ${type} ${v.join(',')}`); return dns.setAddresses(n, type, v); } };
   const stunIp = new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] });
@@ -122,12 +127,7 @@ test('fromConfig: dynamic DNS only with dns.ddns on and a domain (the config ins
 });
 
 test('a private or CGNAT address is never published: dynamic DNS holds back and says why, then writes the public one', async (t) => {
-  const bind = await startBind();
-  t.after(() => bind.stop());
-  const stun = await startStunStandIn();
-  t.after(() => stun.close());
-  const name = `plex.${bind.zone}`;
-  const dns = new Rfc2136({ kind: 'rfc2136', server: bind.host, port: bind.port, zone: bind.zone, keyName: bind.keyName, keyAlgorithm: bind.keyAlgorithm, keySecret: bind.keySecret }, silentLogger);
+  const { bind, stun, name, dns } = await bindAndStun(t);
   const stunIp = new StunPublicIp(`127.0.0.1:${stun.port}`, { waitsMs: [300, 600] });
   const u = new DdnsUpdater({ names: [name], provider: dns, publicAddress: () => stunIp.lookup(), clock: new ManualClock(), logger: silentLogger, minIntervalMs: 0 });
   t.after(() => u.stop());

@@ -13,12 +13,10 @@ import { Service } from '../../../main/core/service/service.ts';
 import { silentLogger } from '../../../main/core/support/logger.ts';
 import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
-import { tmpDir } from '../../helpers/tmp-dir.ts';
-import { freePort } from '../../helpers/free-port.ts';
 import { startPebble } from '../../helpers/pebble.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { PmsStandIn } from '../../stand-ins/pms.ts';
-import { makeCert, plexDirectUpstream, port, tlsTo } from '../proxy/door-fixtures.ts';
+import { port, tlsTo } from '../proxy/door-fixtures.ts';
+import { serviceWorld } from './service-world.ts';
 
 const TOKEN = 'owner-token-routes-aaaa';
 const DOMAIN = 'plex.routes.test';
@@ -48,12 +46,7 @@ async function fetchThroughDoor(doorPort: number, servername: string, ca: string
 }
 
 test('extra routes get their own CA-issued certificates; a route added while running is served at once, others untouched', async (t) => {
-  const dir = await tmpDir(t);
-  const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: TOKEN });
-  await pms.start();
-  t.after(() => pms.stop());
-  const plexTls = await plexDirectUpstream(t, makeCert(dir, 'plex-direct', ['*.plex.direct']));
-  const [https, http] = [await freePort(), await freePort()];
+  const { dir, pms, plexTls, https, http } = await serviceWorld(t, TOKEN);
   const pebble = await startPebble({ httpPort: http, tlsPort: https });
   t.after(() => pebble.stop());
   const [a, b] = [await upstream(t, 'a'), await upstream(t, 'b')];

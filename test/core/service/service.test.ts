@@ -15,8 +15,6 @@ import { DataDir } from '../../../main/core/support/data-dir.ts';
 import { discoverGateway, localAddressToward } from '../../../main/core/network/discover-gateway.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
-import { tmpDir } from '../../helpers/tmp-dir.ts';
-import { freePort } from '../../helpers/free-port.ts';
 import { startPebble } from '../../helpers/pebble.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { PmsStandIn } from '../../stand-ins/pms.ts';
@@ -25,20 +23,13 @@ import { startWhatIsMyIpStandIn } from '../../stand-ins/whatismyip.ts';
 import { startStunStandIn } from '../../stand-ins/stun.ts';
 import { startPublicDns } from '../../helpers/public-dns.ts';
 import { RETRY_SCHEDULE_MS } from '../../../main/core/certs/renewal-policy.ts';
-import { makeCert, plexDirectUpstream, port, tlsTo } from '../proxy/door-fixtures.ts';
+import { port, tlsTo } from '../proxy/door-fixtures.ts';
+import { serviceWorld } from './service-world.ts';
 
 const TOKEN = 'owner-token-service-aaaa';
 const DOMAIN = 'plex.service.test';
 
-async function world(t: TestContext) {
-  const dir = await tmpDir(t);
-  const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: TOKEN });
-  await pms.start();
-  t.after(() => pms.stop());
-  const plexTls = await plexDirectUpstream(t, makeCert(dir, 'plex-direct', ['*.plex.direct']));
-  const [https, http] = [await freePort(), await freePort()];
-  return { dir, pms, plexTls, https, http };
-}
+const world = (t: TestContext) => serviceWorld(t, TOKEN);
 
 async function startService(t: TestContext, dir: string, doc: object, clock = new ManualClock(), more: { beginAtStart?: boolean } = {}) {
   const configPath = join(dir, 'portico.json');
