@@ -56,10 +56,8 @@ const RAW: State = { kind: 'raw' };
  */
 export class ResponseFraming {
   private readonly hsts: boolean;
-  /** Methods of the requests sent whose final response has not started yet, in order. */
-  private readonly methods: string[] = [];
-  /** For each of those: the client asked to close after its response. */
-  private readonly clientCloses: boolean[] = [];
+  /** The requests sent whose final response has not started yet, in order (no array work per request). */
+  private readonly waiting = new RequestQueue();
   private state: State = HEAD;
   /** The head just read, as the client gets it; null when unchanged (set by readHead). */
   private rewritten: Buffer | null = null;
@@ -67,6 +65,8 @@ export class ResponseFraming {
   private movedTo = -1;
   /** Spans [start, end) of the lines to drop from the head being read (reused, no allocation per head). */
   private readonly drop: number[] = [];
+  /** What `feed` hands back, built without allocating when nothing changes (reused). */
+  private readonly out = new Output();
   /** A response head cut across reads, held until its end arrives. */
   private head: Buffer | null = null;
   /** False once the connection must not carry another request (close, HTTP/1.0, raw, 101, junk). */
@@ -82,13 +82,12 @@ export class ResponseFraming {
 
   /** A request was sent; its response will come in order. `clientCloses`: the door closes the client after it. */
   onRequest(method: string, clientCloses: boolean): void {
-    this.methods.push(method);
-    this.clientCloses.push(clientCloses);
+    this.waiting.push(method, clientCloses);
   }
 
   /** Requests sent whose response is not complete yet. */
   get pending(): number {
-    return this.methods.length + (this.state.kind === 'head' ? 0 : 1);
+    return this.waiting.length + (this.state.kind === 'head' ? 0 : 1);
   }
 
   /** The upstream closed: a body that runs to the end of the connection is complete now. */
@@ -103,17 +102,9 @@ export class ResponseFraming {
    * bytes nobody asked for dropped). May be empty.
    */
   feed(c: Buffer): Buffer {
-    /** Changed output so far; null while the output is `c` itself from `from` on. */
-    let out = null as Buffer[] | null;
-    /** Start of the run of `c` not yet in `out`. */
-    let from = 0;
+    const out = this.out;
+    out.reset(c);
     let off = 0;
-    const replace = (at: number, part: Buffer | null, resume: number): void => {
-      out ??= [];
-      if (at > from) out.push(c.subarray(from, at));
-      if (part) out.push(part);
-      from = resume;
-    };
     while (off < c.length) {
       const st = this.state;
       if (st.kind === 'raw') break;
@@ -131,11 +122,11 @@ export class ResponseFraming {
         if (r.kind === 'done') this.state = HEAD;
         continue;
       }
-      if (this.methods.length === 0) {
+      if (this.waiting.length === 0) {
         // Bytes nobody asked for: the upstream is out of step; drop them and this connection.
         this.reusable = false;
         this.closeAfter = true;
-        replace(off, null, c.length);
+        out.replace(off, null, c.length);
         break;
       }
       const held = this.head;
@@ -145,30 +136,28 @@ export class ResponseFraming {
         const headEnd = this.readHead(joined, 0);
         if (headEnd === NEED_MORE) {
           this.head = joined;
-          replace(off, null, c.length);
+          out.replace(off, null, c.length);
           break;
         }
         this.head = null;
-        if (headEnd === TOO_LARGE) { this.toRaw(); replace(off, held, off); break; }
+        if (headEnd === TOO_LARGE) { this.toRaw(); out.replace(off, held, off); break; }
         const used = headEnd - held.length;
-        replace(off, this.rewritten ?? joined.subarray(Math.max(0, this.movedTo), headEnd), off + used);
+        out.replace(off, this.rewritten ?? joined.subarray(Math.max(0, this.movedTo), headEnd), off + used);
         off += used;
         continue;
       }
       const headEnd = this.readHead(c, off);
       if (headEnd === NEED_MORE) {
         this.head = Buffer.from(c.subarray(off));
-        replace(off, null, c.length);
+        out.replace(off, null, c.length);
         break;
       }
       if (headEnd === TOO_LARGE) { this.toRaw(); break; }
-      if (this.rewritten) replace(off, this.rewritten, headEnd);
-      else if (this.movedTo > off) replace(off, null, this.movedTo); // lines dropped in place: skip the gap
+      if (this.rewritten) out.replace(off, this.rewritten, headEnd);
+      else if (this.movedTo > off) out.replace(off, null, this.movedTo); // lines dropped in place: skip the gap
       off = headEnd;
     }
-    if (!out) return from === 0 ? c : c.subarray(from);
-    if (from < c.length) out.push(c.subarray(from));
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    return out.finish();
   }
 
   private toRaw(): void {
@@ -245,15 +234,14 @@ export class ResponseFraming {
     this.movedTo = -1;
     if (!valid) { this.toRaw(); return p; }
     if (status === 101) {
-      this.methods.shift();
-      this.clientCloses.shift();
+      this.waiting.shift();
       this.upgraded = true;
       this.toRaw();
       return p;
     }
     if (status < 200) return p; // interim (100 Continue): the final response follows
-    const method = this.methods.shift();
-    const clientCloses = this.clientCloses.shift() ?? false;
+    const clientCloses = this.waiting.firstCloses;
+    const method = this.waiting.shift();
     if (close || (minor === 0 && !keepAlive)) {
       this.reusable = false;
       this.closeAfter = true;
@@ -273,9 +261,85 @@ export class ResponseFraming {
   }
 }
 
+/**
+ * The methods of requests waiting for their response, and whether the door closes the client
+ * after each: fields for the first (one request in flight is the rule), an array only for
+ * pipelined ones behind it.
+ */
+class RequestQueue {
+  length = 0;
+  private firstMethod = '';
+  /** The first waiting request's client asked to close after its response (false when none waits). */
+  firstCloses = false;
+  private readonly rest: { method: string; closes: boolean }[] = [];
+
+  push(method: string, closes: boolean): void {
+    if (this.length++ === 0) {
+      this.firstMethod = method;
+      this.firstCloses = closes;
+    } else this.rest.push({ method, closes });
+  }
+
+  /** The first waiting request's method, removed; undefined when none waits. */
+  shift(): string | undefined {
+    if (this.length === 0) return undefined;
+    const method = this.firstMethod;
+    this.length--;
+    const next = this.length > 0 ? this.rest.shift()! : null;
+    this.firstMethod = next ? next.method : '';
+    this.firstCloses = next ? next.closes : false;
+    return method;
+  }
+}
+
+/**
+ * `feed`'s output: the input itself from `from` on while nothing changed, else the parts built
+ * so far (a reused array) plus the rest of the input.
+ */
+class Output {
+  /** The input being fed; CRLF (any small constant) between feeds. */
+  private c: Buffer = CRLF;
+  /** Start of the run of `c` not yet in `parts`. */
+  private from = 0;
+  private changed = false;
+  private readonly parts: Buffer[] = [];
+
+  reset(c: Buffer): void {
+    this.c = c;
+    this.from = 0;
+    this.changed = false;
+  }
+
+  /** c[from..at) as it is, then `part` instead of c[at..resume). */
+  replace(at: number, part: Buffer | null, resume: number): void {
+    if (!this.changed) {
+      this.changed = true;
+      this.parts.length = 0;
+    }
+    if (at > this.from) this.parts.push(this.c.subarray(this.from, at));
+    if (part) this.parts.push(part);
+    this.from = resume;
+  }
+
+  /** The output; forgets the input (an idle connection holds no read buffer). */
+  finish(): Buffer {
+    const { c, from, parts } = this;
+    this.c = CRLF;
+    if (!this.changed) return from === 0 ? c : c.subarray(from);
+    if (from < c.length) parts.push(c.subarray(from));
+    const r = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    parts.length = 0;
+    return r;
+  }
+}
+
 /** Index of the CR of the CRLF ending the line that starts at `p`, or -1 if none before `n`. A plain JS scan: heads are short, a native call per line costs more. */
 function lineEnd(b: Buffer, p: number, n: number): number {
-  for (let i = p; i + 1 < n; i++) if (b[i] === CR && b[i + 1] === LF) return i;
+  const last = n - 1;
+  for (let i = p; i < last; i++) {
+    if (b[i] !== CR) continue;
+    if (b[i + 1] === LF) return i;
+  }
   return -1;
 }
 
