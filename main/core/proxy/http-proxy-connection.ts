@@ -4,9 +4,7 @@
  * (the tagged `State` union) over one client socket and its borrowed upstream; the parsers
  * (http-request-head, chunked-body, response-framing) and the pool are their own files.
  */
-import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { constants } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
@@ -293,11 +291,7 @@ export class HttpProxyConnection implements UpstreamOwner {
   }
 
   private openUpstream(): Upstream {
-    const { host, port, tls } = this.o.upstream;
-    const socket = tls
-      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], secureOptions: constants.SSL_OP_NO_RENEGOTIATION }).setNoDelay(true)
-      : connect({ host, port, noDelay: true, allowHalfOpen: true });
-    const u = new Upstream(this.key, socket, this.o.hsts);
+    const u = Upstream.open(this.key, this.o.upstream, this.o.hsts);
     u.owner = this;
     this.bindTo(u, false);
     this.connectWait.arm();
@@ -323,9 +317,12 @@ export class HttpProxyConnection implements UpstreamOwner {
     this.replay = null;
     this.o.counters.bytesOut += c.length;
     this.responseWait.disarm();
-    // One write per upstream chunk: each write is a TLS record and a syscall of its own.
+    // One write per upstream chunk: each write is a TLS record and a syscall of its own. `c` is
+    // the upstream's read buffer, read into again after this call: a TLS socket with nothing
+    // queued encrypts what it is given at once, but a write that queues keeps the bytes it was
+    // given, so it gets a copy (test: http-proxy-connection.test.ts).
     const out = u.framing.feed(c);
-    if (out.length > 0 && !this.client.write(out)) {
+    if (out.length > 0 && !this.client.write(this.client.writableLength > 0 ? Buffer.from(out) : out)) {
       u.socket.pause();
       this.client.once('drain', () => { if (this.up === u) u.socket.resume(); });
     }
