@@ -68,8 +68,9 @@ const CLOSED: State = { kind: 'closed' };
  * idles between requests holds nothing upstream. Responses flow back as raw bytes with
  * backpressure; their framing is followed only to know where they end.
  *
- * This is the door's hottest path: a request on a kept-alive connection allocates no timers and
- * adds no listeners (Deadline re-arms one timer each; the upstream's listeners are its own).
+ * This is the door's hottest path: a request on a kept-alive connection touches no timer and adds
+ * no listener (each limit is a Deadline, re-armed by writing when it is due; the upstream's
+ * listeners are its own).
  */
 export class HttpProxyConnection implements UpstreamOwner {
   private readonly o: HttpProxyConnectionOptions;
@@ -97,11 +98,14 @@ export class HttpProxyConnection implements UpstreamOwner {
   private readonly responseWait: Deadline;
   /** A new upstream connection being opened. */
   private readonly connectWait: Deadline;
+  /** No bytes either way (a stalled stream or tunnel); re-armed by every read on both sides. */
+  private readonly idleWait: Deadline;
   private readonly clientIp: string;
   /** The client asked to close after the current response (Connection: close, HTTP/1.0), or half-closed. */
   private lastExchange = false;
   private finished = false;
-  private lastActivity = Date.now();
+  /** Last bytes either way (`performance.now()`). */
+  private lastActivity = performance.now();
   private waitingForDrain = false;
 
   constructor(o: HttpProxyConnectionOptions) {
@@ -131,19 +135,20 @@ export class HttpProxyConnection implements UpstreamOwner {
     this.client.on('end', () => this.onClientEnd());
     this.client.on('error', () => this.close());
     this.client.once('close', () => { o.counters.openConnections--; this.close(); });
-    this.client.on('timeout', () => { o.countError('idle-timeout'); this.close(); });
-    (this.client as unknown as Socket).setTimeout?.(t.idleMs);
+    // Not the socket's own setTimeout: Node re-arms that timer on every read and write.
+    this.idleWait = new Deadline(t.idleMs, () => { o.countError('idle-timeout'); this.close(); });
+    this.idleWait.arm(this.lastActivity);
     // A connection opened and never used (browsers pre-connect) gets the head limit.
     this.waitFor('head');
   }
 
   /** Between requests, nothing in flight, quiet for quietMs: safe to close when the door stops. */
   isIdle(quietMs: number): boolean {
-    return this.state.kind === 'head' && !this.pending && !this.up && Date.now() - this.lastActivity >= quietMs;
+    return this.state.kind === 'head' && !this.pending && !this.up && performance.now() - this.lastActivity >= quietMs;
   }
 
   private onClientData(chunk: Buffer): void {
-    this.lastActivity = Date.now();
+    this.active();
     this.o.counters.bytesIn += chunk.length;
     let buf = chunk;
     if (this.pending) {
@@ -151,6 +156,10 @@ export class HttpProxyConnection implements UpstreamOwner {
       this.pending = null;
     }
     this.process(buf);
+  }
+
+  private active(): void {
+    this.idleWait.arm((this.lastActivity = performance.now()));
   }
 
   private process(buf: Buffer): void {
@@ -312,7 +321,7 @@ export class HttpProxyConnection implements UpstreamOwner {
 
   onUpstreamData(u: Upstream, c: Buffer): void {
     if (this.up !== u) return;
-    this.lastActivity = Date.now();
+    this.active();
     this.upBytes += c.length;
     this.replay = null;
     this.o.counters.bytesOut += c.length;
@@ -465,6 +474,7 @@ export class HttpProxyConnection implements UpstreamOwner {
     this.keepAliveWait.dispose();
     this.responseWait.dispose();
     this.connectWait.dispose();
+    this.idleWait.dispose();
   }
 
   /** Tear both sides down (idempotent). */

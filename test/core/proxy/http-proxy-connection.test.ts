@@ -58,3 +58,39 @@ test('what the door writes to a client with writes still queued is its own copy:
     if (!body.subarray(i * 1000, (i + 1) * 1000).equals(block(i))) assert.fail(`block ${i} differs: ${body.toString('latin1', i * 1000, i * 1000 + 24)}…`);
   }
 });
+
+test('the idle limit closes a stream with no bytes either way, and never one that keeps trickling', async (t) => {
+  // The upstream sends a head and then a byte every 100 ms to /trickle; to /stall, nothing more.
+  const upstream = await listen(t, createServer((s) => {
+    s.once('data', (req: Buffer) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n');
+      if (!req.includes('/trickle')) return;
+      const every = setInterval(() => s.write('x'), 100);
+      s.on('close', () => clearInterval(every));
+    });
+    s.on('error', () => {});
+  }) as never);
+  const pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleMs: 10_000 });
+  t.after(() => pool.closeAll());
+  const errors: string[] = [];
+  const conns: HttpProxyConnection[] = [];
+  const open = (path: string) => {
+    const client = new SlowClient();
+    const conn = new HttpProxyConnection({
+      client, upstream: { host: '127.0.0.1', port: port(upstream), tls: false }, pool,
+      counters: { openConnections: 0, requests: 0, bytesIn: 0, bytesOut: 0 }, countError: (k) => errors.push(`${path} ${k}`),
+      timeouts: { headMs: 10_000, keepAliveMs: 10_000, idleMs: 400, upstreamConnectMs: 10_000, upstreamResponseMs: 10_000 }, hsts: false,
+    });
+    conns.push(conn);
+    client.push(`GET ${path} HTTP/1.1\r\nHost: plex.example.com\r\n\r\n`);
+    return client;
+  };
+  const stalled = open('/stall');
+  const trickling = open('/trickle');
+  await waitFor('the stalled stream closed', () => stalled.destroyed, 5_000);
+  assert.deepEqual(errors, ['/stall idle-timeout']);
+  await new Promise((r) => setTimeout(r, 1200)); // three idle limits' worth of trickle
+  assert.equal(trickling.destroyed, false, 'a byte every 100 ms keeps it open');
+  assert.ok(trickling.received.reduce((n, c) => n + c.length, 0) > 40 + 8);
+  for (const c of conns) c.close(); // before the upstream's close, which waits for its connections
+});
