@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * A timeout armed again and again on a hot path (several times per request on a keep-alive
  * connection) at the cost of two field writes: arming records when it is due and leaves a timer
