@@ -6,7 +6,7 @@
  *
  * A failure rejects with an `HttpFailure` whose message is already the words an error shows:
  * 'connection refused', 'no answer within 15 s', else the system's code (ENOTFOUND,
- * ECONNRESET…) — one wording for every client, so the same failure reads the same wherever it
+ * ECONNRESET…), an untrusted certificate named as such — one wording for every client, so the same failure reads the same wherever it
  * appears. Redirects are not followed (no API Portico calls answers with one; a redirected
  * webhook is an error to see, not to follow). Nothing of the request (URL, headers) is in the message.
  */
@@ -19,6 +19,8 @@ export interface HttpTextRequest {
   body?: string;
   /** For the whole exchange, from connecting to the last byte of the answer. */
   timeoutMs: number;
+  /** CA certificates (PEM) to trust instead of the system's, for https (a private service, tests). */
+  ca?: string;
 }
 
 export interface HttpTextResponse {
@@ -62,12 +64,13 @@ export const httpText: HttpText = (url, req) => new Promise((resolve, reject) =>
     const code = (e as { code?: unknown } | null)?.code;
     if (code === 'ECONNREFUSED') return reject(new HttpFailure('connection refused', code));
     // A header value Node refuses: most likely a token pasted with a line break; said without quoting it.
+    if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) return reject(new HttpFailure(`the server's certificate is not trusted (${code})`, code));
     if (code === 'ERR_INVALID_CHAR') return reject(new HttpFailure('a header value has a character HTTP does not allow, such as a line break', code));
     reject(new HttpFailure(typeof code === 'string' ? code : 'the request failed', typeof code === 'string' ? code : undefined));
   };
   const headers = { ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}), ...req.headers };
   try {
-    r = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: req.method ?? 'GET', headers }, (res) => {
+    r = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: req.method ?? 'GET', headers, ...(req.ca ? { ca: req.ca } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
+import { makeTestCa } from '../../helpers/test-ca.ts';
 import { HttpFailure, httpText } from '../../../main/core/support/http-text.ts';
 
 /** What httpText rejects with for `url` (it must reject). */
@@ -88,4 +91,15 @@ test('a header value with a line break is refused in words that do not quote it'
 test('a URL that is not http(s) is refused before anything is sent', async () => {
   assert.equal((await failure('ftp://127.0.0.1/', 5000)).message, 'not an http(s) URL');
   assert.equal((await failure('nonsense', 5000)).message, 'not an http(s) URL');
+});
+
+test('https: a certificate the given CA did not sign is named as untrusted; with that CA the answer comes', async (t) => {
+  const dir = await tmpDir(t);
+  const ca = makeTestCa(dir, ['localhost']);
+  const s = createHttpsServer({ key: ca.keyPem, cert: ca.certPem }, (_req, res) => res.end('fine'));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => s.close(r)));
+  const url = `https://localhost:${(s.address() as AddressInfo).port}/`;
+  assert.match((await failure(url, 5000)).message, /^the server's certificate is not trusted \([A-Z_]+\)$/);
+  assert.equal((await httpText(url, { timeoutMs: 5000, ca: ca.caPem })).body, 'fine');
 });
