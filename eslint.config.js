@@ -28,6 +28,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { paths: [electronOnlyTypes], patterns: [{ group: ['**/main/app/**', '**/app/*'], message: 'core never depends on the Electron glue.' }] }],
       'no-restricted-modules': ['error', { paths: ['electron'] }],
+      // The first fetch() keeps undici's dispatcher and web streams resident (~12 MB of `portico serve`).
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'Use httpText (main/core/support/http-text.ts): fetch() loads undici, ~12 MB a long-running service keeps (docs/bench.md).' }],
     },
   },
   {

@@ -9,6 +9,7 @@ import type { Health } from '../../shared/status.ts';
 import { notificationFor } from '../../shared/tray-model.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { Logger } from '../support/logger.ts';
+import { httpText } from '../support/http-text.ts';
 
 export interface AlertChannels {
   /** The webhook URL: POST application/json { event, state, previous, title, message, at, portico }. The config's `alerts` as it is. */
@@ -120,12 +121,12 @@ export class AlertSender {
       return err(fail('alert-bad-url', `The ${channel} address is not an http(s) URL.`, `Enter the full ${channel === 'ntfy' ? 'topic URL, e.g. https://ntfy.sh/your-topic' : 'webhook URL your service gave you'}.`));
     }
     try {
-      const res = await fetch(url, {
-        method: 'POST', body, redirect: 'error',
+      // A redirect is not followed: it comes back as its status, an alert-failed naming it.
+      const res = await httpText(url, {
+        method: 'POST', body,
         headers: { 'user-agent': `Portico/${this.o.version}`, ...headers },
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? TIMEOUT_MS),
+        timeoutMs: this.o.timeoutMs ?? TIMEOUT_MS,
       });
-      await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return ok(undefined);
       if (res.status === 401 || res.status === 403) {
         return err(fail('alert-refused', `${host} refused the ${channel} alert (HTTP ${res.status}).`, channel === 'ntfy' ? 'Check the access token, or that the topic allows anonymous publishing.' : 'Check the webhook URL: it may have been revoked.'));
@@ -134,8 +135,7 @@ export class AlertSender {
       if (res.status === 429) return err(fail('alert-rate-limited', `${host} is rate-limiting alerts (HTTP 429).`, 'Nothing to do; later changes are sent again.'));
       return err(fail('alert-failed', `${host} answered HTTP ${res.status} to the ${channel} alert.`, 'Check that the service is up; Portico sends the next change again.'));
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? ((e as Error).name === 'TimeoutError' ? 'timeout' : 'network error');
-      return err(fail('alert-unreachable', `${host} could not be reached for the ${channel} alert (${cause}).`, 'Check this computer\'s internet connection and the address.'));
+      return err(fail('alert-unreachable', `${host} could not be reached for the ${channel} alert (${(e as Error).message}).`, 'Check this computer\'s internet connection and the address.'));
     }
   }
 }

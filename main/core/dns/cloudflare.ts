@@ -1,6 +1,7 @@
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import { REDACTED, type Logger } from '../support/logger.ts';
+import type { Logger } from '../support/logger.ts';
+import { httpText, type HttpTextResponse } from '../support/http-text.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type CloudflareConfig = Extract<DnsProviderConfig, { kind: 'cloudflare' }>;
@@ -32,20 +33,19 @@ export class Cloudflare implements DnsProvider {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<Result<T, DnsError>> {
-    let res: Response;
+    let res: HttpTextResponse;
     try {
-      res = await fetch(this.base + path, {
+      res = await httpText(this.base + path, {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        timeoutMs: TIMEOUT_MS,
       });
     } catch (e) {
-      // fetch quotes a header value it refuses (a token pasted with a line break) in its error.
-      return err({ code: 'dns-unreachable', retryable: true, message: `Cloudflare's API did not answer (${(e as Error).message.split(this.token).join(REDACTED)})`, fix: 'check the internet connection; Portico tries again' });
+      return err({ code: 'dns-unreachable', retryable: true, message: `Cloudflare's API did not answer at ${this.base} (${(e as Error).message})`, fix: 'check the internet connection; Portico tries again' });
     }
     let env: CfEnvelope<T> | undefined;
-    try { env = (await res.json()) as CfEnvelope<T>; } catch { env = undefined; }
+    try { env = JSON.parse(res.body) as CfEnvelope<T>; } catch { env = undefined; }
     if (res.ok && env?.success) return ok(env.result);
     const detail = env?.errors?.map((e) => `${e.code}: ${e.message}`).join('; ') || `HTTP ${res.status}`;
     if (res.status === 401 || res.status === 403 || env?.errors?.some((e) => e.code === 10000 || e.code === 9109)) {

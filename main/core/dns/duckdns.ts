@@ -1,6 +1,7 @@
 import type { DnsProviderConfig } from '../../shared/config.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import { REDACTED, type Logger } from '../support/logger.ts';
+import type { Logger } from '../support/logger.ts';
+import { httpText, type HttpTextResponse } from '../support/http-text.ts';
 import type { DnsError, DnsProvider } from './dns-provider.ts';
 
 type DuckDnsConfig = Extract<DnsProviderConfig, { kind: 'duckdns' }>;
@@ -38,15 +39,13 @@ export class DuckDns implements DnsProvider {
     const sub = this.subdomain(name);
     if (!sub.ok) return sub;
     const q = new URLSearchParams({ domains: sub.value, token: this.token, ...params });
-    let res: Response;
-    let body: string;
+    let res: HttpTextResponse;
     try {
-      res = await fetch(`${this.base}/update?${q.toString()}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-      body = (await res.text()).trim();
+      res = await httpText(`${this.base}/update?${q.toString()}`, { timeoutMs: TIMEOUT_MS });
     } catch (e) {
-      // The token rides in the query string, and a malformed apiBase puts the whole URL in the error.
-      return err({ code: 'dns-unreachable', retryable: true, message: `DuckDNS did not answer (${(e as Error).message.split(this.token).join(REDACTED)})`, fix: 'check the internet connection; Portico tries again' });
+      return err({ code: 'dns-unreachable', retryable: true, message: `DuckDNS did not answer at ${this.base} (${(e as Error).message})`, fix: 'check the internet connection; Portico tries again' });
     }
+    const body = res.body.trim();
     if (res.status >= 500 || res.status === 429) return err({ code: 'dns-provider-unavailable', retryable: true, message: `DuckDNS is failing (HTTP ${res.status})`, fix: 'nothing to do; Portico tries again later' });
     if (res.ok && body.split('\n')[0] === 'OK') return ok(undefined);
     if (res.ok && body.split('\n')[0] === 'KO') {

@@ -2,9 +2,8 @@
  * Public address from an HTTP(S) "what is my IP" endpoint that answers with the address as
  * plain text (e.g. https://api.ipify.org, https://icanhazip.com). Only the configured URLs are used.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import { httpText } from '../support/http-text.ts';
 import type { PublicIpProvider } from './public-ip-provider.ts';
 
 export class HttpPublicIp implements PublicIpProvider {
@@ -20,25 +19,17 @@ export class HttpPublicIp implements PublicIpProvider {
     this.timeoutMs = opts.timeoutMs ?? 5000;
   }
 
-  lookup(): Promise<string> {
-    const u = new URL(this.url);
+  async lookup(): Promise<string> {
     const fail = (why: string) => new Error(`public address from ${this.url} failed: ${why}; check publicIp.httpEndpoints or try another service`);
-    return new Promise((resolve, reject) => {
-      const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method: 'GET', timeout: this.timeoutMs, headers: { Accept: 'text/plain' }, ...(this.ca ? { ca: this.ca } : {}) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => { if (body.length < 1024) body += c; });
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(fail(`HTTP ${res.statusCode}${body ? ` (${body.trim().slice(0, 80)})` : ''}`));
-          const ip = body.trim();
-          if (!isIP(ip)) return reject(fail(`the answer is not an IP address (${JSON.stringify(ip.slice(0, 40))})`));
-          resolve(ip);
-        });
-        res.on('error', (e) => reject(fail(e.message)));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (e) => reject(fail(e.message)));
-      req.end();
-    });
+    let res;
+    try {
+      res = await httpText(this.url, { headers: { Accept: 'text/plain' }, timeoutMs: this.timeoutMs, ...(this.ca ? { ca: this.ca } : {}) });
+    } catch (e) {
+      throw fail((e as Error).message);
+    }
+    const body = res.body.trim();
+    if (res.status !== 200) throw fail(`HTTP ${res.status}${body ? ` (${body.slice(0, 80)})` : ''}`);
+    if (!isIP(body)) throw fail(`the answer is not an IP address (${JSON.stringify(body.slice(0, 40))})`);
+    return body;
   }
 }

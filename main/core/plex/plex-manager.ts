@@ -11,6 +11,7 @@ import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { PlexStatus } from '../../shared/status/plex.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import type { HttpText } from '../support/http-text.ts';
 import { Emitter } from '../support/emitter.ts';
 import { SerialQueue } from '../support/serial-queue.ts';
 import type { SecretStore } from '../support/secret-store.ts';
@@ -42,7 +43,8 @@ export interface PlexManagerOptions {
   clock: Clock;
   plexTvBaseUrl?: string;
   tokenSources?: LocalTokenSource[];
-  fetch?: typeof fetch;
+  /** The HTTP client (tests wrap the real one). */
+  http?: HttpText;
   /** Where the PKCS#12 export comes from when apply asks for the custom certificate without giving one. */
   customCertificate?: () => Promise<ApplyOptions['certificate'] | null>;
   /** How verify waits for PMS to re-check reachability. */
@@ -83,7 +85,7 @@ export class PlexManager {
     this.log.addSecret(o.plex.token);
     this.changes = new Emitter('Plex status', this.log);
     this.status = { state: 'unknown', url: o.plex.url, signedIn: false, applied: false };
-    this.signIn = new PlexTvSignIn({ pmsUrl: o.plex.url, dataDir: o.dataDir, secrets: o.secrets, logger: this.log, clock: o.clock, plexTvBaseUrl: o.plexTvBaseUrl, fetch: o.fetch });
+    this.signIn = new PlexTvSignIn({ pmsUrl: o.plex.url, dataDir: o.dataDir, secrets: o.secrets, logger: this.log, clock: o.clock, plexTvBaseUrl: o.plexTvBaseUrl, http: o.http });
     this.settings = new PlexSettingsApply({ dataDir: o.dataDir, pmsUrl: o.plex.url, clock: o.clock, logger: this.log });
     this.lock = new FileLock(new DataDir(o.dataDir).plexLock);
   }
@@ -175,7 +177,7 @@ export class PlexManager {
   /** Prove it works, one plain-words check at a time. */
   async verify(opts: VerifyOptions = {}): Promise<Check[]> {
     const x: VerifyContext = {
-      pmsUrl: this.o.plex.url, urls: this.ourUrls(), clock: this.o.clock, fetch: this.o.fetch,
+      pmsUrl: this.o.plex.url, urls: this.ourUrls(), clock: this.o.clock, http: this.o.http,
       reachabilityPoll: this.o.reachabilityPoll ?? { everyMs: 1000, attempts: 30 }, onStatus: (patch) => this.update(patch),
     };
     const c = await this.connect();
@@ -233,7 +235,7 @@ export class PlexManager {
 
   /** PMS answers, and one of our tokens is accepted by it (i.e. belongs to the owner or an admin). */
   private async connect(): Promise<Result<Connected>> {
-    const anon = new PmsClient(this.o.plex.url, null, { fetch: this.o.fetch });
+    const anon = new PmsClient(this.o.plex.url, null, { http: this.o.http });
     const id = await anon.identity();
     if (!id.ok) {
       this.update({ state: id.error.code === 'pms-not-running' ? 'unreachable' : 'error', error: id.error });
@@ -253,7 +255,7 @@ export class PlexManager {
     let first: AppError | undefined;
     for (const cand of cands) {
       this.lastOrigin = cand.origin;
-      const pms = new PmsClient(this.o.plex.url, cand.token, { fetch: this.o.fetch });
+      const pms = new PmsClient(this.o.plex.url, cand.token, { http: this.o.http });
       const a = await pms.account();
       if (a.ok) {
         this.update({ state: this.status.applied ? 'configured' : 'signed-in', signedIn: true, tokenSource: cand.origin, mappingState: a.value.mappingState, error: undefined });

@@ -6,7 +6,7 @@
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { STRONG_PIN_LIFETIME_SECONDS } from '../../shared/plex-words.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
-import { fetchFailure } from '../support/fetch-failure.ts';
+import { httpText, type HttpText, type HttpTextResponse } from '../support/http-text.ts';
 
 export interface PlexPin { id: number; code: string; expiresAt: string }
 export type PinPoll = { state: 'waiting' } | { state: 'expired' } | { state: 'linked'; token: string };
@@ -28,7 +28,7 @@ export interface PlexTvClientOptions {
   clientIdentifier: string;
   product?: string;
   version?: string;
-  fetch?: typeof fetch;
+  http?: HttpText;
   clock?: Clock;
   timeoutMs?: number;
 }
@@ -41,7 +41,7 @@ export class PlexTvClient {
   private readonly clientIdentifier: string;
   private readonly product: string;
   private readonly version: string | undefined;
-  private readonly fetchFn: typeof fetch;
+  private readonly http: HttpText;
   private readonly clock: Clock;
   private readonly timeoutMs: number;
 
@@ -50,7 +50,7 @@ export class PlexTvClient {
     this.clientIdentifier = opts.clientIdentifier;
     this.product = opts.product ?? 'Portico';
     this.version = opts.version;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.http = opts.http ?? httpText;
     this.clock = opts.clock ?? systemClock;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
@@ -134,20 +134,19 @@ export class PlexTvClient {
     };
     if (this.version) headers['X-Plex-Version'] = this.version;
     if (token) headers['X-Plex-Token'] = token;
-    let res: Response;
+    let res: HttpTextResponse;
     try {
-      res = await this.fetchFn(this.baseUrl + path, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.http(this.baseUrl + path, { method, headers, timeoutMs: this.timeoutMs });
     } catch (e) {
       return err({
         code: 'plextv-unreachable',
-        message: `plex.tv is not reachable from this computer (${fetchFailure(e, this.timeoutMs)}), so Portico cannot sign in or check your servers.`,
+        message: `plex.tv is not reachable from this computer (${(e as Error).message}), so Portico cannot sign in or check your servers.`,
         fix: 'Check the internet connection (and any firewall or proxy that blocks plex.tv), then try again.',
       });
     }
-    const text = await res.text();
     let json: unknown = null;
-    if (text && (res.headers.get('content-type') ?? '').includes('json')) {
-      try { json = JSON.parse(text); } catch { json = null; }
+    if (res.body && (res.headers['content-type'] ?? '').includes('json')) {
+      try { json = JSON.parse(res.body); } catch { json = null; }
     }
     return ok({ status: res.status, json });
   }

@@ -10,6 +10,7 @@ import type { PinSignIn } from '../../shared/api.ts';
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import type { HttpText } from '../support/http-text.ts';
 import type { SecretStore } from '../support/secret-store.ts';
 import { writeFileAtomic } from '../support/atomic-file.ts';
 import { PmsClient } from './pms-client.ts';
@@ -25,7 +26,8 @@ export interface PlexTvSignInOptions {
   logger: Logger;
   clock: Clock;
   plexTvBaseUrl?: string;
-  fetch?: typeof fetch;
+  /** The HTTP client (tests wrap the real one). */
+  http?: HttpText;
 }
 
 export function notOwnerError(url: string, username?: string): AppError {
@@ -77,7 +79,7 @@ export class PlexTvSignIn {
   }
 
   async tv(): Promise<PlexTvClient> {
-    return new PlexTvClient({ baseUrl: this.o.plexTvBaseUrl, clientIdentifier: await this.clientIdentifier(), product: 'Portico', fetch: this.o.fetch, clock: this.o.clock });
+    return new PlexTvClient({ baseUrl: this.o.plexTvBaseUrl, clientIdentifier: await this.clientIdentifier(), product: 'Portico', http: this.o.http, clock: this.o.clock });
   }
 
   private async clientIdentifier(): Promise<string> {
@@ -95,7 +97,7 @@ export class PlexTvSignIn {
   }
 
   private async checkOwner(tv: PlexTvClient, token: string): Promise<Result<void>> {
-    const id = await new PmsClient(this.o.pmsUrl, null, { fetch: this.o.fetch }).identity();
+    const id = await new PmsClient(this.o.pmsUrl, null, { http: this.o.http }).identity();
     if (!id.ok) return ok(undefined); // PMS is down: ownership is checked again on connect
     const res = await tv.resources(token);
     if (!res.ok) return res;

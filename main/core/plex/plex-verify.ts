@@ -6,6 +6,7 @@
 import type { Check } from '../../shared/api.ts';
 import type { PlexStatus } from '../../shared/status/plex.ts';
 import type { Clock } from '../support/clock.ts';
+import { httpText, type HttpText } from '../support/http-text.ts';
 import type { PmsClient, PrefValue } from './pms-client.ts';
 import { parsePmsIdentity } from './pms-client.ts';
 import type { PlexTvClient } from './plex-tv-client.ts';
@@ -26,7 +27,8 @@ export interface VerifyContext {
   /** URLs Portico publishes. */
   urls: string[];
   clock: Clock;
-  fetch?: typeof fetch;
+  /** The HTTP client (tests wrap the real one). */
+  http?: HttpText;
   /** How long to wait for PMS to re-check reachability. */
   reachabilityPoll: { everyMs: number; attempts: number };
   onStatus: (patch: Partial<PlexStatus>) => void;
@@ -95,13 +97,10 @@ export async function doorCheck(x: VerifyContext, opts: VerifyOptions, machineId
   if (!opts.doorProbe && !opts.doorUrl) return { id: 'door-reaches-pms', title, ok: null, detail: 'Not checked: no domain is set up yet, so there is no door address to try.' };
   let r: { status: number; body: string };
   try {
-    r = opts.doorProbe ? await opts.doorProbe('/identity') : await (async () => {
-      const res = await (x.fetch ?? fetch)(`${target.replace(/\/+$/, '')}/identity`, { signal: AbortSignal.timeout(10_000) });
-      return { status: res.status, body: await res.text() };
-    })();
+    r = opts.doorProbe ? await opts.doorProbe('/identity') : await (x.http ?? httpText)(`${target.replace(/\/+$/, '')}/identity`, { timeoutMs: 10_000 });
   } catch (e) {
     return {
-      id: 'door-reaches-pms', title, ok: false, detail: `${target} did not answer (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}).`,
+      id: 'door-reaches-pms', title, ok: false, detail: `${target} did not answer (${(e as Error).message}).`,
       // A probe goes to the door's own port on this machine: only a stopped Portico leaves it silent.
       fix: opts.doorProbe ? 'Start Portico (the desktop app or "portico serve") so its door listens there, then verify again.' : 'Check that Portico is running and the router forwards the HTTPS port to this computer.',
     };

@@ -5,7 +5,7 @@
  */
 import { err, ok, type AppError, type Result } from '../../shared/result.ts';
 import { findAll, parseXml, type XmlElement } from '../support/xml.ts';
-import { fetchFailure } from '../support/fetch-failure.ts';
+import { httpText, type HttpText, type HttpTextResponse } from '../support/http-text.ts';
 
 export type PrefType = 'bool' | 'int' | 'double' | 'text';
 export type PrefValue = boolean | number | string;
@@ -35,7 +35,7 @@ export interface MyPlexAccount {
   publicPort: string;
 }
 
-export interface PmsClientOptions { fetch?: typeof fetch; timeoutMs?: number; clientIdentifier?: string }
+export interface PmsClientOptions { http?: HttpText; timeoutMs?: number; clientIdentifier?: string }
 
 /** PMS spells bools 1/0 in XML and the wire, true/false in JSON and some renderings; accept all. */
 function parseBool(v: unknown): boolean | undefined {
@@ -101,14 +101,14 @@ export function parsePmsIdentity(body: string): PmsIdentity | null {
 export class PmsClient {
   readonly baseUrl: string;
   private readonly token: string | null;
-  private readonly fetchFn: typeof fetch;
+  private readonly http: HttpText;
   private readonly timeoutMs: number;
   private readonly clientIdentifier: string | undefined;
 
   constructor(baseUrl: string, token: string | null, opts: PmsClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.token = token;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.http = opts.http ?? httpText;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.clientIdentifier = opts.clientIdentifier;
   }
@@ -203,17 +203,17 @@ export class PmsClient {
     const headers: Record<string, string> = { Accept: o.json ? 'application/json' : 'application/xml' };
     if (auth && this.token) headers['X-Plex-Token'] = this.token;
     if (this.clientIdentifier) { headers['X-Plex-Client-Identifier'] = this.clientIdentifier; headers['X-Plex-Product'] = 'Portico'; }
-    let res: Response;
+    let res: HttpTextResponse;
     try {
-      res = await this.fetchFn(this.baseUrl + path, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.http(this.baseUrl + path, { method, headers, timeoutMs: this.timeoutMs });
     } catch (e) {
       return err({
         code: 'pms-not-running',
-        message: `Plex Media Server is not answering at ${this.baseUrl} (${fetchFailure(e, this.timeoutMs)}).`,
+        message: `Plex Media Server is not answering at ${this.baseUrl} (${(e as Error).message}).`,
         fix: 'Start Plex Media Server (or check plex.url in the config), then try again.',
       });
     }
-    const body = await res.text();
+    const { body } = res;
     if (res.status === 401) {
       return err({
         code: 'plex-token-rejected',

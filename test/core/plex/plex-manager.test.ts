@@ -13,6 +13,7 @@ import { PmsStandIn, type PmsStandInOptions } from '../../stand-ins/pms.ts';
 import { PlexTvStandIn, type PlexTvStandInOptions } from '../../stand-ins/plextv.ts';
 import { DEFAULT_CONFIG } from '../../../main/shared/config.ts';
 import { DataDir } from '../../../main/core/support/data-dir.ts';
+import { httpText } from '../../../main/core/support/http-text.ts';
 
 const OWNER = { id: 1, username: 'owner', email: 'owner@example.com', token: 'owner-token-aaaaaaaa' };
 const FRIEND = { id: 2, username: 'friend', email: 'friend@example.com', token: 'friend-token-bbbbbbbb' };
@@ -333,11 +334,10 @@ test('U: with a server that applies the known prefs before its 400, a failed app
   // it after the plan was computed, i.e. between Portico's check and its PUT.
   const s = await setup(t, { pms: { unknownPref: 'apply-known' } });
   const before = await readFile(s.pms.preferencesPath);
-  const origFetch = globalThis.fetch;
   let armed = true;
-  const m = new PlexManager({ ...s.options, fetch: async (input, init) => {
-    if (armed && init?.method === 'PUT') { armed = false; s.pms.opts.omitSettings.push('customCertificateDomain'); }
-    return origFetch(input, init);
+  const m = new PlexManager({ ...s.options, http: async (url, req) => {
+    if (armed && req.method === 'PUT') { armed = false; s.pms.opts.omitSettings.push('customCertificateDomain'); }
+    return httpText(url, req);
   } });
   const r = await m.apply({ manualPort: true, customCertificate: true, certificate: { path: '/x.p12', passphrase: 'pw-pw-pw-pw', domain: DOMAIN } });
   assert.ok(!r.ok);

@@ -24,3 +24,54 @@ test('the service and `portico serve` load no ACME client, node-forge or x509 bu
     }
   }
 });
+
+/**
+ * The checks talk to PMS every minute and to plex.tv every 15 minutes. Through `fetch()` their first
+ * request set up undici's dispatcher and web streams for good (~12 MB of `portico serve`'s idle
+ * memory, docs/bench.md); the core's clients use node:http(s) through `support/http-text.ts`.
+ * undici announces every request it makes on the `undici:request:create` diagnostics channel.
+ */
+test('a service whose checks asked PMS and plex.tv made no request through fetch (undici)', () => {
+  const href = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import { join } from 'node:path';
+    import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+    import { tmpdir } from 'node:os';
+    import { subscribe } from 'node:diagnostics_channel';
+    const throughFetch = [];
+    subscribe('undici:request:create', ({ request }) => throughFetch.push(request.origin + request.path));
+    const { Service } = await import(${href('../../../main/core/service/service.ts')});
+    const { silentLogger } = await import(${href('../../../main/core/support/logger.ts')});
+    const { MemorySecretStore } = await import(${href('../../../main/core/support/secret-store.ts')});
+    const { systemClock } = await import(${href('../../../main/core/support/clock.ts')});
+    const { PmsStandIn } = await import(${href('../../stand-ins/pms.ts')});
+    const { PlexTvStandIn } = await import(${href('../../stand-ins/plextv.ts')});
+    const { freePort } = await import(${href('../../helpers/free-port.ts')});
+    const dir = await mkdtemp(join(tmpdir(), 'portico-undici-'));
+    const token = 'owner-token-lazy-undici';
+    const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: token });
+    await pms.start();
+    const tv = new PlexTvStandIn({ clock: systemClock, accounts: [{ id: 1, username: 'owner', email: 'o@example.com', token }] });
+    tv.addServer({ name: 'PMS', machineIdentifier: pms.opts.machineIdentifier, ownerToken: token, connections: () => [] });
+    await tv.start();
+    const configPath = join(dir, 'portico.json');
+    await writeFile(configPath, JSON.stringify({
+      domains: ['plex.lazy.test'], door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null },
+      plex: { url: pms.url, token }, acme: { directoryUrl: 'https://127.0.0.1:' + await freePort() + '/directory' },
+      router: { mode: 'off' }, publicIp: { lookup: false }, dns: { resolver: '127.0.0.1:' + await freePort() },
+    }));
+    const opened = await Service.open({ configPath, dataDir: join(dir, 'data'), secrets: new MemorySecretStore(), clock: systemClock, logger: silentLogger, plex: { plexTvBaseUrl: tv.url } });
+    if (!opened.ok) throw new Error(JSON.stringify(opened.error));
+    await opened.value.start();
+    const checks = await opened.value.handlers['verify:run']();
+    await opened.value.stop(0);
+    await Promise.all([pms.stop(), tv.stop()]);
+    await rm(dir, { recursive: true, force: true });
+    console.log(JSON.stringify({ throughFetch, checks: checks.ok ? checks.value.map((c) => ({ id: c.id, ok: c.ok, detail: c.detail })) : checks.error }));
+  `], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { throughFetch: string[]; checks: { id: string; ok: boolean | null; detail: string }[] };
+  const check = (id: string) => r.checks.find((c) => c.id === id);
+  assert.equal(check('plex-mapping')?.ok, true, `PMS was asked with the token and answered: ${JSON.stringify(r.checks)}`);
+  assert.match(check('plex-tv-resources')?.detail ?? '', /plex\.tv/, `plex.tv was asked: ${JSON.stringify(r.checks)}`);
+  assert.deepEqual(r.throughFetch, [], 'requests made through fetch (undici)');
+});
