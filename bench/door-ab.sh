@@ -10,6 +10,8 @@
 #   e.g. git worktree add /tmp/before <rev> && cp -al node_modules /tmp/before/ &&
 #        bench/door-ab.sh /tmp/before/bench/door-server.ts bench/door-server.ts
 # env: ROUNDS=4 DUR=3 (seconds per round)  A_ENV / B_ENV="NAME=value ..." (environment of each door)
+#      A_ARGS / B_ARGS="--flag ..." (node flags after the shipped ones; a later V8 flag wins)
+# Each door-server.ts is built to JavaScript first (bench/door-js.sh), as run.sh runs it.
 # Needs bench/work from one `npm run bench` (certificates, nginx config); uses its backend ports.
 set -u -o pipefail
 B=$(cd "$(dirname "$0")" && pwd); ROOT=$(dirname "$B"); W=$B/work
@@ -25,9 +27,11 @@ cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
 trap cleanup EXIT
 taskset -c 0 nginx -e "$W/logs/ab-nginx.err" -c "$W/conf/nginx.conf" -g 'daemon off;' >/dev/null 2>&1 & pids+=($!)
 # shellcheck disable=SC2086  # flag and env lists
-taskset -c 1 env ${A_ENV:-} "$NODE" $SHIP_FLAGS "$SA" $PA "$BACKEND" "$ORIGIN" "$W/certs/plex.key" "$W/certs/plex.crt" > "$W/logs/ab-a.out" 2>&1 & pids+=($!)
+JA=$W/run/ab-a.mjs; JB=$W/run/ab-b.mjs
+bash "$B/door-js.sh" "$SA" "$JA" && bash "$B/door-js.sh" "$SB" "$JB" || { echo "door-ab: could not build $SA or $SB to JavaScript" >&2; exit 1; }
+taskset -c 1 env ${A_ENV:-} "$NODE" $SHIP_FLAGS ${A_ARGS:-} "$JA" $PA "$BACKEND" "$ORIGIN" "$W/certs/plex.key" "$W/certs/plex.crt" > "$W/logs/ab-a.out" 2>&1 & pids+=($!)
 # shellcheck disable=SC2086
-taskset -c 1 env ${B_ENV:-} "$NODE" $SHIP_FLAGS "$SB" $PB "$BACKEND" "$ORIGIN" "$W/certs/plex.key" "$W/certs/plex.crt" > "$W/logs/ab-b.out" 2>&1 & pids+=($!)
+taskset -c 1 env ${B_ENV:-} "$NODE" $SHIP_FLAGS ${B_ARGS:-} "$JB" $PB "$BACKEND" "$ORIGIN" "$W/certs/plex.key" "$W/certs/plex.crt" > "$W/logs/ab-b.out" 2>&1 & pids+=($!)
 for _ in $(seq 100); do grep -q ready "$W/logs/ab-a.out" && grep -q ready "$W/logs/ab-b.out" && break; sleep 0.1; done
 DA=$(grep -o 'pid=[0-9]*' "$W/logs/ab-a.out" | cut -d= -f2); DB=$(grep -o 'pid=[0-9]*' "$W/logs/ab-b.out" | cut -d= -f2)
 [ -n "$DA" ] && [ -n "$DB" ] || { echo "door-ab: a door did not start; see $W/logs/ab-a.out and ab-b.out" >&2; exit 1; }
@@ -37,7 +41,7 @@ load() {  # seconds port outfile
     env SSL_CERT_FILE="$W/certs/root.crt" wrk -t1 -c25 -d"$1"s "https://plex.example.test:$2/tiny" > "$3" 2>&1
 }
 load 2 $PA /dev/null & w1=$!; load 2 $PB /dev/null & w2=$!; wait $w1 $w2  # warm both
-echo "A = $SA${A_ENV:+ ($A_ENV)}"; echo "B = $SB${B_ENV:+ ($B_ENV)}"
+echo "A = $SA${A_ENV:+ ($A_ENV)}${A_ARGS:+ [$A_ARGS]}"; echo "B = $SB${B_ENV:+ ($B_ENV)}${B_ARGS:+ [$B_ARGS]}"
 for r in $(seq "${ROUNDS:-4}"); do
   a0=$(cpu "$DA"); b0=$(cpu "$DB")
   load "${DUR:-3}" $PA "$W/logs/ab-wa.out" & j1=$!; load "${DUR:-3}" $PB "$W/logs/ab-wb.out" & j2=$!; wait $j1 $j2
