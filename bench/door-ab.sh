@@ -9,7 +9,7 @@
 # usage: bench/door-ab.sh <door-server.ts of A> <door-server.ts of B>
 #   e.g. git worktree add /tmp/before <rev> && cp -al node_modules /tmp/before/ &&
 #        bench/door-ab.sh /tmp/before/bench/door-server.ts bench/door-server.ts
-# env: ROUNDS=4 DUR=3 (seconds per round)  A_ENV / B_ENV="NAME=value ..." (environment of each door)
+# env: ROUNDS=4 DUR=3 (seconds per round)  LOAD=hs (ab -c25: a new TLS handshake per request, instead of wrk)  A_ENV / B_ENV="NAME=value ..." (environment of each door)
 #      A_ARGS / B_ARGS="--flag ..." (node flags after the shipped ones; a later V8 flag wins)
 # Each door-server.ts is built to JavaScript first (bench/door-js.sh), as run.sh runs it.
 # Needs bench/work from one `npm run bench` (certificates, nginx config); uses its backend ports.
@@ -36,17 +36,20 @@ for _ in $(seq 100); do grep -q ready "$W/logs/ab-a.out" && grep -q ready "$W/lo
 DA=$(grep -o 'pid=[0-9]*' "$W/logs/ab-a.out" | cut -d= -f2); DB=$(grep -o 'pid=[0-9]*' "$W/logs/ab-b.out" | cut -d= -f2)
 [ -n "$DA" ] && [ -n "$DB" ] || { echo "door-ab: a door did not start; see $W/logs/ab-a.out and ab-b.out" >&2; exit 1; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-load() {  # seconds port outfile
+load() {  # seconds port outfile; prints nothing, the outfile says how many requests
+  local tool=(wrk -t1 -c25 -d"$1"s)
+  [ "${LOAD:-small}" = hs ] && tool=(ab -q -c25 -t "$1" -n 10000000)
   taskset -c 0 unshare -m sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$W/conf/hosts" \
-    env SSL_CERT_FILE="$W/certs/root.crt" wrk -t1 -c25 -d"$1"s "https://plex.example.test:$2/tiny" > "$3" 2>&1
+    env OPENSSL_CONF="$W/conf/client-openssl.cnf" SSL_CERT_FILE="$W/certs/root.crt" "${tool[@]}" "https://plex.example.test:$2/tiny" > "$3" 2>&1
 }
+requests() { awk '/requests in/{print $1} /^Complete requests/{print $3}' "$1"; }
 load 2 $PA /dev/null & w1=$!; load 2 $PB /dev/null & w2=$!; wait $w1 $w2  # warm both
 echo "A = $SA${A_ENV:+ ($A_ENV)}${A_ARGS:+ [$A_ARGS]}"; echo "B = $SB${B_ENV:+ ($B_ENV)}${B_ARGS:+ [$B_ARGS]}"
 for r in $(seq "${ROUNDS:-4}"); do
   a0=$(cpu "$DA"); b0=$(cpu "$DB")
   load "${DUR:-3}" $PA "$W/logs/ab-wa.out" & j1=$!; load "${DUR:-3}" $PB "$W/logs/ab-wb.out" & j2=$!; wait $j1 $j2
   a1=$(cpu "$DA"); b1=$(cpu "$DB")
-  ra=$(awk '/requests in/{print $1}' "$W/logs/ab-wa.out"); rb=$(awk '/requests in/{print $1}' "$W/logs/ab-wb.out")
+  ra=$(requests "$W/logs/ab-wa.out"); rb=$(requests "$W/logs/ab-wb.out")
   awk -v r="$r" -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v x="$ra" -v y="$rb" 'BEGIN {
     printf "round %d: A %.1f µs/request (%d requests)  B %.1f µs/request (%d requests)  B/A %.2f\n", r, a*1e4/x, x, b*1e4/y, y, (b/y)/(a/x) }'
 done
