@@ -12,7 +12,7 @@ const electronOnlyTypes = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'test/.tmp/**', 'release/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', 'bench/work/**', 'test/.tmp/**', 'release/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

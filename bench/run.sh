@@ -13,6 +13,7 @@
 #   SUBJECTS="direct haproxy nginx caddy door"   (add node-pipe for Node's raw TLS->TCP pipe ceiling)
 #   PASS_SUBJECTS="origin door-pass haproxy-pass node-tcp"   (node-tcp-hwm: raw Node TCP pipe, 256 KiB buffers)
 #   TESTS="bulk par4 small hs hsres pass serve"   DOOR_SERVER=bench/door-server.ts   DOOR_NODE_ARGS="--cpu-prof ..."
+#   DOOR_FROM_SOURCE=1 (run the door's TypeScript directly; by default it is built to JS first, as it ships)
 #   SERVE_NODE_ARGS="..." (node flags for the idle `portico serve`)
 #   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
 #   NOISE_MAX=15 STRAY_MAX=45 RETRIES=2 QUIET_WAIT=20   before each sample, wait up to QUIET_WAIT s for
@@ -34,6 +35,7 @@ PASS_SUBJECTS=${PASS_SUBJECTS:-"origin door-pass haproxy-pass node-tcp"}
 TESTS=${TESTS:-"bulk par4 small hs hsres pass serve"}
 DOOR_SERVER=${DOOR_SERVER:-$B/door-server.ts}
 DOOR_NODE_ARGS=${DOOR_NODE_ARGS:-}
+DOOR_FROM_SOURCE=${DOOR_FROM_SOURCE:-0}   # 1: run door-server.ts through Node's type stripper instead of built to JS (bench/door-js.sh)
 # The door and `portico serve` run with the node flags Portico ships; DOOR_NODE_ARGS / SERVE_NODE_ARGS come after them.
 SHIP_FLAGS=$(bash "$B/ship-flags.sh")
 SERVE_NODE_ARGS=${SERVE_NODE_ARGS:-}
@@ -237,8 +239,12 @@ start_subject() {  # name -> 0 if listening
         $PX caddy run --adapter caddyfile --config "$W/conf/Caddyfile" >"$W/logs/caddy.out" 2>&1 & started caddy $! ;;
     door)
       [ -f "$DOOR_SERVER" ] || { log "door: $DOOR_SERVER does not exist"; return 1; }
+      local js=$DOOR_SERVER
+      if [ "$DOOR_FROM_SOURCE" != 1 ]; then
+        js=$W/run/door-server.mjs; bash "$B/door-js.sh" "$DOOR_SERVER" "$js" || { log "door: could not build $DOOR_SERVER to JavaScript"; return 1; }
+      fi
       # shellcheck disable=SC2086  # DOOR_NODE_ARGS is a list of flags
-      $PX "$NODE" $SHIP_FLAGS $DOOR_NODE_ARGS "$DOOR_SERVER" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
+      $PX "$NODE" $SHIP_FLAGS $DOOR_NODE_ARGS "$js" "$p" ${PORT[direct]} ${PORT[origin]} "$W/certs/plex.key" "$W/certs/plex.crt" \
         >"$W/logs/door.out" 2>&1 & started door $! ;;
     node-pipe|node-tcp|node-tcp-hwm)
       local mode=tls hwm=""; [ "$n" = node-pipe ] || mode=tcp; [ "$n" = node-tcp-hwm ] && hwm=262144
@@ -500,7 +506,7 @@ versions() {
   echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}') | $(h2load --version | head -1)"
   echo "caddy $(caddy version 2>/dev/null | cut -d' ' -f1) ($(caddy build-info 2>/dev/null | awk '/^go/{print $2}'))"
   echo "pinning: $PINNING"
-  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER") node flags (door, serve)=\"$SHIP_FLAGS $DOOR_NODE_ARGS\""
+  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")$([ "$DOOR_FROM_SOURCE" = 1 ] && echo " (from source)" || echo " (built to JS)") node flags (door, serve)=\"$SHIP_FLAGS $DOOR_NODE_ARGS\""
 }
 
 bg_sample() {  # label: CPU busy % on each core over 1 s while our subjects sit idle = other people's load

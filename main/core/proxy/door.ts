@@ -72,6 +72,8 @@ export const INTERMEDIATE_CIPHERS = [
 ].join(':');
 export const ECDH_CURVES = 'X25519:P-256:P-384';
 const STOP_POLL_MS = 250;
+/** What one read from PMS's TLS port may bring in passthrough: libuv's own read size. */
+const PASSTHROUGH_READ_BYTES = 64 * 1024;
 /**
  * A Plex app opens a handful of connections, a browser six per name; a household or a mobile
  * carrier's CGNAT puts many of them behind one address, but the people who use one Plex server
@@ -485,22 +487,41 @@ export class Door {
     const st = this.passthroughStats;
     st.openConnections++;
     st.total++;
-    const up = connect({ host: this.o.passthrough.host, port: this.o.passthrough.port, noDelay: true, allowHalfOpen: true });
-    up.write(buf);
     const helloBytes = socket.bytesRead;
+    let timing = true;
     const moved = () => {
-      if (up.bytesRead === 0 || socket.bytesRead === helloBytes) return;
+      if (!timing || up.bytesRead === 0 || socket.bytesRead === helloBytes) return;
+      timing = false;
       clearTimeout(timer);
-      up.off('data', moved);
       socket.off('data', moved);
     };
-    up.on('data', moved);
+    // PMS -> client carries the streams. A plain socket allocates a fresh 64 KiB buffer for each
+    // read, which V8 frees only at its next GC; a pipe makes so little other garbage that the next
+    // GC waited for 64 MB of them (V8's external-memory trigger), and that was the door's peak RSS.
+    // So this side reads into one buffer per connection, and reads nothing more while a write to
+    // the client still holds its bytes (one that did not finish at once).
+    let held = false;
+    const release = () => { if (held) { held = false; up.resume(); } };
+    const up = connect({
+      host: this.o.passthrough.host, port: this.o.passthrough.port, noDelay: true, allowHalfOpen: true,
+      onread: {
+        buffer: Buffer.allocUnsafe(PASSTHROUGH_READ_BYTES),
+        callback: (n, b) => {
+          moved();
+          socket.write(b.subarray(0, n), release);
+          held = socket.writableLength > 0;
+          return !held;
+        },
+      },
+    });
+    up.write(buf);
     socket.on('data', moved);
     socket.setTimeout(this.t.idleMs, () => { this.countError('idle-timeout'); socket.destroy(); });
-    // pipe() carries backpressure and half-closes; errors and closes are wired by hand so either
-    // side failing tears down both, while a clean end still lets the other side flush.
+    // Client -> PMS is a pipe(): it carries backpressure and the half-close; PMS's half-close is
+    // passed on below. Errors and closes are wired by hand so either side failing tears down
+    // both, while a clean end still lets the other side flush.
     socket.pipe(up);
-    up.pipe(socket);
+    up.on('end', () => socket.end());
     let seen = -1;
     this.idleChecks.set(socket, () => {
       const n = socket.bytesRead + socket.bytesWritten;

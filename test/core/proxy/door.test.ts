@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, createServer as createNetServer, type Socket } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
-import { createSecureContext, type TLSSocket } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,47 @@ test('passthrough is byte-exact end to end: a Node client verifies PMS\'s certif
   });
   assert.match(body, /plex-direct$/);
   await waitFor('passthrough counters', () => door.getStatus().passthrough.total > 0 && door.getStatus().passthrough.bytesOut > 0);
+});
+
+test('passthrough to a slow reader stays byte-exact: PMS\'s stream in uneven writes, the client pausing, then PMS\'s end, past the handshake limit', { timeout: 60_000 }, async () => {
+  // The door reads PMS's side into one buffer it reuses; a write still holding those bytes must
+  // stop the next read, or the client gets bytes of a later chunk. Uneven writes and a reader that
+  // keeps pausing make writes that finish at once and writes that wait, in turn.
+  const sent = createHash('sha256');
+  let total = 0;
+  const pms = createTlsServer({ ...plexDirect }, (sock) => {
+    sock.on('error', () => {});
+    sock.once('data', async () => {
+      for (let i = 0; total < 24 * 1024 * 1024; i++) {
+        const b = randomBytes([1, 700, 16_384, 65_536, 200_000][i % 5]!);
+        sent.update(b);
+        total += b.length;
+        if (!sock.write(b)) await new Promise((r) => sock.once('drain', r));
+      }
+      sock.end();
+    });
+  });
+  await listen(t0, pms);
+  // a handshake limit far shorter than the stream: it must stop once data has moved both ways
+  const d = new Door({ bind: '127.0.0.1', httpsPorts: [0], httpPort: null, publicHttpsPort: 443, routes: [], passthrough: { host: '127.0.0.1', port: port(pms) }, challenges, logger: silentLogger, timeouts: { handshakeMs: 300 } });
+  await d.start();
+  t0.after(() => d.stop(100));
+  await waitFor('hash learned', () => d.getStatus().passthrough.names === '*.abc123.plex.direct');
+  const s = await tlsTo(d.ports().https[0]!, { servername: 'x.abc123.plex.direct', ca: plexDirect.cert, rejectUnauthorized: true });
+  const got = createHash('sha256');
+  let n = 0;
+  s.on('data', (c: Buffer) => {
+    got.update(c);
+    n += c.length;
+    if (n % 3 === 0) { s.pause(); setTimeout(() => s.resume(), 2); }
+  });
+  const ended = new Promise((r) => s.once('end', r));
+  s.write('GET /movie HTTP/1.1\r\nHost: x\r\n\r\n');
+  await ended;
+  assert.equal(n, total);
+  assert.equal(got.digest('hex'), sent.digest('hex'));
+  assert.equal(d.getStatus().errors['handshake-timeout'], undefined);
+  s.destroy();
 });
 
 test('plain HTTP on the TLS port gets a one-line hint and is closed', async () => {
