@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { ChunkedBody } from './chunked-body.ts';
 import { parseRequestHead, MAX_HEAD_BYTES, type RequestHead } from './http-request-head.ts';
 import { errorPage } from './error-page.ts';
-import { Upstream, type UpstreamOwner, type UpstreamPool } from './upstream-pool.ts';
+import { Upstream, UPSTREAM_READ_BYTES, type UpstreamOwner, type UpstreamPool } from './upstream-pool.ts';
 import { Deadline } from '../support/deadline.ts';
 
 /** Live counters of one route, shared by all its connections (read by Door.getStatus). */
@@ -108,6 +108,9 @@ export class HttpProxyConnection implements UpstreamOwner {
   /** Last bytes either way (`performance.now()`). */
   private lastActivity = performance.now();
   private waitingForDrain = false;
+  /** Where a response chunk is copied when the client's writes queue (see writeClient); busy until that write is done. */
+  private spill: Buffer | null = null;
+  private spillBusy = false;
 
   constructor(o: HttpProxyConnectionOptions) {
     this.o = o;
@@ -327,17 +330,35 @@ export class HttpProxyConnection implements UpstreamOwner {
     this.replay = null;
     this.o.counters.bytesOut += c.length;
     this.responseWait.disarm();
-    // One write per upstream chunk: each write is a TLS record and a syscall of its own. `c` is
-    // the upstream's read buffer, read into again after this call: a TLS socket with nothing
-    // queued encrypts what it is given at once, but a write that queues keeps the bytes it was
-    // given, so it gets a copy (test: http-proxy-connection.test.ts).
+    // One write per upstream chunk: each write is a TLS record and a syscall of its own.
     const out = u.framing.feed(c);
-    if (out.length > 0 && !this.client.write(this.client.writableLength > 0 ? Buffer.from(out) : out)) {
+    if (out.length > 0 && !this.writeClient(out)) {
       u.socket.pause();
       this.client.once('drain', () => { if (this.up === u) u.socket.resume(); });
     }
     this.afterResponseBytes(u);
   }
+
+  /**
+   * `out` may point into the upstream's read buffer, read into again after this call. A TLS socket
+   * with nothing queued encrypts what it is given at once; a write that queues keeps the bytes it
+   * was given, so it gets a copy (test: http-proxy-connection.test.ts). The copy goes into this
+   * connection's spill buffer when that is free: a film streamed to a slow client would otherwise
+   * leave a 64 KiB garbage buffer per read, tens of MB before V8 collects them.
+   */
+  private writeClient(out: Buffer): boolean {
+    const client = this.client;
+    if (client.writableLength === 0) return client.write(out);
+    if (this.spillBusy || out.length > UPSTREAM_READ_BYTES) return client.write(Buffer.from(out));
+    this.spill ??= Buffer.allocUnsafeSlow(UPSTREAM_READ_BYTES);
+    out.copy(this.spill);
+    this.spillBusy = true;
+    return client.write(this.spill.subarray(0, out.length), this.releaseSpill);
+  }
+
+  private readonly releaseSpill = (): void => {
+    this.spillBusy = false;
+  };
 
   private afterResponseBytes(u: Upstream): void {
     if (this.state.kind === 'upgrade-pending') {

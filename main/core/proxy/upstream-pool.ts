@@ -4,7 +4,9 @@ import { constants } from 'node:crypto';
 import { ResponseFraming } from './response-framing.ts';
 
 /** Where plain-TCP upstream connections are read (one at a time: the door is one thread). */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/** The most one read of an upstream connection brings. */
+export const UPSTREAM_READ_BYTES = 64 * 1024;
+const READ_BUFFER = Buffer.allocUnsafe(UPSTREAM_READ_BYTES);
 
 export interface UpstreamPoolOptions {
   /** Idle connections kept per upstream; more are closed when given back. */
