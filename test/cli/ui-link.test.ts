@@ -1,30 +1,15 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../main/cli/portico.ts';
-import { HeadlessUi } from '../../main/core/ui/headless-ui.ts';
-import { EventLog } from '../../main/core/state/event-log.ts';
-import { silentLogger } from '../../main/core/support/logger.ts';
-import { systemClock } from '../../main/core/support/clock.ts';
-import { CHANNELS, type PorticoApiHandlers } from '../../main/shared/api.ts';
 import type { CliIo } from '../../main/cli/io.ts';
-import { healthyStatus } from '../shared/app-status-fixture.ts';
+import { configFile, okHandlers, runningDashboard } from './cli-fixtures.ts';
 import { tmpDir } from '../helpers/tmp-dir.ts';
-import { freePort } from '../helpers/free-port.ts';
 
 function bufferIo(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [], stderr: string[] = [];
   return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), env: {} };
-}
-
-async function configFile(t: TestContext, ui: object = {}) {
-  const dir = await tmpDir(t);
-  const port = await freePort();
-  const file = join(dir, 'portico.json');
-  const dataDir = join(dir, 'data');
-  await writeFile(file, JSON.stringify({ domains: ['plex.example.com'], dataDir, ui: { port, ...ui } }));
-  return { port, file, dataDir };
 }
 
 async function uiLink(...args: string[]) {
@@ -34,7 +19,7 @@ async function uiLink(...args: string[]) {
 }
 
 /** A service behind the dashboard whose channels all answer ok: these tests are about the link. */
-const handlers = Object.fromEntries(CHANNELS.map((c) => [c, () => ({ ok: true, value: null })])) as unknown as PorticoApiHandlers;
+const handlers = okHandlers();
 const tokenOf = (link: string) => new URL(link).hash.replace('#token=', '');
 
 test('portico ui-link prints the same link every time, before and after serve starts, and serve answers to it', async (t) => {
@@ -46,11 +31,7 @@ test('portico ui-link prints the same link every time, before and after serve st
   assert.equal((await stat(dataDir)).mode & 0o777, 0o700);
   assert.equal((await uiLink('--config', file)).out, a.out);
 
-  const ui = await HeadlessUi.start({
-    dataDir, port, staticDir: null, logger: silentLogger, handlers, events: new EventLog({ clock: systemClock }),
-    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
-  });
-  t.after(() => ui.stop());
+  const ui = await runningDashboard(t, dataDir, port, handlers);
   assert.equal(ui.url, a.out, 'the service uses the link printed before it started');
   assert.equal((await uiLink('--config', file)).out, a.out, 'and ui-link prints it while serve runs');
 });
@@ -58,11 +39,7 @@ test('portico ui-link prints the same link every time, before and after serve st
 test('portico ui-link --rotate asks the running service, which refuses the old link at once', async (t) => {
   const { port, file, dataDir } = await configFile(t);
   const old = (await uiLink('--config', file)).out;
-  const ui = await HeadlessUi.start({
-    dataDir, port, staticDir: null, logger: silentLogger, handlers, events: new EventLog({ clock: systemClock }),
-    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
-  });
-  t.after(() => ui.stop());
+  const ui = await runningDashboard(t, dataDir, port, handlers);
   const r = await uiLink('--rotate', '--config', file);
   assert.equal(r.code, 0, r.err);
   assert.notEqual(r.out, old);
@@ -95,11 +72,7 @@ test('portico ui-link: a port picked at every start has no lasting link; a stran
   const { port, file, dataDir } = await configFile(t);
   const before = (await uiLink('--config', file)).out;
   const other = await tmpDir(t);
-  const ui = await HeadlessUi.start({
-    dataDir: other, port, staticDir: null, logger: silentLogger, handlers, events: new EventLog({ clock: systemClock }),
-    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
-  });
-  t.after(() => ui.stop());
+  await runningDashboard(t, other, port, handlers);
   const refused = await uiLink('--rotate', '--config', file);
   assert.equal(refused.code, 1);
   assert.match(refused.err, /refused the request \(HTTP 401\).*check "ui\.port" and "dataDir"/);

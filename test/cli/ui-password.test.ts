@@ -1,29 +1,13 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../main/cli/portico.ts';
-import { HeadlessUi } from '../../main/core/ui/headless-ui.ts';
 import { UiPassword } from '../../main/core/ui/ui-password.ts';
-import { EventLog } from '../../main/core/state/event-log.ts';
-import { silentLogger } from '../../main/core/support/logger.ts';
-import { systemClock } from '../../main/core/support/clock.ts';
 import { ok } from '../../main/shared/result.ts';
-import { CHANNELS, type PorticoApiHandlers } from '../../main/shared/api.ts';
 import type { CliIo } from '../../main/cli/io.ts';
-import { healthyStatus } from '../shared/app-status-fixture.ts';
-import { tmpDir } from '../helpers/tmp-dir.ts';
-import { freePort } from '../helpers/free-port.ts';
-
-async function configFile(t: TestContext) {
-  const dir = await tmpDir(t);
-  const port = await freePort();
-  const file = join(dir, 'portico.json');
-  const dataDir = join(dir, 'data');
-  await writeFile(file, JSON.stringify({ domains: ['plex.example.com'], dataDir, ui: { port } }));
-  return { port, file, dataDir };
-}
+import { configFile, okHandlers, runningDashboard } from './cli-fixtures.ts';
 
 /** `portico ui-password` with `input` piped in on stdin. */
 async function run(input: string | null, ...args: string[]) {
@@ -65,16 +49,12 @@ test('portico ui-password takes the password from stdin, never argv, and keeps o
 test('portico ui-password next to a running service sets it through the service', async (t) => {
   const { port, file, dataDir } = await configFile(t);
   const seen: unknown[] = [];
-  const handlers = Object.fromEntries(CHANNELS.map((c) => [c, () => ({ ok: true, value: null })])) as unknown as PorticoApiHandlers;
+  const handlers = okHandlers();
   handlers['ui:lan-update'] = (change) => {
     seen.push(change);
     return ok({ enabled: true, passwordSet: true, passwordSetAt: null, urls: [], problem: null });
   };
-  const ui = await HeadlessUi.start({
-    dataDir, port, staticDir: null, logger: silentLogger, handlers, events: new EventLog({ clock: systemClock }),
-    service: { getStatus: () => healthyStatus(), onDidChangeStatus: () => () => {} },
-  });
-  t.after(() => ui.stop());
+  await runningDashboard(t, dataDir, port, handlers);
   const r = await run('correct horse battery\n', '--config', file);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /The running service uses it now; devices signed in before must sign in again/);
