@@ -33,8 +33,11 @@ export class ChunkedBody {
   private line = '';
   private readonly trailers: [string, string][] = [];
 
-  /** Consume bytes from `buf[off..]`; `used` is how many belong to this body. */
-  feed(buf: Uint8Array, off: number): ChunkedFeed {
+  /**
+   * Consume bytes from `buf[off..]`; `used` is how many belong to this body. With `spans`, the
+   * chunk data found in this call is appended to it as [start, end) pairs (for de-chunking).
+   */
+  feed(buf: Uint8Array, off: number, spans?: number[] | null): ChunkedFeed {
     let p = off;
     const n = buf.length;
     // Where the trailer section starts in this call (all of it when already inside).
@@ -42,6 +45,7 @@ export class ChunkedBody {
     while (p < n) {
       if (this.state === 'data') {
         const take = Math.min(this.remaining, n - p);
+        if (spans) spans.push(p, p + take);
         this.remaining -= take;
         p += take;
         if (this.remaining === 0) this.state = 'data-cr';

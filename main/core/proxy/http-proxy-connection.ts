@@ -86,7 +86,7 @@ export class HttpProxyConnection implements UpstreamOwner {
   /** Response bytes seen on `up` in this exchange; an error before any is a 502 (or a retry), after one a cut stream. */
   private upBytes = 0;
   /** Requests sent on `up` while a retry on a fresh connection is still allowed; null once not. */
-  private replay: { method: string; close: boolean; head: Buffer }[] | null = null;
+  private replay: { method: string; close: boolean; http10: boolean; head: Buffer }[] | null = null;
   /** `up` carried an upgrade request: it never goes back to the pool. */
   private upgraded = false;
   private state: State = HEAD;
@@ -241,9 +241,14 @@ export class HttpProxyConnection implements UpstreamOwner {
     }
   }
 
-  /** The request line and end-to-end fields as sent, minus client-address fields, plus ours. */
+  /**
+   * The request line and end-to-end fields as sent, minus client-address fields, plus ours. In
+   * HTTP/1.1, the door's own version (RFC 9110 2.5), so an HTTP/1.0 client's upstream connection
+   * is reused too (ResponseFraming gives the client 1.0 framing); an HTTP/1.0 request without Host
+   * cannot be 1.1 and goes as it came.
+   */
   private rewrite(h: RequestHead): Buffer {
-    let s = `${h.method} ${h.target} HTTP/${h.version}\r\n`;
+    let s = `${h.method} ${h.target} HTTP/${h.host === undefined ? h.version : '1.1'}\r\n`;
     const upgrade: string[] = [];
     const named = h.connection.length > 0;
     for (const [name, value] of h.headers) {
@@ -265,9 +270,10 @@ export class HttpProxyConnection implements UpstreamOwner {
   private sendHead(h: RequestHead): void {
     const u = this.up ?? this.acquire();
     const head = this.rewrite(h);
-    u.framing.onRequest(h.method, this.lastExchange);
+    const http10 = h.version === '1.0';
+    u.framing.onRequest(h.method, this.lastExchange, http10);
     if (h.upgrade) this.upgraded = true;
-    if (this.replay && this.upBytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) this.replay.push({ method: h.method, close: this.lastExchange, head });
+    if (this.replay && this.upBytes === 0 && h.body.kind === 'none' && !h.upgrade && RETRYABLE.has(h.method)) this.replay.push({ method: h.method, close: this.lastExchange, http10, head });
     else this.replay = null;
     this.sendUp(head);
   }
@@ -411,7 +417,7 @@ export class HttpProxyConnection implements UpstreamOwner {
       this.o.countError('upstream-retried');
       const fresh = this.openUpstream();
       for (const r of replay) {
-        fresh.framing.onRequest(r.method, r.close);
+        fresh.framing.onRequest(r.method, r.close, r.http10);
         this.sendUp(r.head);
       }
       return;

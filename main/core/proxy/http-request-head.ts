@@ -134,7 +134,8 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   } else if (contentLength !== undefined && contentLength !== '0') {
     body = { kind: 'length', length: Number(contentLength) };
   }
-  const upgrade = upgradeField && connection.includes('upgrade');
+  // RFC 9110 7.8: an Upgrade field in an HTTP/1.0 request is ignored (and dropped as hop-by-hop).
+  const upgrade = version === '1.1' && upgradeField && connection.includes('upgrade');
   // The body of an upgrade request would sit in front of the tunnel's first bytes, or, when the
   // upstream refuses the upgrade, be read as the next request: refuse rather than frame it.
   if (upgrade && body.kind !== 'none') return bad('an Upgrade request must not carry a body');

@@ -26,11 +26,13 @@ const HOP_BY_HOP_FIELDS = [CONNECTION, KEEP_ALIVE_FIELD, PROXY_CONNECTION].map((
 const CONNECTION_CLOSE_LINE = Buffer.from('Connection: close\r\n', 'latin1');
 const HSTS_LINE = Buffer.from(`${HSTS_HEADER}\r\n`, 'latin1');
 const CRLF = Buffer.from('\r\n');
+const NOTHING = Buffer.alloc(0);
 
 type State =
   | { kind: 'head' }
   | { kind: 'length'; remaining: number }
-  | { kind: 'chunked'; body: ChunkedBody }
+  /** `dechunk`: the client speaks HTTP/1.0, which has no chunked coding; it gets the chunks' data only. */
+  | { kind: 'chunked'; body: ChunkedBody; dechunk: boolean }
   /** Body to the end of the connection, a 101 tunnel, or a response it could not follow. */
   | { kind: 'raw' };
 
@@ -51,6 +53,11 @@ const RAW: State = { kind: 'raw' };
  * With `hsts` it adds Strict-Transport-Security. A 101's head passes unchanged (the client needs
  * its `Connection: Upgrade`).
  *
+ * An HTTP/1.0 client's requests go upstream as HTTP/1.1 (RFC 9110 2.5), so the upstream connection
+ * stays reusable; the client must then get no 1.1-only framing (RFC 9112 6.1, RFC 9110 15.2):
+ * interim 1xx responses are dropped, and a chunked body is de-chunked (its `Transfer-Encoding`
+ * line and trailers dropped; the client is closed after it, which ends the body).
+ *
  * It runs once per response on the door's hottest path, so a head is read in place, byte by
  * byte, and `feed` hands back the bytes it was given (no copy) unless it has to change them.
  */
@@ -59,6 +66,8 @@ export class ResponseFraming {
   /** The requests sent whose final response has not started yet, in order (no array work per request). */
   private readonly waiting = new RequestQueue();
   private state: State = HEAD;
+  /** Chunk data spans of one de-chunked read (reused). */
+  private readonly spans: number[] = [];
   /** The head just read, as the client gets it; null when unchanged (set by readHead). */
   private rewritten: Buffer | null = null;
   /** Or: the head was rewritten in place, and now starts here in the bytes read (set by readHead). */
@@ -80,9 +89,12 @@ export class ResponseFraming {
     this.hsts = hsts;
   }
 
-  /** A request was sent; its response will come in order. `clientCloses`: the door closes the client after it. */
-  onRequest(method: string, clientCloses: boolean): void {
-    this.waiting.push(method, clientCloses);
+  /**
+   * A request was sent; its response will come in order. `clientCloses`: the door closes the client
+   * after it. `clientHttp10`: the client sent it as HTTP/1.0.
+   */
+  onRequest(method: string, clientCloses: boolean, clientHttp10 = false): void {
+    this.waiting.push(method, clientCloses, clientHttp10);
   }
 
   /** Requests sent whose response is not complete yet. */
@@ -116,8 +128,16 @@ export class ResponseFraming {
         continue;
       }
       if (st.kind === 'chunked') {
-        const r = st.body.feed(c, off);
+        const spans = st.dechunk ? this.spans : null;
+        const r = st.body.feed(c, off, spans);
         if (r.kind === 'invalid') { this.toRaw(); break; }
+        if (spans) {
+          // Only the chunks' data goes on: every byte of framing around it is skipped.
+          let at = off;
+          for (let i = 0; i < spans.length; i += 2) { out.replace(at, null, spans[i]!); at = spans[i + 1]!; }
+          out.replace(at, null, off + r.used);
+          spans.length = 0;
+        }
         off += r.used;
         if (r.kind === 'done') this.state = HEAD;
         continue;
@@ -183,6 +203,10 @@ export class ResponseFraming {
     let keepAlive = false;
     let te: string | undefined;
     let cl: number | undefined;
+    /** The response is for an HTTP/1.0 client; then where its framing lines are, to drop them if its body is de-chunked. */
+    const http10 = this.waiting.firstHttp10;
+    let teLine = -1;
+    let clLine = -1;
     let hasHsts = false;
     /** Other fields named in Connection (rare): dropped too. */
     let named: string[] | null = null;
@@ -212,6 +236,7 @@ export class ResponseFraming {
             t = z;
           }
         } else if (cl === undefined && isField(b, p, e, CONTENT_LENGTH)) {
+          clLine = p;
           let d = p + CONTENT_LENGTH.length + 1;
           while (d < e && (b[d] === SP || b[d] === HTAB)) d++;
           let v = 0;
@@ -220,7 +245,10 @@ export class ResponseFraming {
           if (digits > 0 && digits < 16) cl = v; // 16 digits and more: not a length the door follows (raw)
         }
       } else if (first === 0x74) {
-        if (te === undefined && isField(b, p, e, TRANSFER_ENCODING)) te = value(b, p + TRANSFER_ENCODING.length, e).toLowerCase();
+        if (te === undefined && isField(b, p, e, TRANSFER_ENCODING)) {
+          te = value(b, p + TRANSFER_ENCODING.length, e).toLowerCase();
+          teLine = p;
+        }
       } else if (first === 0x73) {
         if (isField(b, p, e, STRICT_TRANSPORT_SECURITY)) hasHsts = true;
       } else if (first === 0x6b) {
@@ -239,7 +267,10 @@ export class ResponseFraming {
       this.toRaw();
       return p;
     }
-    if (status < 200) return p; // interim (100 Continue): the final response follows
+    if (status < 200) { // interim (100 Continue): the final response follows
+      if (http10) this.rewritten = NOTHING; // HTTP/1.0 has none
+      return p;
+    }
     const clientCloses = this.waiting.firstCloses;
     const method = this.waiting.shift();
     if (close || (minor === 0 && !keepAlive)) {
@@ -248,11 +279,16 @@ export class ResponseFraming {
     }
     if (method === 'HEAD' || status === 204 || status === 304) this.state = HEAD;
     else if (te !== undefined) {
-      if (te.endsWith('chunked')) this.state = { kind: 'chunked', body: new ChunkedBody() };
+      const dechunk = http10 && te === 'chunked';
+      if (dechunk || (!http10 && te.endsWith('chunked'))) this.state = { kind: 'chunked', body: new ChunkedBody(), dechunk };
       else this.toRaw();
     } else if (cl !== undefined) this.state = cl > 0 ? { kind: 'length', remaining: cl } : HEAD;
     else this.toRaw(); // body runs to the end of the connection
     if (named) dropNamed(b, start, p, named, drop);
+    if (this.state.kind === 'chunked' && this.state.dechunk) {
+      dropLine(b, teLine, p, drop);
+      if (clLine >= 0) dropLine(b, clLine, p, drop); // both framings sent: the chunks win (RFC 9112 6.3)
+    }
     const addHsts = this.hsts && !hasHsts;
     const addClose = clientCloses || this.closeAfter;
     if (addHsts || addClose) this.rewritten = rewriteHead(b, start, p, drop, addHsts, addClose);
@@ -271,13 +307,16 @@ class RequestQueue {
   private firstMethod = '';
   /** The first waiting request's client asked to close after its response (false when none waits). */
   firstCloses = false;
-  private readonly rest: { method: string; closes: boolean }[] = [];
+  /** The first waiting request came from an HTTP/1.0 client. */
+  firstHttp10 = false;
+  private readonly rest: { method: string; closes: boolean; http10: boolean }[] = [];
 
-  push(method: string, closes: boolean): void {
+  push(method: string, closes: boolean, http10: boolean): void {
     if (this.length++ === 0) {
       this.firstMethod = method;
       this.firstCloses = closes;
-    } else this.rest.push({ method, closes });
+      this.firstHttp10 = http10;
+    } else this.rest.push({ method, closes, http10 });
   }
 
   /** The first waiting request's method, removed; undefined when none waits. */
@@ -288,6 +327,7 @@ class RequestQueue {
     const next = this.length > 0 ? this.rest.shift()! : null;
     this.firstMethod = next ? next.method : '';
     this.firstCloses = next ? next.closes : false;
+    this.firstHttp10 = next ? next.http10 : false;
     return method;
   }
 }
@@ -367,6 +407,14 @@ function startsWith(b: Buffer, p: number, prefix: Buffer): boolean {
 /** The field value after the colon at `colon`, up to `lineEnd`, trimmed. */
 function value(b: Buffer, colon: number, lineEnd: number): string {
   return b.toString('latin1', colon + 1, lineEnd).trim();
+}
+
+/** Adds the line starting at `p` (within a head ending at `end`) to `drop`, keeping its spans in order (rare). */
+function dropLine(b: Buffer, p: number, end: number, drop: number[]): void {
+  const span = [p, lineEnd(b, p, end) + 2];
+  let i = 0;
+  while (i < drop.length && drop[i]! < p) i += 2;
+  drop.splice(i, 0, ...span);
 }
 
 /** HOP_BY_HOP_FIELDS plus the fields named in `Connection` (lower case): `drop` becomes their lines, in order (rare). */

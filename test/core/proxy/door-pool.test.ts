@@ -18,6 +18,7 @@ import { makeCert, listen, port, tlsTo, rawExchange } from './door-fixtures.ts';
 const NGINX = 'nginx.example.com';
 const STALE = 'stale.example.com';
 const WS = 'ws.example.com';
+const CHUNKS = 'chunks.example.com';
 const cleanups: (() => unknown)[] = [];
 const t0 = { after: (fn: () => unknown) => { cleanups.push(fn); } };
 let nginx: NginxOrigin;
@@ -27,6 +28,7 @@ let dir: string;
 /** The stale upstream: answers the first request on a connection, and closes the connection when a second one arrives. */
 let staleAccepts = 0;
 let wsAccepts = 0;
+let chunkAccepts = 0;
 
 before(async () => {
   dir = await tmpDir(t0, 'portico-pool-');
@@ -55,13 +57,25 @@ before(async () => {
   wsUp.on('connection', () => wsAccepts++);
   new WebSocketServer({ server: wsUp }).on('connection', (ws) => ws.on('message', (m) => ws.send(String(m))));
   await listen(t0, wsUp);
-  const pem = makeCert(dir, 'pool', [NGINX, STALE, WS]);
+  // Node's own HTTP server: an early hint, then a chunked body with a trailer, to whoever asks in 1.1
+  const chunks = createHttpServer((_q, res) => {
+    res.writeEarlyHints({ link: '</a.css>; rel=preload' });
+    res.setHeader('Trailer', 'X-Sum');
+    res.write('hello');
+    res.write(', ');
+    res.addTrailers({ 'X-Sum': '42' });
+    res.end('world');
+  });
+  chunks.on('connection', () => chunkAccepts++);
+  await listen(t0, chunks);
+  const pem = makeCert(dir, 'pool', [NGINX, STALE, WS, CHUNKS]);
   door = new Door({
     bind: '127.0.0.1', httpsPorts: [0], httpPort: null, publicHttpsPort: 443,
-    routes: [{ host: NGINX, upstream: `http://127.0.0.1:${nginx.port}` }, { host: STALE, upstream: `http://127.0.0.1:${port(stale)}` }, { host: WS, upstream: `http://127.0.0.1:${port(wsUp)}` }],
+    routes: [{ host: NGINX, upstream: `http://127.0.0.1:${nginx.port}` }, { host: STALE, upstream: `http://127.0.0.1:${port(stale)}` }, { host: WS, upstream: `http://127.0.0.1:${port(wsUp)}` },
+      { host: CHUNKS, upstream: `http://127.0.0.1:${port(chunks)}` }],
     passthrough: { host: '127.0.0.1', port: 1 }, challenges: new ChallengeStore(), logger: silentLogger,
   });
-  door.setCertificate([NGINX, STALE, WS], pem, 'real');
+  door.setCertificate([NGINX, STALE, WS, CHUNKS], pem, 'real');
   await door.start();
   https = door.ports().https[0]!;
 });
@@ -80,6 +94,34 @@ test('reuse: three clients one after another are served over one upstream connec
     assert.match(out, new RegExp(`origin GET ${path}`));
   }
   assert.equal((await connectionsOf(from)).size, 1, JSON.stringify(await nginx.log()));
+});
+
+test('HTTP/1.0 clients: their requests go upstream as HTTP/1.1, over one reused upstream connection', async () => {
+  const from = (await nginx.log()).length;
+  for (const path of ['/old1', '/old2']) {
+    const out = await rawExchange(https, NGINX, `GET ${path} HTTP/1.0\r\nHost: ${NGINX}\r\n\r\n`);
+    assert.match(out, new RegExp(`^HTTP/1\\.1 200 [\\s\\S]*\r\nConnection: close\r\n[\\s\\S]*origin GET ${path}\n$`));
+  }
+  const log = (await nginx.log()).slice(from);
+  assert.deepEqual(log.map((l) => l.request), ['GET /old1 HTTP/1.1', 'GET /old2 HTTP/1.1']);
+  assert.equal(new Set(log.map((l) => l.connection)).size, 1, JSON.stringify(log));
+});
+
+test('HTTP/1.0 clients get a chunked answer de-chunked and no early hints; 1.1 clients get both; one upstream connection serves them all', { timeout: 20_000 }, async () => {
+  const old = async () => {
+    const out = await rawExchange(https, CHUNKS, `GET / HTTP/1.0\r\nHost: ${CHUNKS}\r\n\r\n`);
+    const [head, body] = [out.slice(0, out.indexOf('\r\n\r\n')), out.slice(out.indexOf('\r\n\r\n') + 4)];
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(head, /transfer-encoding|103/i);
+    assert.match(head, /\r\nConnection: close$/);
+    assert.equal(body, 'hello, world');
+  };
+  await old();
+  await old();
+  const now = await rawExchange(https, CHUNKS, `GET / HTTP/1.1\r\nHost: ${CHUNKS}\r\nConnection: close\r\n\r\n`);
+  assert.match(now, /^HTTP\/1\.1 103 Early Hints\r\n/);
+  assert.match(now, /\r\nTransfer-Encoding: chunked\r\n[\s\S]*\r\n0\r\nX-Sum: 42\r\n\r\n$/);
+  assert.equal(chunkAccepts, 1);
 });
 
 test('affinity: a kept-alive client gets its own upstream connection back when it is still idle', async () => {
@@ -198,7 +240,7 @@ test('session resumption works across a certificate swap (one ticket key per doo
   const first = await tlsTo(https, { servername: NGINX });
   const session = await new Promise<Buffer>((resolve) => { first.once('session', resolve); first.write(`GET / HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`); });
   first.destroy();
-  door.setCertificate([NGINX, STALE, WS], makeCert(dir, 'pool-2', [NGINX, STALE, WS]), 'real');
+  door.setCertificate([NGINX, STALE, WS, CHUNKS], makeCert(dir, 'pool-2', [NGINX, STALE, WS, CHUNKS]), 'real');
   const second = await tlsTo(https, { servername: NGINX, session });
   assert.equal(second.isSessionReused(), true);
   second.write(`GET /resumed HTTP/1.1\r\nHost: ${NGINX}\r\nConnection: close\r\n\r\n`);

@@ -74,6 +74,9 @@ test('Connection options are read; close is wanted for Connection: close and for
   // an upgrade without a body (Content-Length: 0 is no body) is fine
   const u = head('GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n');
   assert.equal(u.kind === 'head' && u.upgrade, true);
+  // RFC 9110 7.8: HTTP/1.0 has no upgrade; the field is ignored
+  const u10 = head('GET /ws HTTP/1.0\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+  assert.equal(u10.kind === 'head' && u10.upgrade, false);
 });
 
 test('chunked body: finds the exact end, across any split', () => {

@@ -108,3 +108,37 @@ test('field names in any case; Connection options in a list; chunked after anoth
   assert.equal(out, a + b2, 'HSTS only where the upstream sent none; the close is the door\'s to say');
   assert.deepEqual([f.pending, f.reusable, f.closeAfter], [0, false, true]);
 });
+
+test('an HTTP/1.0 client: a chunked body de-chunked (framing, trailers and any Content-Length dropped), no interim responses, however the bytes are split', () => {
+  const answers = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 99\r\nTrailer: X-Sum\r\nETag: "e"\r\n\r\n' +
+    '5;x=y\r\nhello\r\n1\r\n,\r\n6\r\n world\r\n0\r\nX-Sum: 42\r\n\r\n' +
+    // the next response on the connection is a 1.1 client's: its framing passes untouched
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n';
+  const want = 'HTTP/1.1 200 OK\r\nTrailer: X-Sum\r\nETag: "e"\r\nConnection: close\r\n\r\nhello, world' +
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n';
+  const bytes = Buffer.from(answers, 'latin1');
+  for (let a = 0; a < bytes.length; a += 2) {
+    for (const b of [a + 1, a + 7, bytes.length]) {
+      const f = new ResponseFraming(false);
+      f.onRequest('GET', true, true);
+      f.onRequest('GET', false, false);
+      const parts = [bytes.subarray(0, a), bytes.subarray(a, Math.min(b, bytes.length)), bytes.subarray(Math.min(b, bytes.length))].map((p) => Buffer.from(f.feed(Buffer.from(p))));
+      assert.equal(Buffer.concat(parts).toString('latin1'), want, `split at ${a} and ${b}`);
+      assert.deepEqual([f.pending, f.reusable, f.closeAfter], [0, true, false], 'the upstream connection stays reusable');
+    }
+  }
+  // a 1.1 client gets the interim response and the chunks as they came
+  const f = new ResponseFraming(false);
+  f.onRequest('GET', false, false);
+  const h = 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n';
+  assert.equal(f.feed(Buffer.from(h, 'latin1')).toString('latin1'), h);
+});
+
+test('an HTTP/1.0 client and a transfer coding besides chunked: passed through raw, the upstream connection not reused', () => {
+  const f = new ResponseFraming(false);
+  f.onRequest('GET', true, true);
+  const out = f.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n', 'latin1')).toString('latin1');
+  assert.equal(out, 'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n1\r\nx\r\n0\r\n\r\n');
+  assert.deepEqual([f.reusable, f.closeAfter], [false, true]);
+});
