@@ -102,6 +102,9 @@ export class HttpProxyConnection implements UpstreamOwner {
   /** No bytes either way (a stalled stream or tunnel); re-armed by every read on both sides. */
   private readonly idleWait: Deadline;
   private readonly clientIp: string;
+  /** The fields the door adds to every request; their Host part is redone only when the client's Host changes. */
+  private added = '';
+  private addedFor: string | undefined = '\0';
   /** The client asked to close after the current response (Connection: close, HTTP/1.0), or half-closed. */
   private lastExchange = false;
   private finished = false;
@@ -249,22 +252,29 @@ export class HttpProxyConnection implements UpstreamOwner {
    */
   private rewrite(h: RequestHead): Buffer {
     let s = `${h.method} ${h.target} HTTP/${h.host === undefined ? h.version : '1.1'}\r\n`;
-    const upgrade: string[] = [];
+    let upgrade: string[] | null = null;
     const named = h.connection.length > 0;
-    for (const [name, value] of h.headers) {
+    const fields = h.headers;
+    for (let i = 0; i < fields.length; i++) {
+      const [name, value] = fields[i]!;
       const l = name.toLowerCase();
-      if (l === 'upgrade') upgrade.push(value);
+      if (l === 'upgrade') (upgrade ??= []).push(value);
       if (HOP_BY_HOP.has(l) || isForwardingHeader(l) || (named && h.connection.includes(l) && !END_TO_END.has(l))) continue;
       s += `${name}: ${value}\r\n`;
     }
     if (h.body.kind === 'chunked') s += 'Transfer-Encoding: chunked\r\n';
-    if (h.upgrade) s += `Connection: Upgrade\r\nUpgrade: ${upgrade.join(', ')}\r\n`;
-    const host = h.host ?? '';
-    const port = /:(\d+)$/.exec(host)?.[1] ?? '443';
-    s += `X-Forwarded-For: ${this.clientIp}\r\nX-Real-IP: ${this.clientIp}\r\nX-Forwarded-Proto: https\r\n`;
-    if (host) s += `X-Forwarded-Host: ${host}\r\n`;
-    s += `X-Forwarded-Port: ${port}\r\n\r\n`;
-    return Buffer.from(s, 'latin1');
+    if (h.upgrade) s += `Connection: Upgrade\r\nUpgrade: ${upgrade?.join(', ') ?? ''}\r\n`;
+    return Buffer.from(s + this.addedFields(h.host), 'latin1');
+  }
+
+  /** X-Forwarded-* and X-Real-IP for a request with this Host, and the head's final empty line. */
+  private addedFields(host: string | undefined): string {
+    if (host === this.addedFor) return this.added;
+    const ip = this.clientIp;
+    const port = host ? /:(\d+)$/.exec(host)?.[1] ?? '443' : '443';
+    this.addedFor = host;
+    this.added = `X-Forwarded-For: ${ip}\r\nX-Real-IP: ${ip}\r\nX-Forwarded-Proto: https\r\n${host ? `X-Forwarded-Host: ${host}\r\n` : ''}X-Forwarded-Port: ${port}\r\n\r\n`;
+    return this.added;
   }
 
   private sendHead(h: RequestHead): void {

@@ -34,12 +34,20 @@ export const MAX_HEAD_BYTES = 32 * 1024;
 const MAX_HEADERS = 100;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/1\.([01])$/;
+/** A request target: visible ASCII, at least one byte (RFC 9112 3.2). */
+const TARGET = /^[\x21-\x7e]+$/;
 /** Field value after trimming: visible ASCII, obs-text, SP and HTAB; no CR, LF, NUL or other controls. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^\d{1,15}$/;
 /** Methods are case-sensitive (RFC 9110 9.1) and every registered one is upper case; Plex uses GET/POST/PUT/DELETE/HEAD/OPTIONS/PATCH. */
 const METHOD = /^[A-Z]+(?:-[A-Z]+)*$/;
+const SP = 0x20;
+const HTAB = 0x09;
+/**
+ * Where each line of the head being read ends (its CR), reused: the parser runs to completion
+ * before anything else can call it, and the door's hottest path allocates nothing it can avoid.
+ */
+const lineEnds: number[] = [];
 
 const bad = (reason: string, status: 400 | 405 | 431 | 501 = 400): RequestHeadResult => ({ kind: 'invalid', status, reason });
 
@@ -48,9 +56,11 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   // RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request line.
   let start = 0;
   if (b.length >= 2 && b[0] === 0x0d && b[1] === 0x0a) start = 2;
-  const lines: string[] = [];
+  // First where the head ends: an incomplete head is not read at all.
+  lineEnds.length = 0;
   let p = start;
   for (;;) {
+    const lineStart = p;
     const nl = b.indexOf(0x0a, p);
     if (nl < 0) {
       if (b.length - start > maxBytes) return bad('request head too large', 431);
@@ -58,19 +68,24 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
     }
     if (nl - start + 1 > maxBytes) return bad('request head too large', 431);
     if (nl === p || b[nl - 1] !== 0x0d) return bad('bare LF line ending');
-    const line = b.toString('latin1', p, nl - 1);
     p = nl + 1;
-    if (line === '') break;
-    if (lines.length > MAX_HEADERS) return bad('too many header fields', 431);
-    lines.push(line);
+    if (nl - 1 === lineStart) break; // the empty line
+    if (lineEnds.length > MAX_HEADERS) return bad('too many header fields', 431);
+    lineEnds.push(nl - 1);
   }
-  if (lines.length === 0) return bad('empty request');
+  if (lineEnds.length === 0) return bad('empty request');
 
-  const m = REQUEST_LINE.exec(lines[0]!);
-  if (!m) return bad('malformed request line');
-  const method = m[1]!;
-  const target = m[2]!;
-  const version = m[3] === '1' ? '1.1' : '1.0';
+  // The request line: method SP target SP HTTP/1.x, nothing else (RFC 9112 3).
+  const line = b.toString('latin1', start, lineEnds[0]!);
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || line.length !== sp2 + 9 || !line.startsWith('HTTP/1.', sp2 + 1)) return bad('malformed request line');
+  const minor = line.charCodeAt(sp2 + 8);
+  if (minor !== 0x30 && minor !== 0x31) return bad('malformed request line');
+  const method = line.slice(0, sp1);
+  const target = line.slice(sp1 + 1, sp2);
+  if (!TOKEN.test(method) || !TARGET.test(target)) return bad('malformed request line');
+  const version = minor === 0x31 ? '1.1' : '1.0';
   if (!METHOD.test(method)) return bad(`unknown method "${method}" (methods are case-sensitive: use upper case)`, 501);
   if (method === 'CONNECT') return bad('CONNECT is not served here; this is a reverse proxy', 405);
   // TRACE echoes the request back, headers included: a way to read cookies or tokens from a page.
@@ -80,20 +95,28 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   let host: string | undefined;
   let hostCount = 0;
   let contentLength: string | undefined;
-  const te: string[] = [];
+  let te: string[] | null = null;
   let upgradeField = false;
   const connection: string[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const c0 = line.charCodeAt(0);
-    if (c0 === 0x20 || c0 === 0x09) return bad('obsolete line folding');
-    const colon = line.indexOf(':');
-    if (colon <= 0) return bad('header line without a name');
-    const name = line.slice(0, colon);
+  for (let i = 1; i < lineEnds.length; i++) {
+    const from = lineEnds[i - 1]! + 2;
+    const to = lineEnds[i]!;
+    const c0 = b[from];
+    if (c0 === SP || c0 === HTAB) return bad('obsolete line folding');
+    const colon = b.indexOf(0x3a, from);
+    if (colon <= from || colon >= to) return bad('header line without a name');
+    const name = b.toString('latin1', from, colon);
     if (!TOKEN.test(name)) return bad('invalid header name');
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    let vs = colon + 1;
+    let ve = to;
+    while (vs < ve && (b[vs] === SP || b[vs] === HTAB)) vs++;
+    while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
+    const value = b.toString('latin1', vs, ve);
     if (!FIELD_VALUE.test(value)) return bad('invalid character in a header value');
     headers.push([name, value]);
+    // Only these names matter here; the length says which it could be before any lower-casing.
+    const n = name.length;
+    if (n !== 4 && n !== 7 && n !== 10 && n !== 14 && n !== 17) continue;
     switch (name.toLowerCase()) {
       case 'host':
         hostCount++;
@@ -106,7 +129,7 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
         contentLength = value;
         break;
       case 'transfer-encoding':
-        te.push(value);
+        (te ??= []).push(value);
         break;
       case 'upgrade':
         upgradeField = true;
@@ -126,7 +149,7 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   if (host !== undefined && !/^[A-Za-z0-9.\-_[\]:]*$/.test(host)) return bad('invalid Host');
 
   let body: BodyFraming = { kind: 'none' };
-  if (te.length > 0) {
+  if (te) {
     if (version === '1.0') return bad('Transfer-Encoding in an HTTP/1.0 request');
     if (contentLength !== undefined) return bad('both Content-Length and Transfer-Encoding');
     if (te.join(',').toLowerCase().replace(/[ \t]/g, '') !== 'chunked') return bad('unsupported Transfer-Encoding (only "chunked")', 501);

@@ -73,7 +73,7 @@ export class ResponseFraming {
   /** Or: the head was rewritten in place, and now starts here in the bytes read (set by readHead). */
   private movedTo = -1;
   /** Spans [start, end) of the lines to drop from the head being read (reused, no allocation per head). */
-  private readonly drop: number[] = [];
+  private readonly drop = new Spans();
   /** What `feed` hands back, built without allocating when nothing changes (reused). */
   private readonly out = new Output();
   /** A response head cut across reads, held until its end arrives. */
@@ -211,7 +211,7 @@ export class ResponseFraming {
     /** Other fields named in Connection (rare): dropped too. */
     let named: string[] | null = null;
     const drop = this.drop;
-    drop.length = 0;
+    drop.clear();
     p += 2;
     for (;;) {
       const e = lineEnd(b, p, n);
@@ -221,7 +221,7 @@ export class ResponseFraming {
       const first = b[p]! | 0x20;
       if (first === 0x63) {
         if (isField(b, p, e, CONNECTION)) {
-          drop.push(p, e + 2);
+          drop.add(p, e + 2);
           // Options, comma-separated with optional white space.
           let t = p + CONNECTION.length + 1;
           while (t < e) {
@@ -252,9 +252,9 @@ export class ResponseFraming {
       } else if (first === 0x73) {
         if (isField(b, p, e, STRICT_TRANSPORT_SECURITY)) hasHsts = true;
       } else if (first === 0x6b) {
-        if (isField(b, p, e, KEEP_ALIVE_FIELD)) drop.push(p, e + 2);
+        if (isField(b, p, e, KEEP_ALIVE_FIELD)) drop.add(p, e + 2);
       } else if (first === 0x70) {
-        if (isField(b, p, e, PROXY_CONNECTION)) drop.push(p, e + 2);
+        if (isField(b, p, e, PROXY_CONNECTION)) drop.add(p, e + 2);
       }
       p = e + 2;
     }
@@ -333,6 +333,39 @@ class RequestQueue {
 }
 
 /**
+ * [start, end) pairs in order, reused from one response head to the next: clearing keeps the
+ * storage (setting an array's length to 0 frees it in V8, and the next push allocates again).
+ */
+class Spans {
+  private readonly v: number[] = [];
+  /** How many numbers (twice the spans). */
+  length = 0;
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  at(i: number): number {
+    return this.v[i]!;
+  }
+
+  add(start: number, end: number): void {
+    this.v[this.length++] = start;
+    this.v[this.length++] = end;
+  }
+
+  /** Adds a span where it belongs in the order (rare). */
+  insert(start: number, end: number): void {
+    let i = 0;
+    while (i < this.length && this.v[i]! < start) i += 2;
+    for (let j = this.length - 1; j >= i; j--) this.v[j + 2] = this.v[j]!;
+    this.v[i] = start;
+    this.v[i + 1] = end;
+    this.length += 2;
+  }
+}
+
+/**
  * `feed`'s output: the input itself from `from` on while nothing changed, else the parts built
  * so far (a reused array) plus the rest of the input.
  */
@@ -341,21 +374,16 @@ class Output {
   private c: Buffer = CRLF;
   /** Start of the run of `c` not yet in `parts`. */
   private from = 0;
-  private changed = false;
+  /** Empty between feeds. */
   private readonly parts: Buffer[] = [];
 
   reset(c: Buffer): void {
     this.c = c;
     this.from = 0;
-    this.changed = false;
   }
 
   /** c[from..at) as it is, then `part` instead of c[at..resume). */
   replace(at: number, part: Buffer | null, resume: number): void {
-    if (!this.changed) {
-      this.changed = true;
-      this.parts.length = 0;
-    }
     if (at > this.from) this.parts.push(this.c.subarray(this.from, at));
     if (part) this.parts.push(part);
     this.from = resume;
@@ -365,7 +393,8 @@ class Output {
   finish(): Buffer {
     const { c, from, parts } = this;
     this.c = CRLF;
-    if (!this.changed) return from === 0 ? c : c.subarray(from);
+    // Unchanged, or only a prefix skipped (lines dropped in place): no parts, no array work (per response).
+    if (parts.length === 0) return from === 0 ? c : c.subarray(from);
     if (from < c.length) parts.push(c.subarray(from));
     const r = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     parts.length = 0;
@@ -410,22 +439,19 @@ function value(b: Buffer, colon: number, lineEnd: number): string {
 }
 
 /** Adds the line starting at `p` (within a head ending at `end`) to `drop`, keeping its spans in order (rare). */
-function dropLine(b: Buffer, p: number, end: number, drop: number[]): void {
-  const span = [p, lineEnd(b, p, end) + 2];
-  let i = 0;
-  while (i < drop.length && drop[i]! < p) i += 2;
-  drop.splice(i, 0, ...span);
+function dropLine(b: Buffer, p: number, end: number, drop: Spans): void {
+  drop.insert(p, lineEnd(b, p, end) + 2);
 }
 
 /** HOP_BY_HOP_FIELDS plus the fields named in `Connection` (lower case): `drop` becomes their lines, in order (rare). */
-function dropNamed(b: Buffer, start: number, end: number, names: string[], drop: number[]): void {
-  drop.length = 0;
+function dropNamed(b: Buffer, start: number, end: number, names: string[], drop: Spans): void {
+  drop.clear();
   let p = lineEnd(b, start, end) + 2;
   while (p < end - 2) {
     const e = lineEnd(b, p, end);
     const colon = b.indexOf(COLON, p);
     const name = colon > p && colon < e ? b.toString('latin1', p, colon).toLowerCase() : '';
-    if (HOP_BY_HOP_FIELDS.includes(name) || names.includes(name)) drop.push(p, e + 2);
+    if (HOP_BY_HOP_FIELDS.includes(name) || names.includes(name)) drop.add(p, e + 2);
     p = e + 2;
   }
 }
@@ -436,11 +462,11 @@ function dropNamed(b: Buffer, start: number, end: number, names: string[], drop:
  * where it ended and runs on into its body with no copy of the answer. Returns where it starts now.
  * `b` is the door's own read buffer, nobody else's.
  */
-function dropInPlace(b: Buffer, start: number, drop: number[]): number {
-  let dst = drop[drop.length - 1]!;
+function dropInPlace(b: Buffer, start: number, drop: Spans): number {
+  let dst = drop.at(drop.length - 1);
   for (let i = drop.length - 2; i >= 0; i -= 2) {
-    const keepFrom = i === 0 ? start : drop[i - 1]!;
-    const keepTo = drop[i]!;
+    const keepFrom = i === 0 ? start : drop.at(i - 1);
+    const keepTo = drop.at(i);
     dst -= keepTo - keepFrom;
     b.copyWithin(dst, keepFrom, keepTo);
   }
@@ -448,12 +474,12 @@ function dropInPlace(b: Buffer, start: number, drop: number[]): number {
 }
 
 /** The head b[start..end) without the `drop` spans, with HSTS and `Connection: close` added as its last fields. */
-function rewriteHead(b: Buffer, start: number, end: number, drop: number[], addHsts: boolean, addClose: boolean): Buffer {
+function rewriteHead(b: Buffer, start: number, end: number, drop: Spans, addHsts: boolean, addClose: boolean): Buffer {
   const parts: Buffer[] = [];
   let from = start;
   for (let i = 0; i < drop.length; i += 2) {
-    if (drop[i]! > from) parts.push(b.subarray(from, drop[i]!));
-    from = drop[i + 1]!;
+    if (drop.at(i) > from) parts.push(b.subarray(from, drop.at(i)));
+    from = drop.at(i + 1);
   }
   parts.push(b.subarray(from, end - 2)); // up to the empty line
   if (addHsts) parts.push(HSTS_LINE);
