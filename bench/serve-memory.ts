@@ -49,7 +49,8 @@ if (FROM === 'dist' && !existsSync(join(root, 'dist/main/cli/portico.js'))) {
 // The flags users get: those on bin/portico.js's `#!/usr/bin/env -S node …` line.
 const shebangFlags = readFileSync(bin, 'utf8').split('\n')[0]!.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
 const nodeFlags = [...shebangFlags, ...(env.NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
-const probeFlags = PROBE ? ['--expose-gc', '--import', new URL('./serve-probe.js', import.meta.url).href] : [];
+// The probe's full GC needs gc(), which the shipped flags already expose (--expose-gc, for the service's own step after start).
+const probeFlags = PROBE ? [...(nodeFlags.includes('--expose-gc') ? [] : ['--expose-gc']), '--import', new URL('./serve-probe.js', import.meta.url).href] : [];
 
 const dir = await mkdtemp(join(tmpdir(), 'portico-mem-'));
 const pms = new PmsStandIn({ supportDir: join(dir, 'pms'), ownerToken: 'owner-token-serve-memory' });

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50 --expose-gc
 // The `portico` command. Runs the compiled build when present (npm ci builds it through
 // `prepare`), else the TypeScript sources directly (Node >= 22.18 strips types natively).
 import { existsSync } from 'node:fs';

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   // A small V8 young generation halves memory under many short-lived objects (docs/bench.md). Set
   // here it reaches the renderer only; the main process (the door) takes V8 flags only from its own
   // startup command line (Electron's --js-flags docs; what would fix it: docs/app.md, Memory).
-  app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2 --heap-growing-percent=50');
+  app.commandLine.appendSwitch('js-flags', '--max-semi-space-size=2 --heap-growing-percent=50 --expose-gc');
   if (smoke) prepareSmokeTest();
   if (!app.requestSingleInstanceLock()) {
     app.quit();

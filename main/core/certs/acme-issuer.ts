@@ -63,9 +63,11 @@ class TrackingAgent extends Agent {
 /**
  * acme-client, with axios, node-forge and @peculiar/x509 under it (about 10 MB resident, bench.md),
  * is loaded at the first exchange with the CA, not at start: a service whose certificate is not due
- * needs none of it until the next outside check or order. The ARI lookup does without it.
+ * needs none of it until the next outside check or order. The ARI lookup does without it, and so
+ * does an order or check whose CA cannot be reached (see `unreachable`).
  */
 const acmeClient = () => import('acme-client').then((m) => m.default);
+const DIRECTORY_STEP = "reading the CA's directory";
 const ACCOUNT_STEP = 'creating the ACME account';
 const DEFAULT_PROPAGATION: Record<DnsProvider['kind'], number> = { cloudflare: 10_000, duckdns: 30_000, rfc2136: 1_000 };
 
@@ -154,10 +156,25 @@ export class AcmeIssuer implements Issuer {
       if (!captured.last?.problem.type.endsWith(':accountDoesNotExist')) throw e;
       captured.last = undefined;
     }
-    await client.createAccount({ termsOfServiceAgreed: true, ...(this.o.email ? { contact: [`mailto:${this.o.email}`] } : {}) });
+    try {
+      await client.createAccount({ termsOfServiceAgreed: true, ...(this.o.email ? { contact: [`mailto:${this.o.email}`] } : {}) });
+    } catch (e) {
+      // An order and the outside check share the key: the other may have registered it meanwhile,
+      // and the CA refuses the empty update acme-client then sends. The account is there; use it.
+      const refused = captured.last;
+      captured.last = undefined;
+      try {
+        await client.createAccount({ onlyReturnExisting: true });
+      } catch {
+        captured.last = refused;
+        throw e;
+      }
+    }
   }
 
   async issue(req: IssueRequest): Promise<Result<IssuedCertificate, IssueFailure>> {
+    const offline = await this.unreachable();
+    if (offline) return err(this.failure(offline, DIRECTORY_STEP, undefined, undefined));
     const captured: { last?: Captured } = {};
     let step = ACCOUNT_STEP;
     let challengeInUse: ChallengeType | undefined;
@@ -222,6 +239,8 @@ export class AcmeIssuer implements Issuer {
    * the CA connect again instead of reusing this one (CAs reuse valid authorizations for weeks).
    */
   async validate(domain: string, challenge: 'tls-alpn-01' | 'http-01'): Promise<Result<void, IssueFailure>> {
+    const offline = await this.unreachable();
+    if (offline) return err(this.failure(offline, DIRECTORY_STEP, undefined, challenge, 'The check'));
     const captured: { last?: Captured } = {};
     let step = ACCOUNT_STEP;
     try {
@@ -268,6 +287,22 @@ export class AcmeIssuer implements Issuer {
     return { code: 'acme-failed', retryable: true, message: `${what} failed while ${step}: ${e.message}`, fix: 'Portico tries again on its schedule; if it keeps failing, check the log' };
   }
 
+  /**
+   * One GET of the directory before acme-client is loaded: a CA that cannot be reached (no network
+   * yet, the CA down, a firewall) is told without loading the ~10 MB under acme-client, which a
+   * service would then keep for good. Only a failure to connect or to trust the CA ends the attempt
+   * here (the error `failure()` explains); any answer, even an error page, goes on to acme-client,
+   * which reads the CA's problem document.
+   */
+  private async unreachable(): Promise<(Error & { code?: string }) | null> {
+    try {
+      await this.getJson(this.o.directoryUrl);
+      return null;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code ? e as NodeJS.ErrnoException : null;
+    }
+  }
+
   private getJson(url: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const r = request(url, { agent: this.agent, timeout: 15_000 }, (res) => {
@@ -279,7 +314,7 @@ export class AcmeIssuer implements Issuer {
           try { resolve(JSON.parse(body)); } catch (e) { reject(e as Error); }
         });
       });
-      r.on('timeout', () => r.destroy(new Error('timeout')));
+      r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       r.on('error', reject);
       r.end();
     });

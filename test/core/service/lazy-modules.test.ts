@@ -75,3 +75,33 @@ test('a service whose checks asked PMS and plex.tv made no request through fetch
   assert.match(check('plex-tv-resources')?.detail ?? '', /plex\.tv/, `plex.tv was asked: ${JSON.stringify(r.checks)}`);
   assert.deepEqual(r.throughFetch, [], 'requests made through fetch (undici)');
 });
+
+/**
+ * A service started before the network is up (or whose CA is down) tries its order and its
+ * outside check anyway. Neither needs acme-client to learn that the CA cannot be reached, and
+ * loading it would keep its ~10 MB for the life of the process (docs/bench.md).
+ */
+test('an order and an outside check whose CA cannot be reached say so without loading the ACME client', () => {
+  const href = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import { registerHooks } from 'node:module';
+    const seen = [];
+    registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+    const { AcmeIssuer } = await import(${href('../../../main/core/certs/acme-issuer.ts')});
+    const { ChallengeStore } = await import(${href('../../../main/core/certs/challenge-store.ts')});
+    const { MemorySecretStore } = await import(${href('../../../main/core/support/secret-store.ts')});
+    const { silentLogger } = await import(${href('../../../main/core/support/logger.ts')});
+    const { freePort } = await import(${href('../../helpers/free-port.ts')});
+    const issuer = new AcmeIssuer({ directoryUrl: 'https://127.0.0.1:' + await freePort() + '/directory', caPem: null, email: null, eab: null, secrets: new MemorySecretStore(), challenges: new ChallengeStore(), dns: null, logger: silentLogger });
+    const order = await issuer.issue({ domains: ['plex.offline.test'], keyType: 'ecdsa-p256', challenge: 'tls-alpn-01' });
+    const check = await issuer.validate('plex.offline.test', 'tls-alpn-01');
+    console.log(JSON.stringify({ order, check, acme: seen.filter((u) => /node_modules\\/(acme-client|axios|node-forge|@peculiar)\\//.test(u)) }));
+  `], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { order: { ok: boolean; error?: { code: string; retryable: boolean; message: string } }; check: { ok: boolean; error?: { code: string; message: string } }; acme: string[] };
+  assert.deepEqual(r.acme, [], 'modules of the ACME client loaded');
+  assert.equal(r.order.error?.code, 'acme-unreachable', JSON.stringify(r.order));
+  assert.equal(r.order.error?.retryable, true, 'the scheduler tries again');
+  assert.match(r.order.error?.message ?? '', /^Certificate order failed while reading the CA's directory: the CA at 127\.0\.0\.1:\d+ could not be reached \(ECONNREFUSED\)\.$/);
+  assert.equal(r.check.error?.code, 'acme-unreachable', JSON.stringify(r.check));
+  assert.match(r.check.error?.message ?? '', /^The check failed while reading the CA's directory/);
+});

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Service } from '../../../main/core/service/service.ts';
 import { silentLogger } from '../../../main/core/support/logger.ts';
 import { MemorySecretStore } from '../../../main/core/support/secret-store.ts';
@@ -15,6 +17,7 @@ import { DataDir } from '../../../main/core/support/data-dir.ts';
 import { discoverGateway, localAddressToward } from '../../../main/core/network/discover-gateway.ts';
 import type { AppStatus } from '../../../main/shared/status.ts';
 import { ManualClock } from '../../helpers/manual-clock.ts';
+import { tmpDir } from '../../helpers/tmp-dir.ts';
 import { startPebble } from '../../helpers/pebble.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { PmsStandIn } from '../../stand-ins/pms.ts';
@@ -312,4 +315,65 @@ test('router mode manual: the gateway and LAN address are read at once (no "no d
   assert.ok(findings.ok);
   assert.ok(!findings.value.some((f) => f.id === 'no-gateway'), JSON.stringify(findings.value.map((f) => f.title)));
   await waitFor('the public address in the status', async () => svc.getStatus().router.publicAddress === '203.0.113.61', 5000);
+});
+
+/**
+ * Start-up leaves V8's young generation at its ceiling, and V8 never shrinks it while the process
+ * idles (support/reduce-memory.ts): 8 s after start the service asks for one memory-reducing
+ * collection. Run with the flags bin/portico.js ships, so this fails if they stop exposing gc().
+ * The child records the calls to the real gc() and what V8 then holds for the young generation.
+ */
+test('8 s after start, with the shipped node flags, the service runs one memory-reducing collection; a service stopped before then runs none', async (t) => {
+  const dir = await tmpDir(t);
+  const flags = /^#!.*?\bnode (.*)$/.exec(readFileSync(new URL('../../../bin/portico.js', import.meta.url), 'utf8').split('\n')[0]!)![1]!.split(' ');
+  const href = (p: string) => JSON.stringify(new URL(p, import.meta.url).href);
+  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { writeFile } from 'node:fs/promises';
+    import { join } from 'node:path';
+    const { Service } = await import(${href('../../../main/core/service/service.ts')});
+    const { silentLogger } = await import(${href('../../../main/core/support/logger.ts')});
+    const { MemorySecretStore } = await import(${href('../../../main/core/support/secret-store.ts')});
+    const { ManualClock } = await import(${href('../../helpers/manual-clock.ts')});
+    const { freePort } = await import(${href('../../helpers/free-port.ts')});
+    const calls = [];
+    const realGc = globalThis.gc;
+    if (realGc) globalThis.gc = (opts) => { calls.push(opts); return realGc(opts); };
+    const youngPages = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
+    const settle = async () => { for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 10)); };
+    const dir = ${JSON.stringify(dir)};
+    const configPath = join(dir, 'portico.json');
+    await writeFile(configPath, JSON.stringify({
+      domains: [${JSON.stringify(DOMAIN)}], publicIp: { lookup: false }, router: { mode: 'off' },
+      door: { bind: '127.0.0.1', httpsPorts: [await freePort()], httpPort: null },
+      plex: { url: 'http://127.0.0.1:' + await freePort(), token: ${JSON.stringify(TOKEN)} },
+      acme: { directoryUrl: 'https://127.0.0.1:' + await freePort() + '/directory' },
+    }));
+    const run = async (stopEarly) => {
+      calls.length = 0;
+      const clock = new ManualClock(Date.now());
+      const svc = (await Service.open({ configPath, dataDir: dir, secrets: new MemorySecretStore(), clock, logger: silentLogger })).value;
+      await svc.start();
+      await clock.advance(7_999);
+      await settle();
+      const before = { calls: calls.length, youngPages: youngPages() };
+      if (stopEarly) await svc.stop(0);
+      await clock.advance(1);
+      await settle();
+      const after = { calls: [...calls], youngPages: youngPages() };
+      if (!stopEarly) await svc.stop(0);
+      return { before, after };
+    };
+    const stopped = await run(true);
+    const ran = await run(false);
+    console.log(JSON.stringify({ gcExposed: !!realGc, stopped, ran }));
+  `], { encoding: 'utf8' });
+  type Run = { before: { calls: number; youngPages: number }; after: { calls: object[]; youngPages: number } };
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { gcExposed: boolean; stopped: Run; ran: Run };
+  assert.ok(r.gcExposed, `bin/portico.js's flags (${flags.join(' ')}) expose gc()`);
+  assert.equal(r.stopped.before.calls, 0, 'no collection asked for before 8 s');
+  assert.deepEqual(r.stopped.after.calls, [], 'a service stopped before 8 s asks for none');
+  assert.equal(r.ran.before.calls, 0, 'none before 8 s');
+  assert.deepEqual(r.ran.after.calls, [{ type: 'major', execution: 'async', flavor: 'last-resort' }], 'one memory-reducing collection at 8 s');
+  assert.ok(r.ran.after.youngPages < r.ran.before.youngPages, `V8 gave young-generation pages back: ${JSON.stringify(r.ran)}`);
 });
