@@ -4,9 +4,8 @@ import { execFileSync } from 'node:child_process';
 
 /**
  * What `portico serve` loads before it talks to a CA. acme-client (with axios and node-forge under
- * it) and node-forge are loaded at their first use (an order, an outside check, a PKCS#12 export),
- * and @peculiar/x509 when a placeholder certificate is made: resident memory a service with a valid
- * certificate does without (docs/bench.md).
+ * it) and node-forge are loaded at their first use (an order, an outside check, a PKCS#12 export):
+ * resident memory a service with a valid certificate does without (docs/bench.md).
  */
 test('the service and `portico serve` load no ACME client, node-forge or x509 builder until they are used', () => {
   const modules = (entry: string) => execFileSync(process.execPath, ['--input-type=module', '-e', `
@@ -23,6 +22,22 @@ test('the service and `portico serve` load no ACME client, node-forge or x509 bu
       assert.deepEqual(loaded.filter((u) => u.includes(`/node_modules/${pkg}/`)), [], `${entry} loads ${pkg} at start`);
     }
   }
+});
+
+/** A first start makes the placeholder certificate: with node:crypto alone, no X.509 library kept for good. */
+test('making the placeholder certificate loads no X.509 or ASN.1 library', () => {
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import { registerHooks } from 'node:module';
+    import { mkdtemp } from 'node:fs/promises';
+    import { tmpdir } from 'node:os';
+    import { join } from 'node:path';
+    const seen = [];
+    registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+    const { placeholderCert } = await import(${JSON.stringify(new URL('../../../main/core/proxy/placeholder-cert.ts', import.meta.url).href)});
+    const made = await placeholderCert(await mkdtemp(join(tmpdir(), 'portico-lazy-ph-')), ['plex.lazy.test']);
+    console.log(JSON.stringify({ made: made.cert.startsWith('-----BEGIN CERTIFICATE-----'), libraries: seen.filter((u) => u.includes('/node_modules/')) }));
+  `], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), { made: true, libraries: [] });
 });
 
 /**
