@@ -16,6 +16,7 @@
 #   DOOR_FROM_SOURCE=1 (run the door's TypeScript directly; by default it is built to JS first, as it ships)
 #   SERVE_NODE_ARGS="..." (node flags for the idle `portico serve`)
 #   PORT_BASE=28080                  PROFILE=1 (after the rounds: --cpu-prof of the door under wrk and bulk)
+#   WARMUP=10 (s of unmeasured small-request load on every subject before the rounds; 0: none)
 #   NOISE_MAX=15 STRAY_MAX=45 RETRIES=2 QUIET_WAIT=20   before each sample, wait up to QUIET_WAIT s for
 #     other processes to use less than NOISE_MAX % of a core; a sample during which they used more (or CPU1
 #     was busier than the subject by more than STRAY_MAX %) is taken again, and the quietest attempt kept
@@ -40,6 +41,10 @@ DOOR_FROM_SOURCE=${DOOR_FROM_SOURCE:-0}   # 1: run door-server.ts through Node's
 SHIP_FLAGS=$(bash "$B/ship-flags.sh")
 SERVE_NODE_ARGS=${SERVE_NODE_ARGS:-}
 PROFILE=${PROFILE:-0}
+# The door is JavaScript: its first seconds under load are spent compiling (its p99 is ~2x higher then).
+# Every subject gets the same unmeasured load first, so the rounds measure what a proxy that runs for
+# weeks does; docs/bench.md says what the first seconds cost.
+WARMUP=${WARMUP:-$([ "$QUICK" = 1 ] && echo 3 || echo 10)}
 PORT_BASE=${PORT_BASE:-28080}
 NOISE_MAX=${NOISE_MAX:-15}; STRAY_MAX=${STRAY_MAX:-45}; RETRIES=${RETRIES:-2}; QUIET_WAIT=${QUIET_WAIT:-20}
 HOST=plex.example.test            # the door's configured domain (terminated route)
@@ -506,7 +511,7 @@ versions() {
   echo "$(nginx -v 2>&1) | $(haproxy -v | head -1 | cut -d' ' -f1-3) | node $("$NODE" -v) (OpenSSL $("$NODE" -p process.versions.openssl)) | $(openssl version | cut -d' ' -f1-2) | $(curl -V | head -1 | cut -d' ' -f1-2) | $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) | ab $(ab -V | head -1 | awk '{print $5}') | $(h2load --version | head -1)"
   echo "caddy $(caddy version 2>/dev/null | cut -d' ' -f1) ($(caddy build-info 2>/dev/null | awk '/^go/{print $2}'))"
   echo "pinning: $PINNING"
-  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")$([ "$DOOR_FROM_SOURCE" = 1 ] && echo " (from source)" || echo " (built to JS)") node flags (door, serve)=\"$SHIP_FLAGS $DOOR_NODE_ARGS\""
+  echo "ROUNDS=$ROUNDS BULK_REPS=$BULK_REPS WRK_DUR=$WRK_DUR HS_DUR=$HS_DUR HSRES_N=$HSRES_N QUICK=$QUICK WARMUP=$WARMUP SUBJECTS=\"$SUBJECTS\" TESTS=\"$TESTS\" door=$(basename "$DOOR_SERVER")$([ "$DOOR_FROM_SOURCE" = 1 ] && echo " (from source)" || echo " (built to JS)") node flags (door, serve)=\"$SHIP_FLAGS $DOOR_NODE_ARGS\""
 }
 
 bg_sample() {  # label: CPU busy % on each core over 1 s while our subjects sit idle = other people's load
@@ -571,6 +576,10 @@ main() {
   for s in "${have[@]}"; do [ "$s" = direct ] || rss_idle "$s" rss_idle_start; done
   check "${have[@]}" "${passs[@]}" | tee "$OUTD/check.txt" >&2 || log "warning: a functional check failed (see check.txt); numbers for that subject are suspect"
   local test order
+  if [ "$WARMUP" != 0 ]; then
+    log "warm-up: ${WARMUP} s of small requests on each subject, not measured"
+    for s in "${have[@]}"; do client timeout $((WARMUP + 20)) wrk -t2 -c50 -d"${WARMUP}"s "$(url "$s")/tiny" > /dev/null 2>&1; done
+  fi
   for ROUND in $(seq "$ROUNDS"); do
     order=$(rotate "$ROUND" "${have[@]}")
     bg_sample "round$ROUND"
