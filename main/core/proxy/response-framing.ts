@@ -285,9 +285,11 @@ export class ResponseFraming {
     } else if (cl !== undefined) this.state = cl > 0 ? { kind: 'length', remaining: cl } : HEAD;
     else this.toRaw(); // body runs to the end of the connection
     if (named) dropNamed(b, start, p, named, drop);
-    if (this.state.kind === 'chunked' && this.state.dechunk) {
+    // HTTP/1.0 has no Transfer-Encoding (RFC 9112 6.1), in an answer to HEAD neither; a coding the
+    // door cannot undo passes raw, as it came.
+    if (http10 && teLine >= 0 && this.state.kind !== 'raw') {
       dropLine(b, teLine, p, drop);
-      if (clLine >= 0) dropLine(b, clLine, p, drop); // both framings sent: the chunks win (RFC 9112 6.3)
+      if (this.state.kind === 'chunked' && clLine >= 0) dropLine(b, clLine, p, drop); // both framings sent: the chunks win (RFC 9112 6.3)
     }
     const addHsts = this.hsts && !hasHsts;
     const addClose = clientCloses || this.closeAfter;

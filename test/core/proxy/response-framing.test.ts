@@ -128,6 +128,12 @@ test('an HTTP/1.0 client: a chunked body de-chunked (framing, trailers and any C
       assert.deepEqual([f.pending, f.reusable, f.closeAfter], [0, true, false], 'the upstream connection stays reusable');
     }
   }
+  // an answer to HEAD names the coding a GET would get: not for an HTTP/1.0 client either
+  const head = new ResponseFraming(false);
+  head.onRequest('HEAD', true, true);
+  assert.equal(head.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nETag: "e"\r\n\r\n', 'latin1')).toString('latin1'),
+    'HTTP/1.1 200 OK\r\nETag: "e"\r\nConnection: close\r\n\r\n');
+  assert.deepEqual([head.pending, head.reusable], [0, true]);
   // a 1.1 client gets the interim response and the chunks as they came
   const f = new ResponseFraming(false);
   f.onRequest('GET', false, false);
