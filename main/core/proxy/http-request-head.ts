@@ -100,8 +100,8 @@ export function parseRequestHead(buf: Uint8Array, maxBytes = MAX_HEAD_BYTES): Re
   let upgradeField = false;
   const connection: string[] = [];
   for (let i = 1; i < lines; i++) {
-    const from = lineEnds[i - 1]! + 2;
-    const to = lineEnds[i]!;
+    const from = lineEnds[i - 1] + 2;
+    const to = lineEnds[i];
     const c0 = b[from];
     if (c0 === SP || c0 === HTAB) return bad('obsolete line folding');
     const colon = b.indexOf(0x3a, from);

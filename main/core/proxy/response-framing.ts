@@ -203,7 +203,7 @@ export class ResponseFraming {
     let keepAlive = false;
     let te: string | undefined;
     let cl: number | undefined;
-    /** The response is for an HTTP/1.0 client; then where its framing lines are, to drop them if its body is de-chunked. */
+    /** The response is for an HTTP/1.0 client; then where its framing lines are, to drop them (below). */
     const http10 = this.waiting.firstHttp10;
     let teLine = -1;
     let clLine = -1;
